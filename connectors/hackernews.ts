@@ -1,0 +1,34 @@
+/**
+ * `hackernews`: the Hacker News API. One request for the newest id, then one
+ * request per item, fetched concurrently.
+ *
+ * @module
+ */
+import { defineConnector, idRangePaginator } from "../core/mod.ts";
+
+/**
+ * The Hacker News connector: stream `items`, the newest `--limit` items
+ * (10,000 by default).
+ *
+ * @example
+ * ```ts
+ * import hackernews from "./hackernews.ts";
+ * console.assert(hackernews.hosts.includes("hacker-news.firebaseio.com"));
+ * ```
+ */
+export default defineConnector({
+  name: "hackernews",
+  description: "Hacker News items (stories, comments, ...), newest first",
+  baseUrl: "https://hacker-news.firebaseio.com/v0",
+  streams: {
+    items: {
+      path: "/item/{id}.json",
+      primaryKey: "id",
+      paginator: idRangePaginator({
+        maxIdPath: "/maxitem.json",
+        itemPath: "/item/{id}.json",
+        count: 10_000,
+      }),
+    },
+  },
+});

@@ -1,0 +1,130 @@
+/**
+ * Reading one commit entry back: every field checked, and any doubt is an
+ * error naming the file. A log that is skipped or guessed at could resume a
+ * stream from the wrong state, which is worse than stopping.
+ *
+ * @module
+ */
+import type { CommitEntry, CommitFile } from "./commit_log.ts";
+import { ConfigError } from "./errors.ts";
+
+/** The error for a log entry that cannot be trusted. */
+export function corruptEntry(where: string, reason: string): ConfigError {
+  return new ConfigError(
+    `Corrupt commit log entry ${where}: ${reason}. The log is never skipped: restore the file, or remove it and every later entry to roll the stream back`,
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Parse and check the entry stored at `where`, which must hold `version`. */
+export function parseEntry(
+  bytes: Uint8Array,
+  ctx: { where: string; version: number; prefix: string },
+): CommitEntry {
+  const fail = (reason: string) => corruptEntry(ctx.where, reason);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (err) {
+    throw fail(
+      `not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  if (!isObject(raw)) throw fail("not a JSON object");
+  if (raw.version !== ctx.version) {
+    throw fail(
+      `"version" is ${
+        JSON.stringify(raw.version)
+      } but the file name says ${ctx.version}`,
+    );
+  }
+  if (typeof raw.runId !== "string" || raw.runId === "") {
+    throw fail(`"runId" must be a string`);
+  }
+  if (
+    typeof raw.committedAt !== "string" ||
+    Number.isNaN(Date.parse(raw.committedAt))
+  ) {
+    throw fail(`"committedAt" must be an ISO-8601 time`);
+  }
+  if (!Array.isArray(raw.add)) throw fail(`"add" must be an array`);
+  const dir = `${ctx.prefix}/`;
+  // Paths are checked, not trusted: recover() moves and deletes what they name.
+  const isDataFile = (p: string) => {
+    const name = p.slice(dir.length);
+    return p.startsWith(dir) && name !== "" && !name.includes("/") &&
+      !name.startsWith("_") && name !== "." && name !== "..";
+  };
+  const add: CommitFile[] = raw.add.map((f: unknown, i: number) => {
+    if (
+      !isObject(f) || typeof f.path !== "string" ||
+      typeof f.staged !== "string" ||
+      !isCount(f.records) || !isCount(f.bytes)
+    ) {
+      throw fail(`"add[${i}]" must be {path, staged, records, bytes}`);
+    }
+    if (!isDataFile(f.path)) {
+      throw fail(
+        `"add[${i}].path" ${
+          JSON.stringify(f.path)
+        } is not a data file of ${ctx.prefix}`,
+      );
+    }
+    if (
+      !f.staged.startsWith(`${dir}_staging/`) ||
+      f.staged.split("/").some((seg) =>
+        seg === "" || seg === "." || seg === ".."
+      )
+    ) {
+      throw fail(
+        `"add[${i}].staged" ${
+          JSON.stringify(f.staged)
+        } is not under ${dir}_staging/`,
+      );
+    }
+    return {
+      path: f.path,
+      staged: f.staged,
+      records: f.records,
+      bytes: f.bytes,
+      ...(f.held === true ? { held: true as const } : {}),
+    };
+  });
+  if (
+    !Array.isArray(raw.remove) ||
+    !raw.remove.every((r) => typeof r === "string")
+  ) {
+    throw fail(`"remove" must be an array of paths`);
+  }
+  for (const [i, r] of (raw.remove as string[]).entries()) {
+    if (!isDataFile(r)) {
+      throw fail(
+        `"remove[${i}]" ${
+          JSON.stringify(r)
+        } is not a data file of ${ctx.prefix}`,
+      );
+    }
+  }
+  if (!("state" in raw)) throw fail(`"state" is missing`);
+  if (raw.meta !== undefined && !isObject(raw.meta)) {
+    throw fail(`"meta" must be an object`);
+  }
+  return {
+    version: ctx.version,
+    runId: raw.runId,
+    committedAt: raw.committedAt,
+    add,
+    remove: raw.remove as string[],
+    state: raw.state,
+    ...(raw.meta === undefined
+      ? {}
+      : { meta: raw.meta as Record<string, unknown> }),
+  };
+}

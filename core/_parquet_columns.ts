@@ -1,0 +1,145 @@
+/**
+ * Our column types as Parquet schema elements, and rows as the column arrays
+ * hyparquet-writer encodes.
+ *
+ * @module
+ */
+import type { ColumnSource, SchemaElement } from "hyparquet-writer";
+import {
+  type ColumnType,
+  parseTimestamp,
+  type ScalarType,
+  type Schema,
+} from "./schema.ts";
+import type { Row } from "./types.ts";
+
+function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
+  const repetition_type = "OPTIONAL";
+  switch (type) {
+    case "BOOLEAN":
+    case "INT64":
+    case "DOUBLE":
+      return { name, type, repetition_type };
+    case "TIMESTAMP":
+      // UTC instants: DuckDB reads TIMESTAMP WITH TIME ZONE, Spark a TimestampType,
+      // Polars Datetime("us", "UTC"). The converted type is for older readers.
+      return {
+        name,
+        type: "INT64",
+        repetition_type,
+        converted_type: "TIMESTAMP_MICROS",
+        logical_type: {
+          type: "TIMESTAMP",
+          isAdjustedToUTC: true,
+          unit: "MICROS",
+        },
+      };
+    case "STRING":
+    case "NULL":
+      // Only inside a list (all lists empty so far): an empty list of
+      // strings is still an empty list to every reader.
+      return {
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "UTF8",
+        repetition_type,
+      };
+  }
+}
+
+/**
+ * The columns a file really stores. A column that is null everywhere so far
+ * has no type yet and is left out, as dlt does: a reader combining files by
+ * name (`union_by_name`) then takes its type from the files with values,
+ * where a placeholder type would have widened it (to VARCHAR) or, with
+ * Parquet's null logical type, confused DuckDB (1.5) into dropping values.
+ * Only when no column has a type are they stored as strings, so the file
+ * still has a column for readers.
+ */
+export function fileColumns(schema: Schema): Schema {
+  const typed = schema.filter((c) => c.type !== "NULL");
+  return typed.length > 0 || schema.length === 0
+    ? typed
+    : schema.map(({ name }) => ({ name, type: "STRING" }));
+}
+
+/** The flat Parquet schema (root first) for the columns of a file. */
+export function schemaElements(schema: Schema): SchemaElement[] {
+  const out: SchemaElement[] = [{ name: "root", num_children: schema.length }];
+  for (const { name, type } of schema) {
+    if (type === "JSON") {
+      out.push({
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "JSON",
+        repetition_type: "OPTIONAL",
+      });
+    } else if (type.startsWith("LIST<")) {
+      // The standard 3-level list: every reader maps it to a native list.
+      out.push(
+        {
+          name,
+          repetition_type: "OPTIONAL",
+          converted_type: "LIST",
+          num_children: 1,
+        },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        scalarElement("element", type.slice(5, -1) as ScalarType | "NULL"),
+      );
+    } else {
+      out.push(scalarElement(name, type as ScalarType | "NULL"));
+    }
+  }
+  return out;
+}
+
+type Convert = (value: unknown) => unknown;
+
+function timestamp(value: unknown): unknown {
+  if (value instanceof Date) return BigInt(value.getTime()) * 1000n;
+  return parseTimestamp(value as string);
+}
+
+function converter(type: ColumnType): Convert {
+  switch (type) {
+    case "INT64":
+      return (v) => (typeof v === "bigint" ? v : BigInt(v as number));
+    case "DOUBLE":
+      return (v) => Number(v);
+    case "TIMESTAMP":
+      return timestamp;
+    case "STRING":
+      // A STRING column may have met Dates (it widened from TIMESTAMP).
+      return (v) => (v instanceof Date ? v.toISOString() : v);
+    case "BOOLEAN":
+    case "JSON":
+      return (v) => v;
+    case "NULL":
+      return () => null;
+  }
+  const element = converter(type.slice(5, -1) as ColumnType);
+  return (v) =>
+    (v as unknown[]).map((item) =>
+      item === null || item === undefined ? null : element(item)
+    );
+}
+
+/**
+ * Rows as one array per column, values converted to what the Parquet type
+ * stores (bigint for INT64, UTC microseconds for TIMESTAMP). Every row must
+ * already fit `schema` (the writer checks before it buffers).
+ */
+export function columnData(
+  schema: Schema,
+  rows: readonly Row[],
+): ColumnSource[] {
+  return schema.map(({ name, type }) => {
+    const convert = converter(type);
+    const data = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const v = (rows[i] as Row)[name];
+      data[i] = v === null || v === undefined ? null : convert(v);
+    }
+    return { name, data } as ColumnSource;
+  });
+}

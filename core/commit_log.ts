@@ -1,0 +1,532 @@
+/**
+ * The commit protocol: data files and stream state advance together,
+ * atomically, or not at all.
+ *
+ * Layout under a stream's folder (`<connector>/<stream>/`):
+ * - `*.parquet`, `*.ndjson.zst`, ...: committed data, readable by a glob.
+ * - `_staging/<runId>/...`: files written but not committed; no glob sees them.
+ * - `_log/<version, 20 digits>.json`: one entry per commit, listing the files
+ *   it added and removed and the stream's state after it.
+ *
+ * A commit: (1) the data files are complete and durable in `_staging`; (2) the
+ * next entry is created with a conditional write, which fails if that version
+ * exists, so two runs can never both commit it; (3) roll forward: the staged
+ * files move to their final names and removed files are deleted. A crash
+ * after (2) is finished by the next run's {@linkcode CommitLog.recover}; a
+ * crash before it leaves only staged files, which `recover()` deletes.
+ *
+ * Final names are `<runId>-<seq>.<ext>`, assigned at commit: `runId` starts
+ * with the run's UTC start time (see {@linkcode newRunId}) and `seq` counts the
+ * run's committed files, so names sort in commit order across runs (as long
+ * as runs do not overlap and clocks do not run backwards) and never collide.
+ *
+ * @module
+ */
+import { basename } from "./_paths.ts";
+import { corruptEntry, parseEntry } from "./_commit_entry.ts";
+import type { Storage } from "./storage.ts";
+
+/**
+ * A data file listed by a commit entry.
+ *
+ * @example
+ * ```ts
+ * import type { CommitFile } from "./commit_log.ts";
+ * const f: CommitFile = {
+ *   path: "demo/items/20261124T041300.000Z-a1b2-000001.parquet",
+ *   staged: "demo/items/_staging/20261124T041300.000Z-a1b2/part-1.parquet",
+ *   records: 100,
+ *   bytes: 2048,
+ * };
+ * ```
+ */
+export interface CommitFile {
+  /** The final path, where readers find it. */
+  path: string;
+  /** Where it was written before the commit. */
+  staged: string;
+  /** Records in the file. */
+  records: number;
+  /** File size in bytes. */
+  bytes: number;
+  /**
+   * Committed but kept in staging, invisible to readers, until a later
+   * commit publishes it (a `replace` sweep swaps all its files in at once).
+   */
+  held?: true;
+}
+
+/**
+ * One commit, as stored in `_log/<version>.json`.
+ *
+ * @example
+ * ```ts
+ * import type { CommitEntry } from "./commit_log.ts";
+ * const e: CommitEntry = {
+ *   version: 1,
+ *   runId: "20261124T041300.000Z-a1b2",
+ *   committedAt: "2026-11-24T04:13:05.000Z",
+ *   add: [],
+ *   remove: [],
+ *   state: { cursor: "abc" },
+ * };
+ * ```
+ */
+export interface CommitEntry {
+  /** 1, 2, 3, ... with no gap; the file name is this number padded to 20 digits. */
+  version: number;
+  /** The run that committed it. */
+  runId: string;
+  /** ISO-8601 UTC time of the commit. */
+  committedAt: string;
+  /** Files this commit made visible. */
+  add: CommitFile[];
+  /** Final paths of files this commit removed (a full refresh replaces them). */
+  remove: string[];
+  /** The stream's state after this commit (any JSON value). */
+  state: unknown;
+  /** Anything else the engine keeps with the commit (a schema, counters). */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * What {@linkcode CommitLog.commit} takes.
+ *
+ * @example
+ * ```ts
+ * import type { CommitRequest } from "./commit_log.ts";
+ * const req: CommitRequest = {
+ *   add: [{ staged: "demo/items/_staging/run-1/part-1.parquet", records: 10, bytes: 900 }],
+ *   state: { offset: 10 },
+ * };
+ * ```
+ */
+export interface CommitRequest {
+  /** Staged files of this run (from {@linkcode CommitLog.stagingPath}), now complete. */
+  add: ReadonlyArray<{ staged: string; records: number; bytes: number }>;
+  /** Final paths of live files to remove (for a full refresh). @default {[]} */
+  remove?: readonly string[];
+  /** Keep this commit's files staged and invisible until a later commit publishes them. @default {false} */
+  hold?: boolean;
+  /** Staged paths of held files (of any run) to make visible with this commit. @default {[]} */
+  publish?: readonly string[];
+  /** The stream's new state (any JSON value). */
+  state: unknown;
+  /** Anything else to keep with the commit. */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Options of {@linkcode CommitLog}.
+ *
+ * @example
+ * ```ts
+ * import type { CommitLogOptions } from "./commit_log.ts";
+ * const options: CommitLogOptions = { runId: "20261124T041300.000Z-a1b2", now: () => 0 };
+ * ```
+ */
+export interface CommitLogOptions {
+  /** This run's id: one path segment, e.g. from {@linkcode newRunId}. */
+  runId: string;
+  /** Clock for `committedAt`, in epoch milliseconds. @default {Date.now} */
+  now?: () => number;
+}
+
+/**
+ * Someone else committed the version this commit wanted: another run is
+ * writing the same stream. Nothing of this commit became visible.
+ *
+ * @example
+ * ```ts
+ * import { CommitConflictError } from "./commit_log.ts";
+ * const err = new CommitConflictError("demo/items", 7, "demo/items/_log/00000000000000000007.json");
+ * console.assert(err.message.includes("concurrent commit"));
+ * ```
+ */
+export class CommitConflictError extends Error {
+  /** The version that was taken. */
+  readonly version: number;
+  /** The entry that exists already. */
+  readonly path: string;
+
+  /** Build the error. */
+  constructor(
+    stream: string,
+    version: number,
+    path: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Cannot commit "${stream}": concurrent commit, version ${version} (${path}) was written by another run; only one run may write a stream at a time`,
+      options,
+    );
+    this.name = "CommitConflictError";
+    this.version = version;
+    this.path = path;
+  }
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/**
+ * A run id: the UTC start time to the millisecond, then 4 random hex digits
+ * (`20261124T041300.123Z-a1b2`). Ids sort by start time.
+ *
+ * @example
+ * ```ts
+ * import { newRunId } from "./commit_log.ts";
+ * const id = newRunId({ now: Date.UTC(2026, 10, 24, 4, 13, 0, 123), random: () => 0.5 });
+ * console.assert(id === "20261124T041300.123Z-8000");
+ * ```
+ */
+export function newRunId(
+  options: { now?: number; random?: () => number } = {},
+): string {
+  const d = new Date(options.now ?? Date.now());
+  const random = options.random ?? Math.random;
+  const stamp = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${
+    pad(d.getUTCDate(), 2)
+  }T${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${
+    pad(d.getUTCSeconds(), 2)
+  }.${pad(d.getUTCMilliseconds(), 3)}Z`;
+  const hex = Math.floor(random() * 0x10000).toString(16).padStart(4, "0");
+  return `${stamp}-${hex}`;
+}
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ENTRY_NAME = /^\d{20}\.json$/;
+/** `.parquet`, `.ndjson.zst`: dot-separated suffixes that start with a letter. */
+const EXTENSION = /(?:\.[A-Za-z][A-Za-z0-9]*)+$/;
+
+/**
+ * The commit log of one stream.
+ *
+ * One instance per stream and run; its methods may be called concurrently
+ * (they run one at a time). The log is read once, at the first call, and
+ * then follows this instance's own commits: a commit is made against that
+ * snapshot, so if another run committed meanwhile the conditional create
+ * fails with {@linkcode CommitConflictError}, and every later `commit()` of
+ * this instance fails the same way (its state is stale; stop the run).
+ *
+ * @example
+ * ```ts
+ * import { CommitLog, newRunId } from "./commit_log.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const lake = new LocalStorage(dir);
+ *   const log = new CommitLog(lake, "demo/items", { runId: newRunId() });
+ *   await log.recover();
+ *   const staged = log.stagingPath("part-1.ndjson");
+ *   await lake.put(staged, new TextEncoder().encode('{"id":1}\n'));
+ *   const entry = await log.commit({
+ *     add: [{ staged, records: 1, bytes: 9 }],
+ *     state: { lastId: 1 },
+ *   });
+ *   console.assert(entry.version === 1);
+ *   console.assert((await log.files())[0] === entry.add[0]?.path);
+ *   console.assert(JSON.stringify((await log.latest())?.state) === '{"lastId":1}');
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class CommitLog {
+  /** The stream's folder in the lake, `"connector/stream"`. */
+  readonly prefix: string;
+  /** This run's id. */
+  readonly runId: string;
+  readonly #storage: Storage;
+  readonly #now: () => number;
+  #entries: CommitEntry[] | undefined;
+  #conflict: CommitConflictError | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** A log for the stream at `prefix` (`"connector/stream"`) in `storage`. */
+  constructor(storage: Storage, prefix: string, options: CommitLogOptions) {
+    const parts = typeof prefix === "string" ? prefix.split("/") : [];
+    if (parts.length === 0 || !parts.every((p) => SEGMENT.test(p))) {
+      throw new TypeError(
+        `Invalid stream prefix ${
+          JSON.stringify(prefix)
+        }: expected "connector/stream"`,
+      );
+    }
+    if (typeof options?.runId !== "string" || !SEGMENT.test(options.runId)) {
+      throw new TypeError(
+        `Invalid runId ${JSON.stringify(options?.runId)}: one path segment`,
+      );
+    }
+    this.#storage = storage;
+    this.prefix = prefix;
+    this.runId = options.runId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Where this run stages `fileName` before committing it. */
+  stagingPath(fileName: string): string {
+    if (typeof fileName !== "string" || !SEGMENT.test(fileName)) {
+      throw new TypeError(
+        `Invalid staged file name ${
+          JSON.stringify(fileName)
+        }: one path segment`,
+      );
+    }
+    return `${this.#stagingDir()}${fileName}`;
+  }
+
+  /** Every entry, oldest first. A corrupt entry is an error naming its file. */
+  entries(): Promise<CommitEntry[]> {
+    return this.#serial(async () => (await this.#load()).slice());
+  }
+
+  /** The newest entry (its `state` is the stream's state), or `undefined` before any commit. */
+  latest(): Promise<CommitEntry | undefined> {
+    return this.#serial(async () => (await this.#load()).at(-1));
+  }
+
+  /** Final paths of the committed data files still live (added, not removed), in commit order. */
+  files(): Promise<string[]> {
+    return this.#serial(async () => [...liveFiles(await this.#load())]);
+  }
+
+  /**
+   * Finish what crashed runs left: move the staged files of committed
+   * entries to their final names, delete removed files still present, and
+   * delete staged files no entry lists (except this run's own). Reads and
+   * checks every entry before changing anything.
+   */
+  recover(): Promise<void> {
+    return this.#serial(async () => {
+      const entries = await this.#load();
+      const finalOf = new Map<string, string>();
+      const held = new Set<string>();
+      const removed = new Set<string>();
+      for (const e of entries) {
+        for (const f of e.add) {
+          if (f.held) held.add(f.staged);
+          else {
+            held.delete(f.staged);
+            finalOf.set(f.staged, f.path);
+          }
+        }
+        for (const r of e.remove) removed.add(r);
+      }
+      const live = liveFiles(entries);
+      const own = this.#stagingDir();
+      const stream = await this.#storage.list(`${this.prefix}/`);
+      for (const path of stream) {
+        if (path.startsWith(`${this.prefix}/_staging/`)) {
+          if (held.has(path)) continue; // Committed, waiting to be published.
+          const final = finalOf.get(path);
+          if (final !== undefined && live.has(final)) {
+            await this.#storage.move(path, final);
+          } else if (final !== undefined || !path.startsWith(own)) {
+            // Committed then removed before it ever moved, or an orphan of a dead run.
+            await this.#storage.delete(path);
+          }
+        } else if (removed.has(path) && !live.has(path)) {
+          await this.#storage.delete(path);
+        }
+      }
+    });
+  }
+
+  /**
+   * Commit staged files and the new state as the next version, then make the
+   * files visible. Throws {@linkcode CommitConflictError} when another run
+   * took that version (nothing of this commit is visible then).
+   */
+  commit(request: CommitRequest): Promise<CommitEntry> {
+    return this.#serial(async () => {
+      if (this.#conflict) throw this.#conflict;
+      const entries = await this.#load();
+      const live = liveFiles(entries);
+      const version = entries.length + 1;
+      const add = await this.#planAdds(request, entries);
+      const remove = [...(request.remove ?? [])];
+      for (const r of remove) {
+        if (!live.has(r)) {
+          throw new TypeError(
+            `Cannot commit "${this.prefix}": "${r}" is not a live file of it`,
+          );
+        }
+      }
+      const entry: CommitEntry = {
+        version,
+        runId: this.runId,
+        committedAt: new Date(this.#now()).toISOString(),
+        add,
+        remove,
+        state: request.state === undefined ? null : request.state,
+        ...(request.meta === undefined ? {} : { meta: request.meta }),
+      };
+      const path = this.#entryPath(version);
+      const bytes = new TextEncoder().encode(
+        JSON.stringify(entry, null, 2) + "\n",
+      );
+      if (!(await this.#storage.putIfAbsent(path, bytes))) {
+        // This run's view of the stream is stale: it must not commit again,
+        // but its reads may show the log as it is now.
+        this.#entries = undefined;
+        this.#conflict = new CommitConflictError(this.prefix, version, path);
+        throw this.#conflict;
+      }
+      entries.push(entry);
+      for (const f of add) {
+        if (!f.held) await this.#storage.move(f.staged, f.path);
+      }
+      for (const r of remove) await this.#storage.delete(r);
+      return entry;
+    });
+  }
+
+  async #planAdds(
+    request: CommitRequest,
+    entries: CommitEntry[],
+  ): Promise<CommitFile[]> {
+    const own = this.#stagingDir();
+    const staged = new Set(await this.#storage.list(own));
+    const mine = `${this.prefix}/${this.runId}-`;
+    let seq = 0;
+    for (const e of entries) {
+      for (const f of e.add) {
+        if (f.path.startsWith(mine)) {
+          seq = Math.max(
+            seq,
+            Number(/^(\d+)/.exec(f.path.slice(mine.length))?.[1] ?? 0),
+          );
+        }
+      }
+    }
+    const seen = new Set<string>();
+    const heldFiles = new Map<string, CommitFile>();
+    for (const e of entries) {
+      for (const f of e.add) {
+        if (f.held) heldFiles.set(f.staged, f);
+        else heldFiles.delete(f.staged);
+      }
+    }
+    const published = (request.publish ?? []).map((from): CommitFile => {
+      const f = heldFiles.get(from);
+      if (!f) {
+        throw new TypeError(
+          `Cannot publish ${
+            JSON.stringify(from)
+          } in "${this.prefix}": no commit holds it`,
+        );
+      }
+      if (seen.has(from)) throw new TypeError(`Cannot publish "${from}" twice`);
+      seen.add(from);
+      const ext = EXTENSION.exec(basename(from))?.[0] ?? "";
+      seq++;
+      return {
+        path: `${mine}${pad(seq, 6)}${ext}`,
+        staged: from,
+        records: f.records,
+        bytes: f.bytes,
+      };
+    });
+    const hold = request.hold === true;
+    return [
+      ...published,
+      ...request.add.map(({ staged: from, records, bytes }) => {
+        if (
+          typeof from !== "string" || !from.startsWith(own) ||
+          from.slice(own.length).includes("/")
+        ) {
+          throw new TypeError(
+            `Cannot commit ${
+              JSON.stringify(from)
+            }: not a staged file of run ${this.runId} (use stagingPath())`,
+          );
+        }
+        if (seen.has(from)) {
+          throw new TypeError(`Cannot commit "${from}" twice`);
+        }
+        seen.add(from);
+        for (
+          const [what, n] of [["records", records], ["bytes", bytes]] as const
+        ) {
+          if (!Number.isSafeInteger(n) || n < 0) {
+            throw new TypeError(
+              `Cannot commit "${from}": ${what} must be a non-negative integer`,
+            );
+          }
+        }
+        if (!staged.has(from)) {
+          throw new Error(
+            `Cannot commit "${this.prefix}": staged file "${from}" is missing in ${this.#storage.root} (was it closed, or cleaned up by another run?)`,
+          );
+        }
+        const ext = EXTENSION.exec(basename(from))?.[0] ?? "";
+        seq++;
+        return {
+          path: `${mine}${pad(seq, 6)}${ext}`,
+          staged: from,
+          records,
+          bytes,
+          ...(hold ? { held: true as const } : {}),
+        };
+      }),
+    ];
+  }
+
+  #stagingDir(): string {
+    return `${this.prefix}/_staging/${this.runId}/`;
+  }
+
+  #entryPath(version: number): string {
+    return `${this.prefix}/_log/${pad(version, 20)}.json`;
+  }
+
+  /** The entries, read (and checked: names, order, shape) at the first call. */
+  async #load(): Promise<CommitEntry[]> {
+    // Read once: later commits are judged against this snapshot, which is
+    // what lets the conditional create catch another run's commit.
+    if (this.#entries) return this.#entries;
+    const entries: CommitEntry[] = [];
+    const paths = await this.#storage.list(`${this.prefix}/_log/`);
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i] as string;
+      const where = `${this.#storage.root}/${path}`;
+      const name = path.slice(`${this.prefix}/_log/`.length);
+      if (!ENTRY_NAME.test(name)) {
+        throw corruptEntry(where, "not a commit entry name (<20 digits>.json)");
+      }
+      const version = Number(name.slice(0, 20));
+      if (version !== i + 1) {
+        throw corruptEntry(
+          where,
+          `expected version ${i + 1} here: entry ${
+            this.#entryPath(i + 1)
+          } is missing`,
+        );
+      }
+      const bytes = await this.#storage.get(path);
+      if (bytes === undefined) {
+        throw corruptEntry(where, "vanished while reading the log");
+      }
+      entries.push(parseEntry(bytes, { where, version, prefix: this.prefix }));
+    }
+    this.#entries = entries;
+    return entries;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(fn);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+}
+
+function liveFiles(entries: readonly CommitEntry[]): Set<string> {
+  const live = new Set<string>();
+  for (const e of entries) {
+    for (const f of e.add) if (!f.held) live.add(f.path);
+    for (const r of e.remove) live.delete(r);
+  }
+  return live;
+}

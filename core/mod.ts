@@ -1,0 +1,54 @@
+/**
+ * inlet's public surface for connector authors: everything a connector
+ * imports comes from here.
+ *
+ * @example
+ * ```ts
+ * import { defineConnector, offsetPaginator } from "./mod.ts";
+ *
+ * export default defineConnector({
+ *   name: "shop",
+ *   baseUrl: "https://shop.example.com/api",
+ *   streams: {
+ *     orders: {
+ *       path: "/orders",
+ *       recordsPath: "orders",
+ *       primaryKey: "id",
+ *       paginator: offsetPaginator({ limit: 100, totalPath: "total" }),
+ *     },
+ *   },
+ * });
+ * ```
+ *
+ * @module
+ */
+export { type Connector, defineConnector } from "./connector.ts";
+export {
+  cursorPaginator,
+  idRangePaginator,
+  linkHeaderPaginator,
+  nextUrlPaginator,
+  offsetPaginator,
+  pageNumberPaginator,
+  singlePaginator,
+} from "./paginators.ts";
+export {
+  ConfigError,
+  HttpError,
+  NetworkError,
+  PaginationError,
+  SchemaError,
+} from "./errors.ts";
+export type {
+  Auth,
+  ConnectorDef,
+  Next,
+  PageRequest,
+  PageResponse,
+  PaginateContext,
+  Paginator,
+  ParamValue,
+  RateLimit,
+  Row,
+  StreamDef,
+} from "./types.ts";

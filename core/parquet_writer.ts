@@ -1,0 +1,339 @@
+/**
+ * Records to a Parquet file, streamed: rows are buffered until a row group
+ * fills, the group is encoded and its bytes go to the {@linkcode FileSink}
+ * at once, so memory holds one row group, never the file.
+ *
+ * Column types come from the records (see `schema.ts`). A file's schema is
+ * fixed when its first row group is written; rows that need more (a new
+ * column, a widened type) make `write()` throw {@linkcode SchemaChange}
+ * before buffering any of them, and the caller rolls to a new file.
+ *
+ * @module
+ */
+import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
+import { zstdCompressSync } from "node:zlib";
+import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
+import { SinkWriter } from "./_sink_writer.ts";
+import { inferSchema, type Schema } from "./schema.ts";
+import type { FileSink } from "./storage.ts";
+import type { Row } from "./types.ts";
+
+/**
+ * Options of {@linkcode ParquetWriter.create}.
+ *
+ * @example
+ * ```ts
+ * import type { ParquetWriterOptions } from "./parquet_writer.ts";
+ * const options: ParquetWriterOptions = { stream: "demo/items", rowGroupSize: 50_000 };
+ * ```
+ */
+export interface ParquetWriterOptions {
+  /** `"connector/stream"`, for messages. */
+  stream: string;
+  /** Rows per row group: memory holds about this many rows. @default {10_000} */
+  rowGroupSize?: number;
+  /** Page compression. @default {"ZSTD"} */
+  codec?: "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
+  /**
+   * Columns to start from (the stream's schema so far, or
+   * {@linkcode SchemaChange.schema}): the file has these columns with at
+   * least these types even when the rows leave some of them null.
+   * @default {[]}
+   */
+  schema?: Schema;
+}
+
+/**
+ * What a closed file holds.
+ *
+ * @example
+ * ```ts
+ * import type { ParquetFileSummary } from "./parquet_writer.ts";
+ * const s: ParquetFileSummary = { records: 2, bytes: 512, schema: [{ name: "id", type: "INT64" }] };
+ * ```
+ */
+export interface ParquetFileSummary {
+  /** Rows written. */
+  records: number;
+  /** File size in bytes. */
+  bytes: number;
+  /** The file's columns. */
+  schema: Schema;
+}
+
+/**
+ * Thrown by {@linkcode ParquetWriter.write} when rows need columns or types
+ * the file, whose schema is already fixed, cannot hold. None of those rows
+ * were taken: close this file, start a new one with `{ schema: err.schema }`
+ * and write the same rows there. It is a signal, not a failure; a real
+ * conflict is a `SchemaError`.
+ *
+ * @example
+ * ```ts
+ * import { ParquetWriter, SchemaChange } from "./parquet_writer.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const lake = new LocalStorage(dir);
+ *   const opts = { stream: "demo/items", rowGroupSize: 2 };
+ *   let w = await ParquetWriter.create(await lake.create("a.parquet"), opts);
+ *   await w.write([{ id: 1 }, { id: 2 }]); // fills a row group: schema fixed
+ *   const rows = [{ id: 3, note: "new column" }];
+ *   try {
+ *     await w.write(rows);
+ *   } catch (err) {
+ *     if (!(err instanceof SchemaChange)) throw err;
+ *     await w.close();
+ *     w = await ParquetWriter.create(await lake.create("b.parquet"), { ...opts, schema: err.schema });
+ *     await w.write(rows);
+ *   }
+ *   console.assert((await w.close()).schema.length === 2);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class SchemaChange extends Error {
+  /** The schema a new file needs: the old columns widened, then the new ones. */
+  readonly schema: Schema;
+  /** What changed, one phrase per column (`new column "x" (INT64)`). */
+  readonly changes: readonly string[];
+
+  /** Build the signal for `stream` from the file's schema and the one needed. */
+  constructor(stream: string, from: Schema, to: Schema) {
+    const before = new Map(from.map((c) => [c.name, c.type]));
+    const changes = to.flatMap((c) => {
+      const was = before.get(c.name);
+      if (was === undefined) {
+        return [`new column ${JSON.stringify(c.name)} (${c.type})`];
+      }
+      return was === c.type
+        ? []
+        : [`${JSON.stringify(c.name)} ${was} -> ${c.type}`];
+    });
+    super(
+      `"${stream}": the file's schema cannot hold ${
+        changes.join(", ")
+      }; start a new file`,
+    );
+    this.name = "SchemaChange";
+    this.schema = to;
+    this.changes = changes;
+  }
+}
+
+type State = "open" | "closed" | "aborted" | "failed";
+
+/**
+ * A streaming Parquet file writer over a {@linkcode FileSink}.
+ *
+ * Types written: INT64, DOUBLE, BOOLEAN, STRING (UTF8), TIMESTAMP (INT64
+ * microseconds, UTC-adjusted: DuckDB reads `TIMESTAMP WITH TIME ZONE`), lists
+ * as standard 3-level LISTs, nested values as JSON text (DuckDB reads `JSON`).
+ * Every column is nullable; a missing field is null. A field null in every
+ * row so far has no type yet and is left out of the file (it is still in
+ * {@linkcode ParquetWriter.schema}, typed `NULL`). Files of one stream may so
+ * differ in columns and (widened) types: read them with DuckDB's
+ * `read_parquet('<stream>/*.parquet', union_by_name = true)`; without it
+ * DuckDB takes the first file's columns and types for all.
+ *
+ * @example
+ * ```ts
+ * import { ParquetWriter } from "./parquet_writer.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const lake = new LocalStorage(dir);
+ *   const w = await ParquetWriter.create(await lake.create("demo/items/a.parquet"), {
+ *     stream: "demo/items",
+ *   });
+ *   try {
+ *     await w.write([{ id: 1, at: "2024-01-02T03:04:05Z", tags: ["a", "b"] }]);
+ *     await w.write([{ id: 2, at: null, tags: [] }]);
+ *     const { records, bytes } = await w.close();
+ *     console.assert(records === 2 && bytes > 0);
+ *   } catch (err) {
+ *     await w.abort();
+ *     throw err;
+ *   }
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class ParquetWriter {
+  /** The file extension, without the dot. */
+  static readonly extension = "parquet";
+
+  readonly #sink: FileSink;
+  readonly #stream: string;
+  readonly #rowGroupSize: number;
+  readonly #codec: "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
+  readonly #out: SinkWriter;
+  #pq: HyParquetWriter | undefined;
+  #schema: Schema;
+  #buffer: Row[] = [];
+  #records = 0;
+  #state: State = "open";
+
+  private constructor(sink: FileSink, options: ParquetWriterOptions) {
+    const rowGroupSize = options.rowGroupSize ?? 10_000;
+    if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
+      throw new RangeError(
+        `rowGroupSize must be a positive integer, got ${rowGroupSize}`,
+      );
+    }
+    const codec = options.codec ?? "ZSTD";
+    if (codec !== "ZSTD" && codec !== "SNAPPY" && codec !== "UNCOMPRESSED") {
+      throw new TypeError(
+        `codec must be ZSTD, SNAPPY or UNCOMPRESSED, got ${codec}`,
+      );
+    }
+    this.#sink = sink;
+    this.#stream = options.stream;
+    this.#rowGroupSize = rowGroupSize;
+    this.#codec = codec;
+    this.#schema = options.schema ?? [];
+    this.#out = new SinkWriter(sink);
+  }
+
+  /** Start a Parquet file on `sink`; the writer owns the sink from now on. */
+  static create(
+    sink: FileSink,
+    options: ParquetWriterOptions,
+  ): Promise<ParquetWriter> {
+    // Async so bad options reject rather than throw.
+    return Promise.resolve().then(() => new ParquetWriter(sink, options));
+  }
+
+  /** The file's columns so far (fixed once the first row group is written). */
+  get schema(): Schema {
+    return this.#schema;
+  }
+
+  /** Rows taken so far, buffered or written. */
+  get records(): number {
+    return this.#records;
+  }
+
+  /**
+   * The largest encode buffer held so far, in bytes: about one compressed
+   * row group, however big the file grows.
+   */
+  get peakBufferBytes(): number {
+    return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
+  }
+
+  /**
+   * Take `rows`; a row group is written each time `rowGroupSize` rows are
+   * buffered. Throws {@linkcode SchemaChange} (taking none of the rows) when
+   * the fixed schema cannot hold them, `SchemaError` when a field changed to
+   * an incompatible type. Rows must not be mutated after this call; await
+   * each call before the next.
+   */
+  async write(rows: readonly Row[]): Promise<void> {
+    this.#assertOpen("write to");
+    if (rows.length === 0) return;
+    if (this.#pq === undefined) {
+      this.#schema = inferSchema(rows, {
+        stream: this.#stream,
+        base: this.#schema,
+      });
+    } else {
+      const needed = inferSchema(rows, {
+        stream: this.#stream,
+        base: this.#schema,
+      });
+      // A new field that is null everywhere costs nothing to leave out; only
+      // real values or widened types need a new file.
+      const merged = needed.filter((c, i) =>
+        i < this.#schema.length || c.type !== "NULL"
+      );
+      if (
+        merged.length !== this.#schema.length ||
+        merged.some((c, i) => c.type !== this.#schema[i]?.type)
+      ) {
+        throw new SchemaChange(this.#stream, this.#schema, merged);
+      }
+    }
+    for (const row of rows) this.#buffer.push(row);
+    this.#records += rows.length;
+    while (this.#buffer.length >= this.#rowGroupSize) {
+      const group = this.#buffer.slice(0, this.#rowGroupSize);
+      this.#buffer = this.#buffer.slice(this.#rowGroupSize);
+      await this.#writeGroup(group);
+    }
+  }
+
+  /**
+   * Write the last row group and the footer, and close the sink (the file
+   * appears). A file without a single column (no rows and no `schema`
+   * option) would break every reader's glob, so that close rejects and the
+   * writer stays open for `abort()`.
+   */
+  async close(): Promise<ParquetFileSummary> {
+    this.#assertOpen("close");
+    if (this.#schema.length === 0) {
+      throw new Error(
+        `Cannot close the Parquet file of "${this.#stream}": it has no columns (no records were written); abort() it instead`,
+      );
+    }
+    try {
+      if (this.#buffer.length > 0) {
+        const group = this.#buffer;
+        this.#buffer = [];
+        await this.#writeGroup(group);
+      }
+      await this.#writer().finish();
+      await this.#sink.close();
+    } catch (err) {
+      this.#state = "failed";
+      throw err;
+    }
+    this.#state = "closed";
+    return {
+      records: this.#records,
+      bytes: this.#sink.bytesWritten,
+      schema: this.#schema,
+    };
+  }
+
+  /** Drop the file: nothing becomes visible. Safe to call in any state. */
+  async abort(): Promise<void> {
+    if (this.#state === "closed" || this.#state === "aborted") return;
+    this.#state = "aborted";
+    this.#buffer = [];
+    await this.#sink.abort();
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#state !== "open") {
+      throw new Error(
+        `Cannot ${action} the Parquet file of "${this.#stream}": it is ${this.#state}`,
+      );
+    }
+  }
+
+  #writer(): HyParquetWriter {
+    this.#pq ??= new HyParquetWriter({
+      writer: this.#out,
+      schema: schemaElements(fileColumns(this.#schema)),
+      codec: this.#codec,
+      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
+      createdBy: "inlet",
+    });
+    return this.#pq;
+  }
+
+  async #writeGroup(rows: Row[]): Promise<void> {
+    try {
+      await this.#writer().write({
+        columnData: columnData(fileColumns(this.#schema), rows),
+        rowGroupSize: rows.length,
+      });
+    } catch (err) {
+      this.#state = "failed";
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * Column types inferred from records. A stream's columns are typed by the
+ * values seen, widened only where no value can be lost (an integer column
+ * that meets a fraction becomes DOUBLE; an all-null column takes the first
+ * type it meets); any other change of type is a {@linkcode SchemaError}
+ * naming the stream and the field.
+ *
+ * Types:
+ * - `INT64`: integral numbers (and bigints); `DOUBLE`: any other number.
+ * - `STRING`; `TIMESTAMP`: strings that are strict ISO-8601 date-times such as
+ *   `2024-01-02T03:04:05Z` (optional fraction, optional `Z`/`±hh:mm`; no offset
+ *   means UTC), stored as UTC microseconds. A column mixing timestamps and
+ *   other strings is a STRING column (the raw strings are kept).
+ * - `BOOLEAN`.
+ * - `LIST<T>`: arrays whose elements are all of one scalar type T (or null).
+ * - `JSON`: nested objects and mixed or nested arrays, kept as JSON text.
+ * - `NULL`: only nulls seen so far; it widens to anything.
+ *
+ * @module
+ */
+import { SchemaError } from "./errors.ts";
+import type { Row } from "./types.ts";
+
+/**
+ * Types a single value or a list element can have.
+ *
+ * @example
+ * ```ts
+ * import type { ScalarType } from "./schema.ts";
+ * const t: ScalarType = "TIMESTAMP";
+ * ```
+ */
+export type ScalarType =
+  | "BOOLEAN"
+  | "INT64"
+  | "DOUBLE"
+  | "STRING"
+  | "TIMESTAMP";
+
+/**
+ * The type of one column. `NULL` means every value seen so far was null.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnType } from "./schema.ts";
+ * const tags: ColumnType = "LIST<STRING>";
+ * ```
+ */
+export type ColumnType =
+  | "NULL"
+  | ScalarType
+  | "JSON"
+  | `LIST<${ScalarType | "NULL"}>`;
+
+/**
+ * One column of a schema.
+ *
+ * @example
+ * ```ts
+ * import type { Column } from "./schema.ts";
+ * const id: Column = { name: "id", type: "INT64" };
+ * ```
+ */
+export interface Column {
+  /** The record field it comes from. */
+  readonly name: string;
+  /** Its type; every column is nullable. */
+  readonly type: ColumnType;
+}
+
+/**
+ * Columns in first-seen order. Plain data: it serializes to JSON as is (the
+ * engine may keep a stream's schema in its commit entries).
+ *
+ * @example
+ * ```ts
+ * import type { Schema } from "./schema.ts";
+ * const schema: Schema = [{ name: "id", type: "INT64" }, { name: "title", type: "STRING" }];
+ * ```
+ */
+export type Schema = readonly Column[];
+
+const TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$/;
+const INT64_LIMIT = 2 ** 63;
+
+/**
+ * Parse a strict ISO-8601 date-time (`2024-01-02T03:04:05Z`, optional
+ * fraction up to nanoseconds, optional `Z` or `±hh:mm`; none means UTC) into
+ * microseconds since the epoch, UTC. Anything else, including impossible
+ * dates like February 30, gives `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseTimestamp } from "./schema.ts";
+ * console.assert(parseTimestamp("1970-01-01T00:00:01.5Z") === 1_500_000n);
+ * console.assert(parseTimestamp("1970-01-01T01:00:00+01:00") === 0n);
+ * console.assert(parseTimestamp("2024-02-30T00:00:00Z") === undefined);
+ * console.assert(parseTimestamp("yesterday") === undefined);
+ * ```
+ */
+export function parseTimestamp(text: string): bigint | undefined {
+  if (text.length < 19 || text.length > 35) return undefined;
+  const m = TIMESTAMP_RE.exec(text);
+  if (!m) return undefined;
+  const year = Number(m[1]), month = Number(m[2]), day = Number(m[3]);
+  const hour = Number(m[4]), minute = Number(m[5]), second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== "Z") {
+    const oh = Number(zone.slice(1, 3)), om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return undefined;
+    offsetMinutes = (zone[0] === "-" ? -1 : 1) * (oh * 60 + om);
+  }
+  // Date.UTC maps years 0-99 to 1900-1999; setting the year afterwards does not.
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  date.setUTCFullYear(year);
+  const micros = Number((m[7] ?? "").padEnd(6, "0").slice(0, 6));
+  return BigInt(date.getTime() - offsetMinutes * 60_000) * 1000n +
+    BigInt(micros);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function scalarType(value: unknown): ScalarType | "NULL" | undefined {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) && Math.abs(value) < INT64_LIMIT
+        ? "INT64"
+        : "DOUBLE";
+    case "string":
+      return parseTimestamp(value) === undefined ? "STRING" : "TIMESTAMP";
+    case "boolean":
+      return "BOOLEAN";
+    case "bigint":
+      return "INT64";
+    case "undefined":
+      return "NULL";
+    case "object":
+      if (value === null) return "NULL";
+      if (value instanceof Date) return "TIMESTAMP";
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The type of one value: what a column holding only this value would be.
+ *
+ * @example
+ * ```ts
+ * import { valueType } from "./schema.ts";
+ * console.assert(valueType(3) === "INT64");
+ * console.assert(valueType(2.5) === "DOUBLE");
+ * console.assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
+ * console.assert(valueType(["a", null]) === "LIST<STRING>");
+ * console.assert(valueType([1, "a"]) === "JSON");
+ * console.assert(valueType({ a: 1 }) === "JSON");
+ * console.assert(valueType(null) === "NULL");
+ * ```
+ */
+export function valueType(value: unknown): ColumnType {
+  const scalar = scalarType(value);
+  if (scalar !== undefined) return scalar;
+  if (Array.isArray(value)) {
+    let element: ScalarType | "NULL" = "NULL";
+    for (const item of value) {
+      const t = scalarType(item);
+      if (t === undefined) return "JSON";
+      const wider = widenScalar(element, t);
+      if (wider === undefined) return "JSON";
+      element = wider;
+    }
+    return `LIST<${element}>`;
+  }
+  if (typeof value === "object") return "JSON";
+  throw new TypeError(`Cannot store a ${typeof value} in the lake`);
+}
+
+function widenScalar(
+  a: ScalarType | "NULL",
+  b: ScalarType | "NULL",
+): ScalarType | "NULL" | undefined {
+  if (a === b || b === "NULL") return a;
+  if (a === "NULL") return b;
+  if ((a === "INT64" && b === "DOUBLE") || (a === "DOUBLE" && b === "INT64")) {
+    return "DOUBLE";
+  }
+  if (
+    (a === "TIMESTAMP" && b === "STRING") ||
+    (a === "STRING" && b === "TIMESTAMP")
+  ) {
+    return "STRING";
+  }
+  return undefined;
+}
+
+function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
+  return t.startsWith("LIST<")
+    ? t.slice(5, -1) as ScalarType | "NULL"
+    : undefined;
+}
+
+/**
+ * The type a column must have to hold values of both `a` and `b`, or
+ * `undefined` when no type holds both without loss. Widenings: `NULL` to
+ * anything, `INT64` to `DOUBLE`, `TIMESTAMP` to `STRING`, lists element-wise,
+ * lists of conflicting elements (and lists meeting `JSON`) to `JSON`.
+ *
+ * @example
+ * ```ts
+ * import { widenType } from "./schema.ts";
+ * console.assert(widenType("INT64", "DOUBLE") === "DOUBLE");
+ * console.assert(widenType("NULL", "BOOLEAN") === "BOOLEAN");
+ * console.assert(widenType("LIST<INT64>", "LIST<STRING>") === "JSON");
+ * console.assert(widenType("DOUBLE", "STRING") === undefined);
+ * ```
+ */
+export function widenType(
+  a: ColumnType,
+  b: ColumnType,
+): ColumnType | undefined {
+  if (a === b || b === "NULL") return a;
+  if (a === "NULL") return b;
+  const la = listElement(a), lb = listElement(b);
+  if (la !== undefined && lb !== undefined) {
+    const e = widenScalar(la, lb);
+    return e === undefined ? "JSON" : `LIST<${e}>`;
+  }
+  if (
+    (la !== undefined && b === "JSON") || (lb !== undefined && a === "JSON")
+  ) {
+    return "JSON";
+  }
+  if (la !== undefined || lb !== undefined || a === "JSON" || b === "JSON") {
+    return undefined;
+  }
+  return widenScalar(a as ScalarType, b as ScalarType);
+}
+
+function conflict(
+  stream: string,
+  field: string,
+  was: ColumnType,
+  now: ColumnType,
+): SchemaError {
+  return new SchemaError(
+    `field ${JSON.stringify(field)} was ${was}, now ${now} in "${stream}"`,
+  );
+}
+
+/**
+ * Options for {@linkcode inferSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { InferOptions } from "./schema.ts";
+ * const options: InferOptions = { stream: "demo/items", base: [{ name: "id", type: "INT64" }] };
+ * ```
+ */
+export interface InferOptions {
+  /** `"connector/stream"`, for messages. */
+  stream: string;
+  /** Columns known already (a file's schema so far); new columns follow them. */
+  base?: Schema;
+}
+
+/**
+ * The columns of `rows`, in first-seen order, widened over every value.
+ * Throws a {@linkcode SchemaError} when a field holds values no one type can
+ * hold (`field "score" was DOUBLE, now STRING in "demo/items"`).
+ *
+ * @example
+ * ```ts
+ * import { inferSchema } from "./schema.ts";
+ * const schema = inferSchema([
+ *   { id: 1, score: 1, at: "2024-01-02T03:04:05Z", tags: ["a"] },
+ *   { id: 2, score: 2.5, at: null, extra: { deep: true } },
+ * ], { stream: "demo/items" });
+ * console.assert(JSON.stringify(schema) === JSON.stringify([
+ *   { name: "id", type: "INT64" },
+ *   { name: "score", type: "DOUBLE" },
+ *   { name: "at", type: "TIMESTAMP" },
+ *   { name: "tags", type: "LIST<STRING>" },
+ *   { name: "extra", type: "JSON" },
+ * ]));
+ * ```
+ */
+export function inferSchema(
+  rows: Iterable<Row>,
+  options: InferOptions,
+): Schema {
+  const types = new Map<string, ColumnType>();
+  for (const c of options.base ?? []) types.set(c.name, c.type);
+  for (const row of rows) {
+    if (row === null || typeof row !== "object" || Array.isArray(row)) {
+      throw new TypeError(
+        `Cannot write a record of "${options.stream}": expected an object, got ${
+          row === null ? "null" : Array.isArray(row) ? "an array" : typeof row
+        }`,
+      );
+    }
+    for (const key in row) {
+      const t = valueType(row[key]);
+      const was = types.get(key);
+      if (was === undefined) {
+        types.set(key, t);
+      } else if (was !== t && t !== "NULL") {
+        const wider = widenType(was, t);
+        if (wider === undefined) throw conflict(options.stream, key, was, t);
+        types.set(key, wider);
+      }
+    }
+  }
+  return Array.from(types, ([name, type]) => ({ name, type }));
+}
+
+/**
+ * `a` widened by `b`: `a`'s columns in order (types widened), then the
+ * columns only `b` has. Throws a {@linkcode SchemaError} on a conflict.
+ *
+ * @example
+ * ```ts
+ * import { mergeSchemas } from "./schema.ts";
+ * const merged = mergeSchemas(
+ *   [{ name: "id", type: "INT64" }],
+ *   [{ name: "id", type: "DOUBLE" }, { name: "name", type: "STRING" }],
+ *   "demo/items",
+ * );
+ * console.assert(merged[0]?.type === "DOUBLE" && merged[1]?.name === "name");
+ * ```
+ */
+export function mergeSchemas(a: Schema, b: Schema, stream: string): Schema {
+  const types = new Map<string, ColumnType>();
+  for (const c of a) types.set(c.name, c.type);
+  for (const c of b) {
+    const was = types.get(c.name);
+    if (was === undefined) {
+      types.set(c.name, c.type);
+      continue;
+    }
+    const wider = widenType(was, c.type);
+    if (wider === undefined) throw conflict(stream, c.name, was, c.type);
+    types.set(c.name, wider);
+  }
+  return Array.from(types, ([name, type]) => ({ name, type }));
+}

@@ -1,0 +1,663 @@
+/**
+ * One stream's run: plans its lanes (option slices, range partitions, the
+ * detail walk of a dependent stream), pulls them concurrently, writes their
+ * pages in order per lane, and checkpoints: each commit holds the files and
+ * the position of every lane, so a killed run resumes with each record
+ * exactly once.
+ *
+ * @module
+ */
+
+import { fromNum, remaining, splitRange, toNum } from "./_ranges.ts";
+import { getPath } from "./_json_path.ts";
+import { Mutex } from "./_mutex.ts";
+import { WorkQueue } from "./_work_queue.ts";
+import { CommitLog } from "./commit_log.ts";
+import type { Connector } from "./connector.ts";
+import { ConfigError } from "./errors.ts";
+import {
+  type JsonFetcher,
+  newStreamStats,
+  type PagePosition,
+  paginate,
+  type StreamSource,
+  type StreamStats,
+} from "./paginate.ts";
+import { pooledMap } from "./pool.ts";
+import type { Storage } from "./storage.ts";
+import {
+  type LaneState,
+  parseState,
+  type StreamState,
+} from "./stream_state.ts";
+import { type Format, StreamWriter } from "./stream_writer.ts";
+import type { Row, StreamDef } from "./types.ts";
+
+/** Options of {@linkcode runStream}. */
+export interface StreamRunOptions {
+  /** The connector. */
+  connector: Connector;
+  /** The stream's name. */
+  name: string;
+  /** The lake. */
+  storage: Storage;
+  /** The run's id. */
+  runId: string;
+  /** The HTTP client shared by the run. */
+  http: JsonFetcher;
+  /** Base URL (the connector's or an override). */
+  baseUrl: string;
+  /** Query parameters every request carries (query-string auth). */
+  authParams?: Record<string, string>;
+  /** Live counters. */
+  stats: StreamStats;
+  /** Pages in flight or buffered per lane at most. */
+  poolWidth: number;
+  /** How many lanes keep the source busy now (range partitions split until there are this many). */
+  targetLanes?: () => number;
+  /** File format. @default {"parquet"} */
+  format?: Format;
+  /** NDJSON compression. @default {"zstd"} */
+  compression?: "zstd" | "gzip";
+  /** Records per file; a full file is a checkpoint. @default {500000} */
+  fileRecords?: number;
+  /** Milliseconds between checkpoints at most. @default {60000} */
+  checkpointMs?: number;
+  /** Clock in milliseconds. @default {Date.now} */
+  now?: () => number;
+  /** Records per run at most. */
+  limit?: number;
+  /** Where an incremental stream's first sweep starts (overrides `incremental.initial`). */
+  since?: string;
+  /** Ignore the stored state: a new full sweep, replacing earlier data. */
+  fullRefresh?: boolean;
+  /** Values of the connector's options. */
+  options?: Record<string, readonly string[]>;
+  /** Abort now. */
+  signal?: AbortSignal;
+  /** Stop gracefully. */
+  stop?: AbortSignal;
+}
+
+/** What a stream run did. */
+export interface StreamRunResult {
+  /** Records written by this run. */
+  records: number;
+  /** Bytes written. */
+  bytes: number;
+  /** Files committed. */
+  files: number;
+  /** The sweep finished (false: stopped or limited; the next run continues). */
+  complete: boolean;
+  /** The state committed last. */
+  state: StreamState | undefined;
+}
+
+const placeholders = (s: string) =>
+  [...s.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+
+/** The option slices of a stream: one set of placeholder values per combination. */
+function optionSlices(
+  connector: Connector,
+  stream: StreamDef,
+  values: Record<string, readonly string[]>,
+): Array<Record<string, string>> {
+  const names = new Set([
+    ...placeholders(stream.path),
+    ...Object.values(stream.params ?? {}).flatMap((v) =>
+      typeof v === "string" ? placeholders(v) : []
+    ),
+  ]);
+  if (stream.parent) names.delete(stream.parent.as ?? stream.parent.field);
+  let slices: Array<Record<string, string>> = [{}];
+  for (const name of names) {
+    const decl = connector.options?.[name];
+    if (!decl) continue; // Filled by the paginator (e.g. {id}).
+    const given = values[name] ??
+      (decl.default === undefined ? [] : [decl.default].flat());
+    if (given.length === 0) {
+      throw new ConfigError(
+        `connector "${connector.name}": option --${name} is required (${decl.description})`,
+      );
+    }
+    slices = slices.flatMap((s) => given.map((v) => ({ ...s, [name]: v })));
+  }
+  return slices;
+}
+
+const sliceKey = (vars: Record<string, string>) =>
+  Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("&");
+
+function laneKey(
+  vars: Record<string, string>,
+  range?: { gte: number; lt: number },
+): string {
+  const parts = [sliceKey(vars), range ? `[${range.gte},${range.lt})` : ""]
+    .filter(Boolean);
+  return parts.join(" ") || "main";
+}
+
+function compareCursor(a: string | number, b: string | number): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const ta = Date.parse(String(a)), tb = Date.parse(String(b));
+  if (Number.isFinite(ta) && Number.isFinite(tb)) return ta - tb;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** The filter value of a new incremental sweep: the bookmark minus the lookback. */
+function sinceFrom(
+  bookmark: string | number,
+  lookback: number,
+  format: "iso" | "unix" | "auto",
+): string | number {
+  if (typeof bookmark === "number") {
+    const v = bookmark - lookback;
+    return format === "iso" ? new Date(v * 1000).toISOString() : v;
+  }
+  const ms = Date.parse(bookmark);
+  if (!Number.isFinite(ms)) return bookmark;
+  const v = ms - lookback * 1000;
+  if (format === "unix") return Math.floor(v / 1000);
+  return new Date(v).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/**
+ * Pull one stream into the lake, resuming its running sweep if there is one.
+ * Errors propagate after the open file is dropped: the lake and the state
+ * stay at the last commit.
+ *
+ * @example
+ * ```ts
+ * import { runStream } from "./stream_run.ts";
+ * import { defineConnector } from "./connector.ts";
+ * import { HttpClient } from "./http.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * import { newStreamStats } from "./paginate.ts";
+ * import { cursorPaginator } from "./paginators.ts";
+ * import { startApiServer } from "./testing/api_server.ts";
+ *
+ * const server = await startApiServer({ records: 100 });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const c = defineConnector({
+ *     name: "t",
+ *     baseUrl: server.url,
+ *     streams: {
+ *       items: {
+ *         path: "/cursor/items",
+ *         recordsPath: "data",
+ *         primaryKey: "id",
+ *         paginator: cursorPaginator({ cursorParam: "cursor", cursorPath: "next_cursor" }),
+ *       },
+ *     },
+ *   });
+ *   const r = await runStream({
+ *     connector: c,
+ *     name: "items",
+ *     storage: new LocalStorage(dir),
+ *     runId: "20260101T000000Z-000001",
+ *     http: new HttpClient(),
+ *     baseUrl: server.url,
+ *     stats: newStreamStats(),
+ *     poolWidth: 4,
+ *   });
+ *   console.assert(r.records === 100 && r.complete);
+ * } finally {
+ *   await server.close();
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
+  const { connector, name, stats } = o;
+  const id = `${connector.name}/${name}`;
+  const stream = connector.streams[name];
+  if (!stream) {
+    throw new ConfigError(
+      `connector "${connector.name}" has no stream "${name}"`,
+    );
+  }
+  const now = o.now ?? Date.now;
+  // A full refresh swaps the stream's data for the new sweep's, whatever it declares.
+  const disposition = o.fullRefresh
+    ? "replace"
+    : stream.writeDisposition ?? "append";
+  const log = new CommitLog(o.storage, id, { runId: o.runId });
+  await log.recover();
+  const latest = await log.latest();
+  const previous = latest && !o.fullRefresh
+    ? parseState(
+      latest.state,
+      `${id}/_log/${String(latest.version).padStart(20, "0")}.json`,
+    )
+    : undefined;
+
+  // A running sweep is resumed exactly as planned; otherwise a new one starts.
+  const resuming = previous?.sweep === "running";
+  const inc = stream.incremental;
+  let since: string | number | undefined;
+  if (resuming) since = previous.since;
+  else if (inc) {
+    const start = o.since ??
+      (previous?.bookmark !== undefined
+        ? sinceFrom(previous.bookmark, inc.lookback ?? 0, inc.format ?? "auto")
+        : inc.initial);
+    since = start;
+  }
+  const state: StreamState = {
+    version: 1,
+    sweep: "running",
+    records: resuming ? previous.records : 0,
+    startedAt: resuming && previous.startedAt
+      ? previous.startedAt
+      : new Date(now()).toISOString(),
+    ...(since !== undefined ? { since } : {}),
+    ...(resuming && previous.cursor !== undefined
+      ? { cursor: previous.cursor }
+      : {}),
+    ...(previous?.bookmark !== undefined
+      ? { bookmark: previous.bookmark }
+      : {}),
+    ...(resuming && previous.staged ? { staged: [...previous.staged] } : {}),
+  };
+  const lanes = new Map<string, LaneState>();
+  if (resuming) {
+    for (const lane of Object.values(previous.lanes ?? {})) {
+      lanes.set(lane.key, structuredClone(lane));
+    }
+  } else {
+    for (const lane of planLanes(o, stream, now)) lanes.set(lane.key, lane);
+  }
+
+  const writer = new StreamWriter({
+    stream: id,
+    storage: o.storage,
+    log,
+    format: o.format ?? "parquet",
+    ...(o.compression ? { compression: o.compression } : {}),
+  });
+  const mutex = new Mutex();
+  const fileRecords = o.fileRecords ?? 500_000;
+  const checkpointMs = o.checkpointMs ?? 60_000;
+  let inFile = 0;
+  let lastCommit = now();
+  let written = 0;
+  let remainingLimit = o.limit ?? Infinity;
+  const limitStop = new AbortController();
+  const stop = o.stop
+    ? AbortSignal.any([o.stop, limitStop.signal])
+    : limitStop.signal;
+  const keyOf = (r: Row): string => {
+    const pk = typeof stream.primaryKey === "string"
+      ? [stream.primaryKey]
+      : stream.primaryKey;
+    return JSON.stringify(pk.map((k) => getPath(r, k)));
+  };
+
+  const snapshot = (): StreamState => ({
+    ...state,
+    lanes: Object.fromEntries(
+      [...lanes].map(([k, l]) => [k, structuredClone(l)]),
+    ),
+  });
+
+  // A checkpoint: the files so far plus every lane's position. A replace
+  // sweep keeps its files staged (listed in its state) until it completes.
+  const checkpoint = async (): Promise<void> => {
+    const hold = disposition === "replace";
+    await writer.commit((staged: string[]) => {
+      if (hold) state.staged = [...(state.staged ?? []), ...staged];
+      return snapshot();
+    }, { always: true, ...(hold ? { hold } : {}) });
+  };
+
+  // Writes one lane's records and moves its position, checkpointing when due.
+  const accept = (
+    lane: LaneState,
+    rows: Row[],
+    position: PagePosition,
+    item?: number,
+  ) =>
+    mutex.run(async () => {
+      if (!lanes.has(lane.key)) return; // The lane was split away meanwhile.
+      let keep = rows;
+      const skip = lane.skip;
+      if (skip && stream.partition) {
+        const field = stream.partition.field;
+        const kind = stream.partition.kind;
+        const keys = new Set(skip.keys);
+        keep = rows.filter((r) => {
+          const v = getPath(r, field);
+          return !(v !== undefined &&
+            toNum(v as string | number, kind) === skip.value &&
+            keys.has(keyOf(r)));
+        });
+      }
+      if (keep.length > remainingLimit) keep = keep.slice(0, remainingLimit);
+      await writer.write(keep);
+      remainingLimit -= keep.length;
+      written += keep.length;
+      inFile += keep.length;
+      state.records += keep.length;
+      if (inc) {
+        for (const r of keep) {
+          const v = getPath(r, inc.cursorField);
+          if (typeof v !== "string" && typeof v !== "number") continue;
+          if (
+            state.cursor === undefined || compareCursor(v, state.cursor) > 0
+          ) state.cursor = v;
+        }
+      }
+      lane.position = position;
+      if (item === undefined) delete lane.item;
+      else lane.item = item;
+      if (remainingLimit <= 0) limitStop.abort();
+      if (
+        inFile >= fileRecords ||
+        (inFile > 0 && now() - lastCommit >= checkpointMs)
+      ) {
+        await checkpoint();
+        inFile = 0;
+        lastCommit = now();
+      }
+    });
+
+  const queue = new WorkQueue<LaneState>(
+    [...lanes.values()].filter((l) => !l.position.done),
+  );
+  const baseSource = (
+    lane: LaneState,
+    extra: Partial<StreamSource> = {},
+  ): StreamSource => {
+    const params: Record<string, string> = { ...o.authParams, ...lane.params };
+    if (inc?.param && since !== undefined) params[inc.param] = String(since);
+    return {
+      id,
+      baseUrl: o.baseUrl,
+      stream,
+      http: o.http,
+      concurrency: o.poolWidth,
+      stats,
+      params,
+      stop,
+      resume: lane.position,
+      ...(lane.vars ? { vars: lane.vars } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(inc && !inc.param && typeof since === "number"
+        ? { start: since }
+        : {}),
+      // A single lane can let the paginator plan for the limit (id ranges).
+      ...(lanes.size === 1 && o.limit !== undefined ? { limit: o.limit } : {}),
+      ...extra,
+    };
+  };
+
+  const runLane = async (lane: LaneState): Promise<void> => {
+    try {
+      if (stream.parent) {
+        await runDependentLane(o, stream, lane, baseSource, accept, stop);
+      } else {
+        let pages = 0;
+        const tracker = boundaryTracker(stream, keyOf);
+        for await (const page of paginate(baseSource(lane))) {
+          await accept(lane, page.records, page.position);
+          tracker.see(page.records);
+          pages++;
+          const split = page.position.next && pages >= 2 && lane.range &&
+              lanes.size < (o.targetLanes?.() ?? 1) && !stop.aborted
+            ? await trySplit(lane, tracker.boundary())
+            : false;
+          if (split) return;
+        }
+      }
+      if (!stop.aborted && !o.signal?.aborted) {
+        await mutex.run(() => {
+          const l = lanes.get(lane.key);
+          if (l) l.position = { ...l.position, done: true };
+        });
+      }
+    } finally {
+      queue.done();
+    }
+  };
+
+  // Split a dense range lane: what it has not covered yet becomes two new lanes.
+  const trySplit = (
+    lane: LaneState,
+    boundary: { value: number; keys: string[] } | undefined,
+  ): Promise<boolean> =>
+    mutex.run(() => {
+      const p = stream.partition;
+      if (!p || !lane.range || !boundary || !lanes.has(lane.key)) return false;
+      const order = p.order ?? "desc";
+      const rest = remaining(lane.range, boundary.value, order);
+      const halves = splitRange(rest, 2);
+      if (halves.length < 2) return false;
+      lanes.delete(lane.key);
+      for (const h of halves) {
+        const holds = h.gte <= boundary.value && boundary.value < h.lt;
+        const child: LaneState = {
+          key: laneKey(lane.vars ?? {}, h),
+          ...(lane.vars ? { vars: lane.vars } : {}),
+          params: {
+            ...lane.params,
+            [p.gteParam]: fromNum(h.gte, p.kind),
+            [p.ltParam]: fromNum(h.lt, p.kind),
+          },
+          range: h,
+          position: { page: -1 },
+          ...(holds ? { skip: boundary } : {}),
+        };
+        lanes.set(child.key, child);
+        queue.push(child);
+      }
+      return true;
+    });
+
+  try {
+    for await (
+      const _ of pooledMap(queue, runLane, {
+        concurrency: 4096,
+        ordered: false,
+        ...(o.signal ? { signal: o.signal } : {}),
+      })
+    ) {
+      // Lanes report through `accept`; nothing to collect here.
+    }
+    const complete = !stop.aborted &&
+      [...lanes.values()].every((l) => l.position.done);
+    await mutex.run(async () => {
+      if (complete) {
+        const done: StreamState = {
+          version: 1,
+          sweep: "complete",
+          records: state.records,
+          ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+          ...(state.cursor !== undefined
+            ? { bookmark: state.cursor }
+            : state.bookmark !== undefined
+            ? { bookmark: state.bookmark }
+            : {}),
+        };
+        await writer.commit(
+          done,
+          disposition === "replace"
+            ? { always: true, publish: state.staged ?? [], replaceLive: true }
+            : { always: true },
+        );
+      } else if (writer.uncommitted || !resuming) {
+        // Also records a new sweep's plan, so the next run continues it.
+        await checkpoint();
+      }
+    });
+    return {
+      records: written,
+      bytes: writer.bytes,
+      files: writer.files,
+      complete,
+      state: complete ? undefined : snapshot(),
+    };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+/** The lanes of a new sweep: option slices times range partitions. */
+function planLanes(
+  o: StreamRunOptions,
+  stream: StreamDef,
+  now: () => number,
+): LaneState[] {
+  const slices = optionSlices(o.connector, stream, o.options ?? {});
+  const p = stream.partition;
+  const out: LaneState[] = [];
+  for (const vars of slices) {
+    const hasVars = Object.keys(vars).length > 0;
+    if (!p) {
+      out.push({
+        key: laneKey(vars),
+        ...(hasVars ? { vars } : {}),
+        position: { page: -1 },
+      });
+      continue;
+    }
+    const end = p.end ??
+      (p.kind === "iso" ? now() + 1 : Math.floor(now() / 1000) + 1);
+    const whole = { gte: toNum(p.start, p.kind), lt: toNum(end, p.kind) };
+    for (const r of splitRange(whole, p.partitions ?? 8)) {
+      out.push({
+        key: laneKey(vars, r),
+        ...(hasVars ? { vars } : {}),
+        params: {
+          [p.gteParam]: fromNum(r.gte, p.kind),
+          [p.ltParam]: fromNum(r.lt, p.kind),
+        },
+        range: r,
+        position: { page: -1 },
+      });
+    }
+  }
+  return out;
+}
+
+/** Tracks the last range-field value a lane landed and the keys that share it. */
+function boundaryTracker(stream: StreamDef, keyOf: (r: Row) => string) {
+  const p = stream.partition;
+  let value: number | undefined;
+  let keys: string[] = [];
+  return {
+    see(rows: Row[]): void {
+      if (!p) return;
+      for (const r of rows) {
+        const raw = getPath(r, p.field);
+        if (typeof raw !== "string" && typeof raw !== "number") continue;
+        const v = toNum(raw, p.kind);
+        if (v !== value) {
+          value = v;
+          keys = [];
+        }
+        keys.push(keyOf(r));
+      }
+    },
+    boundary: () =>
+      value === undefined ? undefined : { value, keys: [...keys] },
+  };
+}
+
+/**
+ * A dependent stream's lane: walks the parent's pages and, for each parent
+ * record, fetches this stream's page(s) with the record's field in the path,
+ * concurrently but landed in parent order, so the position is exact.
+ */
+async function runDependentLane(
+  o: StreamRunOptions,
+  stream: StreamDef,
+  lane: LaneState,
+  baseSource: (lane: LaneState, extra?: Partial<StreamSource>) => StreamSource,
+  accept: (
+    lane: LaneState,
+    rows: Row[],
+    position: PagePosition,
+    item?: number,
+  ) => Promise<void>,
+  stop: AbortSignal,
+): Promise<void> {
+  const ref = stream.parent!;
+  const parent = o.connector.streams[ref.stream];
+  if (!parent) {
+    throw new ConfigError(
+      `connector "${o.connector.name}": stream "${o.name}" depends on unknown stream "${ref.stream}"`,
+    );
+  }
+  const as = ref.as ?? ref.field;
+  const parentSource: StreamSource = {
+    ...baseSource(lane),
+    id: `${o.connector.name}/${ref.stream}`,
+    stream: parent,
+    stats: newStreamStats(),
+  };
+  interface Task {
+    value: string | undefined;
+    before: PagePosition;
+    after: PagePosition;
+    item: number;
+    last: boolean;
+  }
+  async function* tasks(): AsyncGenerator<Task> {
+    let before = lane.position;
+    let skipThrough = lane.item ?? -1;
+    for await (const page of paginate(parentSource)) {
+      const rows = page.records;
+      if (rows.length === 0) {
+        yield {
+          value: undefined,
+          before,
+          after: page.position,
+          item: -1,
+          last: true,
+        };
+      }
+      for (let i = 0; i < rows.length; i++) {
+        if (i <= skipThrough) continue;
+        const v = getPath(rows[i], ref.field);
+        yield {
+          value: v === undefined || v === null ? undefined : String(v),
+          before,
+          after: page.position,
+          item: i,
+          last: i === rows.length - 1,
+        };
+      }
+      skipThrough = -1;
+      before = page.position;
+    }
+  }
+  const fetchDetail = async (
+    t: Task,
+    signal: AbortSignal,
+  ): Promise<{ t: Task; rows: Row[] }> => {
+    if (t.value === undefined) return { t, rows: [] };
+    const rows: Row[] = [];
+    const detail: StreamSource = {
+      ...baseSource(lane),
+      vars: { ...lane.vars, [as]: t.value },
+      resume: { page: -1 },
+      signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal,
+    };
+    delete detail.stop;
+    for await (const p of paginate(detail)) rows.push(...p.records);
+    return { t, rows };
+  };
+  for await (
+    const { t, rows } of pooledMap(tasks(), fetchDetail, {
+      concurrency: o.poolWidth,
+      ordered: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    })
+  ) {
+    if (t.last) await accept(lane, rows, t.after);
+    else await accept(lane, rows, t.before, t.item);
+    if (stop.aborted) break;
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The contracts every part of inlet speaks: records, page requests and
+ * responses, paginators, auth and stream/connector definitions.
+ *
+ * A paginator is pure: it turns the last response into the next request(s)
+ * and never does I/O. The engine drives it, which is what lets the engine
+ * fetch addressable pages concurrently while cursor chains stay sequential.
+ *
+ * @module
+ */
+
+/** One record as it lands in the lake: a flat-ish JSON object. */
+export type Row = Record<string, unknown>;
+
+/** Query parameter values a stream may declare. */
+export type ParamValue = string | number | boolean;
+
+/**
+ * One request the engine should make for a stream.
+ *
+ * @example
+ * ```ts
+ * import type { PageRequest } from "./types.ts";
+ * const req: PageRequest = { index: 0, params: { offset: "0", limit: "50" } };
+ * ```
+ */
+export interface PageRequest {
+  /** 0-based position of this page in its chain (or fan-out), used in messages and checkpoints. */
+  index: number;
+  /**
+   * An absolute URL handed to us by the source (a next URL, a `Link` header).
+   * When set, `path` and `params` are ignored: the source owns the URL.
+   */
+  url?: string;
+  /** Path relative to the connector's base URL; defaults to the stream's `path`. */
+  path?: string;
+  /** Query parameters, merged over the stream's own `params`. */
+  params?: Record<string, string>;
+  /** True when the response carries paging metadata only (e.g. Hacker News' max id), no records. */
+  seed?: boolean;
+}
+
+/**
+ * What the engine hands back to a paginator after a request succeeded.
+ *
+ * @example
+ * ```ts
+ * import type { PageResponse } from "./types.ts";
+ * const res: PageResponse = {
+ *   request: { index: 0 },
+ *   url: "http://127.0.0.1:8000/items",
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: { items: [{ id: 1 }] },
+ *   records: [{ id: 1 }],
+ * };
+ * ```
+ */
+export interface PageResponse {
+  /** The request this answers. */
+  request: PageRequest;
+  /** The final URL that was fetched (query string included). */
+  url: string;
+  /** HTTP status (always 2xx here: errors never reach a paginator). */
+  status: number;
+  /** Response headers (the `Link` header paginator reads these). */
+  headers: Headers;
+  /** The parsed JSON body. */
+  body: unknown;
+  /** The records found at the stream's `recordsPath`; empty for seed requests. */
+  records: Row[];
+}
+
+/**
+ * What comes after a page, as decided by a paginator.
+ *
+ * - `done`: nothing more.
+ * - `next`: one follow-up request; the chain is sequential (cursor, next URL, Link).
+ * - `fanout`: every remaining request is known now (a total was reported, or an
+ *   id range); the engine fetches them concurrently.
+ * - `window`: requests are addressable but their count is unknown; the engine
+ *   fetches a bounded window ahead, in order, and stops at the first page for
+ *   which `isLast` is true.
+ *
+ * @example
+ * ```ts
+ * import type { Next } from "./types.ts";
+ * const next: Next = { type: "next", request: { index: 1, params: { cursor: "abc" } } };
+ * ```
+ */
+export type Next =
+  | { type: "done" }
+  | { type: "next"; request: PageRequest }
+  | { type: "fanout"; requests: Iterable<PageRequest> }
+  | {
+    type: "window";
+    requests: Iterable<PageRequest>;
+    isLast(page: PageResponse): boolean;
+  };
+
+/**
+ * What a paginator may know about the run when it plans requests.
+ *
+ * @example
+ * ```ts
+ * import type { PaginateContext } from "./types.ts";
+ * const ctx: PaginateContext = { limit: 100 };
+ * ```
+ */
+export interface PaginateContext {
+  /** The run's record limit for this stream (`--limit`), if any. */
+  limit?: number;
+  /**
+   * A lower bound to resume from (an incremental bookmark), when the
+   * paginator itself owns the range (as the id range paginator does).
+   */
+  start?: number;
+}
+
+/**
+ * A pure object that turns the last response into the next request(s).
+ * It never does I/O; the engine drives it.
+ *
+ * @example
+ * ```ts
+ * import type { Paginator } from "./types.ts";
+ * const single: Paginator = {
+ *   type: "single",
+ *   first: () => ({ index: 0 }),
+ *   next: () => ({ type: "done" }),
+ * };
+ * ```
+ */
+export interface Paginator {
+  /** A short name used in messages, e.g. `"offset"`. */
+  readonly type: string;
+  /** The first request of the stream (or of a partition). */
+  first(ctx: PaginateContext): PageRequest;
+  /**
+   * The follow-up after `page`. Called for the first page, for every page of a
+   * `next` chain, and never for pages of a `fanout` or `window` (those plans
+   * are complete).
+   */
+  next(page: PageResponse, ctx: PaginateContext): Next;
+}
+
+/**
+ * How requests authenticate. Secrets are read only from the environment
+ * variables named here, and never logged.
+ *
+ * @example
+ * ```ts
+ * import type { Auth } from "./types.ts";
+ * const auth: Auth = { type: "bearer", env: "GITHUB_TOKEN", optional: true };
+ * ```
+ */
+export type Auth =
+  | { type: "none" }
+  | { type: "bearer"; env: string; optional?: boolean }
+  | { type: "header"; name: string; env: string; optional?: boolean }
+  | { type: "query"; name: string; env: string; optional?: boolean };
+
+/**
+ * A rate limit the connector knows about its source, spent by every worker.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimit } from "./types.ts";
+ * const limit: RateLimit = { requests: 5000, perSeconds: 3600 };
+ * ```
+ */
+export interface RateLimit {
+  /** Requests allowed per window. */
+  requests: number;
+  /** The window length in seconds. */
+  perSeconds: number;
+}
+
+/**
+ * One stream of a connector: an endpoint, where its records sit and how it pages.
+ *
+ * @example
+ * ```ts
+ * import type { StreamDef } from "./types.ts";
+ * const stream: StreamDef = {
+ *   path: "/items",
+ *   recordsPath: "items",
+ *   primaryKey: "id",
+ *   paginator: { type: "single", first: () => ({ index: 0 }), next: () => ({ type: "done" }) },
+ * };
+ * ```
+ */
+export interface StreamDef {
+  /** Path relative to the connector's base URL. */
+  path: string;
+  /** Query parameters sent with every request of the stream. */
+  params?: Record<string, ParamValue>;
+  /**
+   * Dot path to the records in the body (`"data"`, `"result.items"`).
+   * Omitted: the body itself is the records (an array), or one record (an
+   * object); a JSON `null` body is no record.
+   */
+  recordsPath?: string;
+  /** The field(s) that identify a record. */
+  primaryKey: string | readonly string[];
+  /** How the stream pages. Always explicit: inlet never guesses. */
+  paginator: Paginator;
+  /**
+   * How a run's records meet earlier ones. `append` adds; `merge` upserts by
+   * primary key (readers see the newest version); `replace` swaps in the new
+   * full set atomically.
+   * @default {"append"}
+   */
+  writeDisposition?: WriteDisposition;
+  /** Pull only what changed since the last run. */
+  incremental?: Incremental;
+  /** Split a range filter into partitions pulled concurrently. */
+  partition?: RangePartition;
+  /** Take inputs from another stream's records (a list, then each item's detail). */
+  parent?: ParentRef;
+}
+
+/** How a run's records meet earlier ones. */
+export type WriteDisposition = "append" | "merge" | "replace";
+
+/**
+ * An incremental stream: the engine remembers the highest `cursorField`
+ * value it landed and sends it (minus `lookback`) in `param` next time.
+ *
+ * @example
+ * ```ts
+ * import type { Incremental } from "./types.ts";
+ * const inc: Incremental = { cursorField: "updated_at", param: "since", lookback: 3600 };
+ * ```
+ */
+export interface Incremental {
+  /** The record field that grows with each change (`updated_at`, `id`). */
+  cursorField: string;
+  /**
+   * The query parameter that filters on it. Omitted when the paginator owns
+   * the range (the id range paginator reads `PaginateContext.start`).
+   */
+  param?: string;
+  /**
+   * How far behind the bookmark the next run starts, in seconds for time
+   * fields and in units for numbers, to catch late writes.
+   * @default {0}
+   */
+  lookback?: number;
+  /** How the value is sent: ISO 8601, unix seconds, or as stored. @default {"auto"} */
+  format?: "iso" | "unix" | "auto";
+  /** Where the first run starts (else everything, or `--since`). */
+  initial?: string | number;
+}
+
+/**
+ * A range filter the engine splits into partitions pulled concurrently, each
+ * a sequential cursor chain. Bounds are half-open: `[gte, lt)`.
+ *
+ * @example
+ * ```ts
+ * import type { RangePartition } from "./types.ts";
+ * const p: RangePartition = {
+ *   kind: "unix",
+ *   gteParam: "created[gte]",
+ *   ltParam: "created[lt]",
+ *   start: 1704067200,
+ *   field: "created",
+ * };
+ * ```
+ */
+export interface RangePartition {
+  /** Value kind: unix seconds, ISO 8601 time, or plain integers (ids). */
+  kind: "unix" | "iso" | "int";
+  /** Parameter of the inclusive lower bound. */
+  gteParam: string;
+  /** Parameter of the exclusive upper bound. */
+  ltParam: string;
+  /** Lower end of the whole range. */
+  start: number | string;
+  /** Upper end (exclusive). @default now (time kinds) */
+  end?: number | string;
+  /** The record field the range filters on (to split a dense partition exactly). */
+  field: string;
+  /** Initial number of partitions. @default {8} */
+  partitions?: number;
+  /** The order the API returns records in, by `field`. @default {"desc"} */
+  order?: "asc" | "desc";
+}
+
+/**
+ * A dependent stream: one request (chain) per record of `stream`, with the
+ * record's `field` substituted for `{as}` in the path.
+ *
+ * @example
+ * ```ts
+ * import type { ParentRef } from "./types.ts";
+ * const parent: ParentRef = { stream: "pokemon", field: "name", as: "name" };
+ * ```
+ */
+export interface ParentRef {
+  /** The parent stream's name (same connector). */
+  stream: string;
+  /** The field of each parent record to use. */
+  field: string;
+  /** The placeholder in this stream's path. @default {the field name} */
+  as?: string;
+}
+
+/**
+ * A connector-level option given on the command line (`--repo owner/name`).
+ * Stream paths and params use it as a `{name}` placeholder; a repeatable
+ * option runs the stream once per value.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectorOption } from "./types.ts";
+ * const repo: ConnectorOption = { description: "owner/name", multiple: true, required: true };
+ * ```
+ */
+export interface ConnectorOption {
+  /** Shown by `--help`. */
+  description: string;
+  /** May be given several times. @default {false} */
+  multiple?: boolean;
+  /** Must be given. @default {false} */
+  required?: boolean;
+  /** Value(s) when not given. */
+  default?: string | readonly string[];
+}
+
+/**
+ * A connector: a named source with its streams. Data, not engine code.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectorDef } from "./types.ts";
+ * const def: ConnectorDef = {
+ *   name: "example",
+ *   baseUrl: "https://api.example.com",
+ *   streams: {},
+ * };
+ * ```
+ */
+export interface ConnectorDef {
+  /** Unique name, lowercase letters, digits, `-` and `_`. */
+  name: string;
+  /** Root of every stream path. */
+  baseUrl: string;
+  /** One line shown by `deno task list`. */
+  description?: string;
+  /**
+   * Hosts (`host` or `host:port`) the connector may reach; the sandbox allows
+   * only these. Defaults to the host of `baseUrl`.
+   */
+  hosts?: readonly string[];
+  /** How requests authenticate. @default {{ type: "none" }} */
+  auth?: Auth;
+  /** A request budget known in advance, shared by every worker of a run. */
+  rateLimit?: RateLimit;
+  /** Headers sent with every request (never secrets: use `auth`). */
+  headers?: Record<string, string>;
+  /** Secret environment variables besides the auth one (the sandbox allows only these). */
+  secrets?: readonly string[];
+  /** Options given on the command line, used as `{name}` placeholders. */
+  options?: Record<string, ConnectorOption>;
+  /** The streams, by name. */
+  streams: Record<string, StreamDef>;
+}

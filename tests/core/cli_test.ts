@@ -1,0 +1,108 @@
+import assert, {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+} from "node:assert/strict";
+import { startApiServer } from "../../core/testing/api_server.ts";
+import { duck, sqlString } from "../_duckdb.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function inlet(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${root}core/cli.ts`, ...args],
+    cwd: root,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+Deno.test("cli: list prints connectors with their streams", async () => {
+  const r = await inlet(["list"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(r.stdout, /^hackernews/m);
+  assertMatch(r.stdout, /hackernews\/items/);
+  assertMatch(r.stdout, /demo\/items/);
+});
+
+Deno.test("cli: --help works on every command", async () => {
+  for (const args of [["--help"], ["pull", "--help"], ["list", "--help"]]) {
+    const r = await inlet(args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    assertMatch(r.stdout, /Usage: inlet/);
+  }
+  assertMatch(
+    (await inlet(["pull", "--help"])).stdout,
+    /--concurrency <n\|auto>/,
+  );
+});
+
+Deno.test("cli: bad usage exits 2 with a clear message", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ["pull", "nosuch"],
+      /unknown connector "nosuch"; known connectors: demo, hackernews/,
+    ],
+    [["pull", "demo", "--bogus"], /unknown option '--bogus'/],
+    [["pull", "demo", "--limit", "abc"], /--limit must be a whole number/],
+    [
+      ["pull", "demo", "--concurrency", "0"],
+      /--concurrency must be a whole number/,
+    ],
+    [
+      ["pull", "demo", "--format", "csv"],
+      /Allowed choices are parquet, ndjson/,
+    ],
+    [["pull"], /missing required argument 'connector'/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await inlet(args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assertMatch(r.stderr, message);
+  }
+});
+
+Deno.test("cli: pull lands the data and exits 0; a failing source exits 1", async () => {
+  const server = await startApiServer({ records: 400 });
+  const lake = await Deno.makeTempDir({ prefix: "inlet-cli-" });
+  try {
+    const ok = await inlet([
+      "pull",
+      "demo",
+      "--base-url",
+      server.url,
+      "--lake",
+      lake,
+    ]);
+    assertEquals(ok.code, 0, ok.stderr);
+    assertMatch(ok.stderr, /run \S+: ok, 400 records/);
+    const [row] = await duck(
+      `SELECT count(*) AS n FROM read_parquet(${
+        sqlString(`${lake}/demo/items/*.parquet`)
+      })`,
+    );
+    assertEquals(Number(row!.n), 400);
+
+    const bad = await inlet([
+      "pull",
+      "demo",
+      "--base-url",
+      `${server.url}/nothing-here`,
+      "--lake",
+      lake,
+    ]);
+    assertEquals(bad.code, 1, bad.stderr);
+    assertMatch(bad.stderr, /error: .*"demo\/items".*status 404/);
+    assert(bad.stderr.includes(`${server.url}/nothing-here/offset/items`));
+  } finally {
+    await server.close();
+    await Deno.remove(lake, { recursive: true });
+  }
+});
