@@ -7,8 +7,9 @@
 import { defineConnector, idRangePaginator } from "../core/mod.ts";
 
 /**
- * The Hacker News connector: stream `items`, the newest `--limit` items
- * (10,000 by default).
+ * The Hacker News connector: stream `items`. The first run pulls the newest
+ * `--limit` items (10,000 by default); each later run continues from the
+ * highest id already pulled.
  *
  * @example
  * ```ts
@@ -24,6 +25,8 @@ export default defineConnector({
     items: {
       path: "/item/{id}.json",
       primaryKey: "id",
+      // The paginator owns the id range: it starts after the bookmark.
+      incremental: { cursorField: "id" },
       paginator: idRangePaginator({
         maxIdPath: "/maxitem.json",
         itemPath: "/item/{id}.json",

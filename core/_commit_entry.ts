@@ -26,7 +26,7 @@ function isCount(v: unknown): v is number {
 /** Parse and check the entry stored at `where`, which must hold `version`. */
 export function parseEntry(
   bytes: Uint8Array,
-  ctx: { where: string; version: number; prefix: string },
+  ctx: { where: string; version: number; prefix: string; staging?: string },
 ): CommitEntry {
   const fail = (reason: string) => corruptEntry(ctx.where, reason);
   let raw: unknown;
@@ -78,15 +78,15 @@ export function parseEntry(
       );
     }
     if (
-      !f.staged.startsWith(`${dir}_staging/`) ||
+      !f.staged.startsWith(`${dir}${ctx.staging ?? "_staging"}/`) ||
       f.staged.split("/").some((seg) =>
         seg === "" || seg === "." || seg === ".."
       )
     ) {
       throw fail(
-        `"add[${i}].staged" ${
-          JSON.stringify(f.staged)
-        } is not under ${dir}_staging/`,
+        `"add[${i}].staged" ${JSON.stringify(f.staged)} is not under ${dir}${
+          ctx.staging ?? "_staging"
+        }/`,
       );
     }
     return {

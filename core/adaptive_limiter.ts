@@ -123,7 +123,8 @@ const TRACE_LENGTH = 1000;
  *   then doubles (so a source that got faster is re-found in a few probes).
  * - A drop, for a request granted after the last decrease, sets the drop
  *   level to the in-flight count at which the request went out, minus one,
- *   and the limit to `min(0.9 * limit, that level)`, at once.
+ *   and the limit to `min(0.9 * limit, that level)`, at once; after a
+ *   failed probe (a drop above the previous level), to that level.
  * - The baseline follows window medians down (a quarter of the way per
  *   window, so one lucky window does not set it). It is re-measured every
  *   `max(15 s, 300 baselines)`, once when slow start first ends, and when
@@ -371,21 +372,27 @@ export class AdaptiveLimiter implements Limiter {
     if (this.#measure) this.#endMeasure(undefined);
     if (grant.seq >= this.#windowFromSeq) this.#window.drops++;
     if (grant.seq < this.#decreasedAtSeq) return;
-    if (this.#limit > this.#ceiling) {
-      // A failed probe: wait longer before the next one.
+    const level = Math.max(this.#min, grant.inFlight - 1);
+    // A probe above the last drop level that failed only confirms that
+    // level: go back to it, and wait longer before the next probe. Any
+    // other drop means the source takes less than we thought.
+    const failedProbe = this.#limit > this.#ceiling &&
+      level >= this.#ceiling;
+    if (failedProbe) {
       const longest = Math.max(
         PROBE_WAIT_MAX,
         Math.ceil(PROBE_WAIT_MAX_REQUESTS / Math.max(1, this.#ceiling)),
       );
       this.#probeWait = Math.min(longest, this.#probeWait * 2);
     }
-    const level = Math.max(this.#min, grant.inFlight - 1);
     this.#ceiling = level;
     this.#probeStep = 1;
     this.#windowsAtCeiling = 0;
     this.#latencyDecreases = [];
     this.#slowStart = false;
-    this.#decrease(Math.min(this.#limit * DROP_FACTOR, level));
+    this.#decrease(
+      failedProbe ? level : Math.min(this.#limit * DROP_FACTOR, level),
+    );
   }
 
   #decrease(to: number): void {

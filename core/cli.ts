@@ -15,7 +15,8 @@ import {
 } from "commander";
 import { ConfigError } from "./errors.ts";
 import { Progress, summaryTable } from "./progress.ts";
-import { pull, type PullOptions } from "./pull.ts";
+import { openLake, pull, type PullOptions, type RunEvent } from "./pull.ts";
+import { readStates, resetState } from "./lake_reader.ts";
 import { Registry } from "./registry.ts";
 import type { Connector } from "./connector.ts";
 
@@ -45,6 +46,38 @@ export interface CliIO {
   env: (name: string) => string | undefined;
 }
 
+/** How a pull is stopped and sandboxed; the real program wires signals and a child process. */
+export interface CliRuntime {
+  /** Graceful stop (SIGINT/SIGTERM): in-flight pages land and are committed. */
+  stop?: AbortSignal;
+  /** Abort at once (a second signal). */
+  abort?: AbortSignal;
+  /** The exit code of a graceful stop (130 for SIGINT, 143 for SIGTERM). */
+  stopCode?: () => number;
+  /**
+   * Run the pull in a child process allowed only the connector's hosts and
+   * secrets; resolves its exit code. Absent: the pull runs in this process.
+   */
+  sandbox?: (
+    connector: Connector,
+    name: string,
+    argv: string[],
+    opts: SandboxRequest,
+  ) => Promise<number>;
+  /** Install the signal handlers (only a pull running in this process needs them). */
+  listen?: () => void;
+}
+
+/** What the sandbox needs to know about a pull. */
+export interface SandboxRequest {
+  /** The lake (folder or `s3://`). */
+  lake: string;
+  /** A `--base-url` override. */
+  baseUrl?: string;
+  /** Extra files the child reads (`--spec`). */
+  read: string[];
+}
+
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -63,6 +96,56 @@ function concurrencyArg(value: string): number | "auto" {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/**
+ * Parse a duration like `5h`, `90m`, `1h30m` or `45s` into milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./cli.ts";
+ * console.assert(parseDuration("1h30m") === 5_400_000);
+ * ```
+ */
+export function parseDuration(value: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!m || value === "" || !(m[1] || m[2] || m[3])) {
+    throw new InvalidArgumentError(
+      `--max-duration must look like 5h, 90m, 1h30m or 45s, got "${value}"`,
+    );
+  }
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 +
+    Number(m[3] ?? 0)) * 1000;
+}
+
+function shardArg(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]), count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError(
+      `--shard must be i/n with 1 <= i <= n, got "${value}"`,
+    );
+  }
+  return { index, count };
+}
+
+interface PullFlags {
+  stream: string[];
+  concurrency: number | "auto";
+  maxConcurrency: number;
+  limit?: number;
+  lake: string;
+  format: "parquet" | "ndjson";
+  compression: "zstd" | "gzip";
+  baseUrl?: string;
+  timeout: number;
+  since?: string;
+  fullRefresh?: boolean;
+  maxDuration?: number;
+  shard?: { index: number; count: number };
+  logFormat: "text" | "json";
+  sandbox: boolean;
+  [option: string]: unknown;
 }
 
 /**
@@ -86,11 +169,7 @@ export async function runCli(
   args: readonly string[],
   connectors: readonly Connector[],
   io: CliIO,
-  signals: {
-    stop?: AbortSignal;
-    abort?: AbortSignal;
-    stopCode?: () => number;
-  } = {},
+  runtime: CliRuntime = {},
 ): Promise<number> {
   const registry = new Registry(connectors);
   let code: number = ExitCode.Ok;
@@ -107,11 +186,41 @@ export async function runCli(
     .action(() => {
       for (const c of registry.list()) {
         io.out(`${c.name}${c.description ? `  ${c.description}` : ""}\n`);
-        for (const s of Object.keys(c.streams)) io.out(`  ${c.name}/${s}\n`);
+        for (const [s, def] of Object.entries(c.streams)) {
+          const traits = [
+            def.writeDisposition && def.writeDisposition !== "append"
+              ? def.writeDisposition
+              : "",
+            def.incremental
+              ? `incremental on ${def.incremental.cursorField}`
+              : "",
+            def.partition ? `partitioned on ${def.partition.field}` : "",
+            def.parent ? `one per ${def.parent.stream} record` : "",
+          ].filter(Boolean);
+          io.out(
+            `  ${c.name}/${s}${
+              traits.length ? `  (${traits.join(", ")})` : ""
+            }\n`,
+          );
+        }
+        for (const [o, decl] of Object.entries(c.options ?? {})) {
+          io.out(
+            `  --${o}  ${decl.description}${
+              decl.multiple ? " (repeatable)" : ""
+            }\n`,
+          );
+        }
       }
     });
 
-  program.command("pull")
+  // Every connector's own options are flags of `pull`; each is checked against the chosen connector.
+  const connectorOptions = new Map<string, string[]>();
+  for (const c of registry.list()) {
+    for (const o of Object.keys(c.options ?? {})) {
+      connectorOptions.set(o, [...(connectorOptions.get(o) ?? []), c.name]);
+    }
+  }
+  const pullCommand = program.command("pull")
     .description("pull a connector's streams into the lake")
     .argument("<connector>", `connector name (${registry.names().join(", ")})`)
     .option(
@@ -137,7 +246,7 @@ export async function runCli(
       "records per stream at most",
       positiveInt("--limit"),
     )
-    .option("--lake <dir>", "lake folder", "./lake")
+    .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
     .addOption(
       new Option("-f, --format <format>", "file format").choices([
         "parquet",
@@ -164,40 +273,141 @@ export async function runCli(
       positiveInt("--timeout"),
       30,
     )
-    .action(async (name: string, opts: {
-      stream: string[];
-      concurrency: number | "auto";
-      maxConcurrency: number;
-      limit?: number;
-      lake: string;
-      format: "parquet" | "ndjson";
-      compression: "zstd" | "gzip";
-      baseUrl?: string;
-      timeout: number;
-    }) => {
-      const connector = registry.get(name);
-      const progress = new Progress({ write: io.err, terminal: io.terminal });
-      const options: PullOptions = {
-        lake: opts.lake,
-        concurrency: opts.concurrency,
-        maxConcurrency: opts.maxConcurrency,
-        format: opts.format,
-        compression: opts.compression,
-        timeoutMs: opts.timeout * 1000,
-        env: io.env,
-        monitor: (run) => {
-          progress.attach(run, connector.name);
-          progress.start();
+    .option(
+      "--since <value>",
+      "where an incremental stream's first sweep starts",
+    )
+    .option(
+      "--full-refresh",
+      "ignore the stored state and replace each stream's data",
+    )
+    .option(
+      "--max-duration <duration>",
+      "stop gracefully after this long (5h, 90m); the next run continues",
+      parseDuration,
+    )
+    .option(
+      "--shard <i/n>",
+      "pull only shard i of n (its lanes, its own state)",
+      shardArg,
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "text progress, or one JSON event per line",
+      ).choices([
+        "text",
+        "json",
+      ]).default("text"),
+    )
+    .option(
+      "--no-sandbox",
+      "run in this process, without the connector's narrowed permissions",
+    );
+  for (const [o, owners] of connectorOptions) {
+    const multiple = owners.some((n) => registry.get(n).options?.[o]?.multiple);
+    pullCommand.option(
+      `--${o} <value>`,
+      `${
+        owners.map((n) => `${n}: ${registry.get(n).options?.[o]?.description}`)
+          .join("; ")
+      }${multiple ? " (repeatable)" : ""}`,
+      collect,
+      [],
+    );
+  }
+  pullCommand.action(async (name: string, opts: PullFlags) => {
+    let connector = registry.get(name);
+    const given: Record<string, string[]> = {};
+    for (const o of connectorOptions.keys()) {
+      const v = opts[camel(o)] as string[];
+      if (v.length === 0) continue;
+      const decl = connector.options?.[o];
+      if (!decl) {
+        throw new ConfigError(
+          `connector "${connector.name}" has no option --${o}; its options: ${
+            Object.keys(connector.options ?? {}).map((x) => `--${x}`).join(
+              ", ",
+            ) || "none"
+          }`,
+        );
+      }
+      if (v.length > 1 && !decl.multiple) {
+        throw new ConfigError(
+          `option --${o} of "${connector.name}" takes one value`,
+        );
+      }
+      given[o] = v;
+    }
+    const spec = given.spec?.[0];
+    if (spec !== undefined && connector.name === "rest") {
+      const { loadSpec } = await import("../connectors/rest.ts");
+      connector = await loadSpec(spec);
+    }
+    if (opts.sandbox && runtime.sandbox) {
+      // The work runs in a child allowed only this connector's hosts and secrets.
+      const at = args.indexOf(name);
+      code = await runtime.sandbox(
+        connector,
+        name,
+        args.slice(at + 1) as string[],
+        {
+          lake: opts.lake,
+          ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
+          read: spec !== undefined ? [spec] : [],
         },
-        ...(opts.stream.length ? { streams: opts.stream } : {}),
-        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
-        ...(signals.stop ? { stop: signals.stop } : {}),
-        ...(signals.abort ? { signal: signals.abort } : {}),
-      };
-      try {
-        const summary = await pull(connector, options);
-        progress.stop();
+      );
+      return;
+    }
+    runtime.listen?.();
+    const json = opts.logFormat === "json";
+    const progress = json
+      ? undefined
+      : new Progress({ write: io.err, terminal: io.terminal });
+    const deadline = new AbortController();
+    const timer = opts.maxDuration !== undefined
+      ? setTimeout(
+        () => deadline.abort(new Error("--max-duration reached")),
+        opts.maxDuration,
+      )
+      : undefined;
+    const stop = runtime.stop
+      ? AbortSignal.any([runtime.stop, deadline.signal])
+      : deadline.signal;
+    const options: PullOptions = {
+      lake: opts.lake,
+      concurrency: opts.concurrency,
+      maxConcurrency: opts.maxConcurrency,
+      format: opts.format,
+      compression: opts.compression,
+      timeoutMs: opts.timeout * 1000,
+      env: io.env,
+      stop,
+      monitor: (run) => {
+        progress?.attach(run, connector.name);
+        progress?.start();
+      },
+      ...(json
+        ? {
+          onEvent: (e: RunEvent) =>
+            io.err(
+              JSON.stringify({ at: new Date().toISOString(), ...e }) + "\n",
+            ),
+        }
+        : {}),
+      ...(Object.keys(given).length ? { options: given } : {}),
+      ...(opts.stream.length ? { streams: opts.stream } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.fullRefresh ? { fullRefresh: true } : {}),
+      ...(opts.shard ? { shard: opts.shard } : {}),
+      ...(runtime.abort ? { signal: runtime.abort } : {}),
+    };
+    try {
+      const summary = await pull(connector, options);
+      progress?.stop();
+      if (!json) {
         io.err(`\n${summaryTable(summary)}\n`);
         io.err(
           `run ${summary.runId}: ${summary.status}, ${
@@ -206,16 +416,99 @@ export async function runCli(
             (summary.durationMs / 1000).toFixed(1)
           } s -> ${opts.lake}/${connector.name}/\n`,
         );
+        if (deadline.signal.aborted) {
+          io.err(
+            "stopped at --max-duration: the next run continues from here\n",
+          );
+        }
         for (const e of summary.errors) io.err(`error: ${e}\n`);
-        code = summary.status === "failed"
-          ? ExitCode.Failed
-          : summary.status === "stopped"
-          ? (signals.stopCode?.() ?? ExitCode.Interrupted)
-          : ExitCode.Ok;
-      } finally {
-        progress.stop();
       }
-    });
+      code = summary.status === "failed"
+        ? ExitCode.Failed
+        : summary.status === "stopped" && runtime.stop?.aborted
+        ? (runtime.stopCode?.() ?? ExitCode.Interrupted)
+        : ExitCode.Ok;
+    } finally {
+      progress?.stop();
+      clearTimeout(timer);
+    }
+  });
+
+  program.command("state")
+    .description(
+      "show each stream's state (bookmarks, running sweeps), or clear it",
+    )
+    .argument("<connector>", "connector name")
+    .option("-s, --stream <name>", "only this stream (repeatable)", collect, [])
+    .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
+    .option("--reset", "clear the state: the next run starts a new full sweep")
+    .action(
+      async (
+        name: string,
+        opts: { stream: string[]; lake: string; reset?: boolean },
+      ) => {
+        const connector = registry.get(name);
+        for (const s of opts.stream) {
+          if (!connector.streams[s]) {
+            throw new ConfigError(
+              `connector "${connector.name}" has no stream "${s}"`,
+            );
+          }
+        }
+        const storage = await openLake(opts.lake, io.env);
+        const streams = opts.stream.length
+          ? opts.stream
+          : Object.keys(connector.streams);
+        if (opts.reset) {
+          const n = await resetState(storage, connector, streams);
+          io.out(`cleared the state of ${n} log(s); the data stays\n`);
+          return;
+        }
+        for (const r of await readStates(storage, connector, streams)) {
+          io.out(
+            `${r.stream}${
+              r.scope ? ` [${r.scope}]` : ""
+            }  version ${r.version}${
+              r.committedAt ? `  committed ${r.committedAt}` : ""
+            }\n${JSON.stringify(r.state, null, 2)}\n`,
+          );
+        }
+      },
+    );
+
+  program.command("query")
+    .description(
+      "run DuckDB SQL over a connector's committed data (a view per stream)",
+    )
+    .argument("<connector>", "connector name")
+    .argument("<sql>", 'SQL, e.g. "SELECT count(*) FROM items"')
+    .option("--lake <dir>", "the lake (a local folder)", "./lake")
+    .addOption(
+      new Option("--format <format>", "output").choices(["table", "json"])
+        .default("table"),
+    )
+    .action(
+      async (
+        name: string,
+        sql: string,
+        opts: { lake: string; format: "table" | "json" },
+      ) => {
+        const connector = registry.get(name);
+        const { formatRows, queryLake } = await import("./query.ts");
+        const rows = await queryLake(opts.lake, connector, sql);
+        io.out(
+          (opts.format === "json"
+            ? rows.map((r) =>
+              JSON.stringify(
+                r,
+                (_k, v) => typeof v === "bigint" ? Number(v) : v,
+              )
+            )
+              .join("\n")
+            : formatRows(rows)) + "\n",
+        );
+      },
+    );
 
   try {
     await program.parseAsync([...args], { from: "user" });
@@ -229,7 +522,10 @@ export async function runCli(
       ) return ExitCode.Ok;
       return ExitCode.Usage;
     }
-    if (err instanceof ConfigError || err instanceof RangeError) {
+    if (
+      err instanceof ConfigError || err instanceof RangeError ||
+      err instanceof TypeError
+    ) {
       io.err(`error: ${err.message}\n`);
       return ExitCode.Usage;
     }
@@ -238,12 +534,23 @@ export async function runCli(
   }
 }
 
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
 if (import.meta.main) {
   const { default: connectors } = await import("../connectors/mod.ts");
   const stop = new AbortController();
   const abort = new AbortController();
   let stopCode: number = ExitCode.Interrupted;
   const enc = new TextEncoder();
+  const write =
+    (stream: typeof Deno.stdout | typeof Deno.stderr) => (t: string) => {
+      const bytes = enc.encode(t);
+      for (let off = 0; off < bytes.length;) {
+        off += stream.writeSync(bytes.subarray(off));
+      }
+    };
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
     if (stop.signal.aborted) {
       abort.abort(new Error(`${signal} received twice: aborting`));
@@ -251,20 +558,35 @@ if (import.meta.main) {
     }
     stopCode = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
     // Show the cursor again at once: the progress line may have hidden it.
-    Deno.stderr.writeSync(
-      enc.encode(
-        `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
-      ),
+    write(Deno.stderr)(
+      `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
     );
     stop.abort(new Error(signal));
   };
-  Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
-  Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+  const root = new URL("..", import.meta.url).pathname;
   const code = await runCli(Deno.args, connectors, {
-    out: (t) => Deno.stdout.writeSync(enc.encode(t)),
-    err: (t) => Deno.stderr.writeSync(enc.encode(t)),
+    out: write(Deno.stdout),
+    err: write(Deno.stderr),
     terminal: Deno.stderr.isTerminal(),
     env: (n) => Deno.env.get(n),
-  }, { stop: stop.signal, abort: abort.signal, stopCode: () => stopCode });
+  }, {
+    stop: stop.signal,
+    abort: abort.signal,
+    stopCode: () => stopCode,
+    listen: () => {
+      Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+      Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+    },
+    sandbox: async (connector, name, argv, req) => {
+      const { runSandboxed } = await import("./sandbox.ts");
+      return await runSandboxed(name, argv, {
+        connector,
+        lake: req.lake,
+        root,
+        read: req.read,
+        ...(req.baseUrl !== undefined ? { baseUrl: req.baseUrl } : {}),
+      });
+    },
+  });
   Deno.exit(code);
 }

@@ -130,6 +130,12 @@ export interface CommitLogOptions {
   runId: string;
   /** Clock for `committedAt`, in epoch milliseconds. @default {Date.now} */
   now?: () => number;
+  /**
+   * A separate log and staging area within the stream (`shard-1-of-2`): runs
+   * of different scopes commit side by side, each owning its own state, and
+   * their files land in the same stream folder.
+   */
+  scope?: string;
 }
 
 /**
@@ -240,6 +246,8 @@ export class CommitLog {
   readonly runId: string;
   readonly #storage: Storage;
   readonly #now: () => number;
+  readonly #log: string;
+  readonly #staging: string;
   #entries: CommitEntry[] | undefined;
   #conflict: CommitConflictError | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -263,6 +271,14 @@ export class CommitLog {
     this.prefix = prefix;
     this.runId = options.runId;
     this.#now = options.now ?? Date.now;
+    if (options.scope !== undefined && !SEGMENT.test(options.scope)) {
+      throw new TypeError(
+        `Invalid scope ${JSON.stringify(options.scope)}: one path segment`,
+      );
+    }
+    const suffix = options.scope ? `.${options.scope}` : "";
+    this.#log = `_log${suffix}`;
+    this.#staging = `_staging${suffix}`;
   }
 
   /** Where this run stages `fileName` before committing it. */
@@ -318,7 +334,7 @@ export class CommitLog {
       const own = this.#stagingDir();
       const stream = await this.#storage.list(`${this.prefix}/`);
       for (const path of stream) {
-        if (path.startsWith(`${this.prefix}/_staging/`)) {
+        if (path.startsWith(`${this.prefix}/${this.#staging}/`)) {
           if (held.has(path)) continue; // Committed, waiting to be published.
           const final = finalOf.get(path);
           if (final !== undefined && live.has(final)) {
@@ -475,11 +491,11 @@ export class CommitLog {
   }
 
   #stagingDir(): string {
-    return `${this.prefix}/_staging/${this.runId}/`;
+    return `${this.prefix}/${this.#staging}/${this.runId}/`;
   }
 
   #entryPath(version: number): string {
-    return `${this.prefix}/_log/${pad(version, 20)}.json`;
+    return `${this.prefix}/${this.#log}/${pad(version, 20)}.json`;
   }
 
   /** The entries, read (and checked: names, order, shape) at the first call. */
@@ -488,11 +504,11 @@ export class CommitLog {
     // what lets the conditional create catch another run's commit.
     if (this.#entries) return this.#entries;
     const entries: CommitEntry[] = [];
-    const paths = await this.#storage.list(`${this.prefix}/_log/`);
+    const paths = await this.#storage.list(`${this.prefix}/${this.#log}/`);
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i] as string;
       const where = `${this.#storage.root}/${path}`;
-      const name = path.slice(`${this.prefix}/_log/`.length);
+      const name = path.slice(`${this.prefix}/${this.#log}/`.length);
       if (!ENTRY_NAME.test(name)) {
         throw corruptEntry(where, "not a commit entry name (<20 digits>.json)");
       }
@@ -509,7 +525,14 @@ export class CommitLog {
       if (bytes === undefined) {
         throw corruptEntry(where, "vanished while reading the log");
       }
-      entries.push(parseEntry(bytes, { where, version, prefix: this.prefix }));
+      entries.push(
+        parseEntry(bytes, {
+          where,
+          version,
+          prefix: this.prefix,
+          staging: this.#staging,
+        }),
+      );
     }
     this.#entries = entries;
     return entries;

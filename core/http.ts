@@ -562,6 +562,19 @@ export class HttpClient {
       try {
         response = await this.#fetch(url, { headers, signal: sig });
       } catch (err) {
+        if (isPermissionError(err)) {
+          // The sandbox refused the host: retrying cannot help, and Deno's own
+          // words ("Requires net access to ...") say exactly what is missing.
+          settle("ignore");
+          throw new NetworkError(
+            safeUrl,
+            `not allowed: ${
+              (err as Error).message
+            } (a connector may reach only the hosts it declares)`,
+            where,
+            { cause: err },
+          );
+        }
         return wireFailure(err);
       }
       const status = response.status;
@@ -664,4 +677,16 @@ export class HttpClient {
     }
     return failure;
   }
+}
+
+function isPermissionError(err: unknown): boolean {
+  const errors = Deno.errors as unknown as Record<
+    string,
+    (new () => Error) | undefined
+  >;
+  for (const name of ["NotCapable", "PermissionDenied"]) {
+    const cls = errors[name];
+    if (cls && err instanceof cls) return true;
+  }
+  return false;
 }

@@ -140,7 +140,7 @@ export class Progress {
  *   records: 100, pages: 2, requests: 2, retries: 0, bytes: 10, limits: {}, limitTrace: {},
  *   errors: [],
  *   streams: [{ stream: "items", records: 100, pages: 2, requests: 2, retries: 0, throttled: 0,
- *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000 }],
+ *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000, maxInFlight: 4, complete: true }],
  * });
  * console.assert(text.includes("items") && text.includes("50"));
  * ```
@@ -169,6 +169,7 @@ export function summaryTable(summary: RunSummary): string {
     fmt(s.files),
     (s.durationMs / 1000).toFixed(1),
     fmt(s.durationMs > 0 ? s.records / (s.durationMs / 1000) : 0),
+    fmt(s.maxInFlight),
   ]);
   const widths = head.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => r[i]!.length))

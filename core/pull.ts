@@ -67,9 +67,41 @@ export interface PullOptions {
   runId?: string;
   /** Receives live counters as soon as the run starts. */
   monitor?: (run: RunMonitor) => void;
-  /** Receives retry and throttle events. */
-  onEvent?: (event: HttpEvent) => void;
+  /** Receives the run's events: start, retries, throttles, limit changes, commits, errors, end. */
+  onEvent?: (event: RunEvent) => void;
+  /** Pull only shard `index` of `count` (`--shard 2/3`): its lanes, with its own state. */
+  shard?: { index: number; count: number };
 }
+
+/**
+ * An event of a run, as `--log-format json` prints it (one per line).
+ *
+ * @example
+ * ```ts
+ * import type { RunEvent } from "./pull.ts";
+ * const line = (e: RunEvent) => JSON.stringify(e);
+ * ```
+ */
+export type RunEvent =
+  | HttpEvent
+  | {
+    type: "run_start";
+    runId: string;
+    connector: string;
+    streams: string[];
+    lake: string;
+  }
+  | { type: "limit"; host: string; limit: number }
+  | {
+    type: "commit";
+    stream: string;
+    version: number;
+    files: number;
+    records: number;
+    sweep: string;
+  }
+  | { type: "stream_error"; stream: string; error: string }
+  | { type: "run_end"; summary: RunSummary };
 
 /**
  * Live view of a run, for progress lines.
@@ -115,6 +147,10 @@ export interface StreamSummary {
   files: number;
   /** Wall time in milliseconds. */
   durationMs: number;
+  /** Most requests in flight at once (sampled). */
+  maxInFlight: number;
+  /** The sweep finished (false: stopped, limited or failed; the next run continues). */
+  complete: boolean;
   /** The error that stopped the stream, if any. */
   error?: string;
 }
@@ -157,6 +193,30 @@ export interface RunSummary {
   streams: StreamSummary[];
   /** Error messages, one per failed stream. */
   errors: string[];
+}
+
+/**
+ * Open a lake by its name: a folder, or `s3://bucket/prefix` (endpoint from
+ * `INLET_S3_ENDPOINT`, credentials from the standard `AWS_*` variables).
+ *
+ * @example
+ * ```ts
+ * import { openLake } from "./pull.ts";
+ * const dir = await Deno.makeTempDir();
+ * const lake = await openLake(dir);
+ * console.assert(lake.root === dir);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function openLake(
+  lake: string,
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): Promise<Storage> {
+  if (lake.startsWith("s3://")) {
+    const { S3Storage } = await import("./s3_storage.ts");
+    return S3Storage.fromUrl(lake, { env });
+  }
+  return new LocalStorage(lake);
 }
 
 /** Read the auth secret and turn it into headers or query parameters. */
@@ -237,7 +297,7 @@ export async function pull(
   const runId = options.runId ?? newRunId();
   const storage = typeof options.lake === "object"
     ? options.lake
-    : new LocalStorage(options.lake ?? "./lake");
+    : await openLake(options.lake ?? "./lake", options.env);
   const names = options.streams ?? Object.keys(connector.streams);
   for (const n of names) {
     if (!connector.streams[n]) {
@@ -273,6 +333,7 @@ export async function pull(
       l = concurrency === "auto"
         ? new AdaptiveLimiter({ max: maxConcurrency })
         : new FixedLimiter(concurrency);
+      l.onChange = (limit) => emit({ type: "limit", host, limit });
       limiters.set(host, l);
     }
     return l;
@@ -288,6 +349,7 @@ export async function pull(
     }
     return b;
   };
+  const emit = options.onEvent ?? (() => {});
   const http = new HttpClient({
     limiter: limiterFor,
     rateBudget: budgetFor,
@@ -301,7 +363,7 @@ export async function pull(
     ...(options.timeoutMs !== undefined
       ? { timeoutMs: options.timeoutMs }
       : {}),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    onEvent: emit,
   });
 
   const statsByStream = new Map<string, StreamStats>(
@@ -316,6 +378,20 @@ export async function pull(
       ),
     );
   options.monitor?.({ runId, streams: statsByStream, limits, traces });
+  emit({
+    type: "run_start",
+    runId,
+    connector: connector.name,
+    streams: [...names],
+    lake: storage.root,
+  });
+  // Peak concurrency per stream, for the summary table.
+  const peaks = new Map<string, number>(names.map((n) => [n, 0]));
+  const sampler = setInterval(() => {
+    for (const [n, st] of statsByStream) {
+      peaks.set(n, Math.max(peaks.get(n) ?? 0, st.inFlight));
+    }
+  }, 50);
 
   const poolWidth = concurrency === "auto" ? maxConcurrency : concurrency;
   const streamSummaries = await Promise.all(
@@ -324,7 +400,7 @@ export async function pull(
       const stats = statsByStream.get(name)!;
       const id = `${connector.name}/${name}`;
       let error: string | undefined;
-      let result = { records: 0, bytes: 0, files: 0 };
+      let result = { records: 0, bytes: 0, files: 0, complete: false };
       try {
         result = await runStream({
           connector,
@@ -358,11 +434,16 @@ export async function pull(
           ...(options.options ? { options: options.options } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.stop ? { stop: options.stop } : {}),
+          ...(options.shard
+            ? { shard: { ...options.shard, streamIndex: names.indexOf(name) } }
+            : {}),
+          onCommit: (e) => emit({ type: "commit", ...e }),
         });
       } catch (err) {
         stats.errors++;
         error = err instanceof Error ? err.message : String(err);
         if (!error.includes(`"${id}"`)) error = `"${id}": ${error}`;
+        emit({ type: "stream_error", stream: id, error });
       }
       return {
         stream: name,
@@ -375,11 +456,14 @@ export async function pull(
         bytesWritten: result.bytes,
         files: result.files,
         durationMs: Math.round(performance.now() - t0),
+        maxInFlight: Math.max(peaks.get(name) ?? 0, stats.inFlight),
+        complete: result.complete,
         ...(error !== undefined ? { error } : {}),
       };
     }),
   );
 
+  clearInterval(sampler);
   const errors = streamSummaries.flatMap((s) =>
     s.error !== undefined ? [s.error] : []
   );
@@ -405,5 +489,6 @@ export async function pull(
     `${connector.name}/_runs/${runId}.json`,
     new TextEncoder().encode(JSON.stringify(summary, null, 2) + "\n"),
   );
+  emit({ type: "run_end", summary });
   return summary;
 }

@@ -239,8 +239,22 @@ export interface RateBudgetOptions {
    * margin against answers still on their way. @default 1
    */
   reserve?: number;
+  /**
+   * Share of a window's announced budget that may go at once, before pacing
+   * starts: a long window (GitHub's 5,000 an hour) paced evenly from its
+   * first request makes a short pull slow. Never more than the window allows.
+   * @default 0 (pace from the first request)
+   */
+  burst?: number;
   /** Cap on a pause asked by `Retry-After`, in ms. @default 120_000 */
   maxPauseMs?: number;
+  /**
+   * A `Retry-After` shorter than this does not pause the host (the request
+   * that got it still waits it out before its retry): a short wait usually
+   * means a momentary overload, which a concurrency limiter handles without
+   * stopping every worker. @default 0 (every `Retry-After` pauses)
+   */
+  minPauseMs?: number;
   /** Clock, epoch ms. @default Date.now */
   now?: () => number;
   /**
@@ -275,6 +289,8 @@ export interface RateBudgetStats {
 interface Quota {
   /** Requests we may still send in this window: the source's count minus ours in flight. */
   est: number;
+  /** `est` when the window was first seen. */
+  openEst: number;
   /** Upper bound of the window's end (epoch ms). */
   end: number;
   /** True when `end` comes from an inferred window length, not from a header. */
@@ -343,7 +359,11 @@ const CATCH_UP_MS = 50;
  * say the next slot is not due. Requests granted but not answered yet count
  * against the remaining budget, so concurrent workers do not spend the same
  * request twice. The first request to a host goes alone, so the budget knows
- * the quota before a burst. Grants are first come, first served.
+ * the quota before a burst; so does the first one after a window ended, to
+ * learn the next window. A window ends at the earliest of its reset header
+ * and, when its length is announced (`w=`) or inferred from the request that
+ * opened it, that length after its first answer: reset headers in whole
+ * seconds are up to a second late. Grants are first come, first served.
  *
  * @example
  * ```ts
@@ -358,12 +378,12 @@ const CATCH_UP_MS = 50;
  *   },
  * });
  * await budget.take();
- * // 10 requests left in a window that renews in 10 s: one request a second.
+ * // 11 left (1 kept in reserve) for 10 s: one request every 10 s / 11.
  * budget.observe(200, new Headers({ "x-ratelimit-remaining": "11", "x-ratelimit-reset": "1700000010" }));
  * const t0 = clock;
  * await budget.take();
  * await budget.take();
- * assert(clock - t0 >= 900 && clock - t0 <= 2000, `${clock - t0}`);
+ * assert(Math.abs(clock - t0 - 2 * 10_000 / 11) < 1, `${clock - t0}`);
  * budget.abandon();
  * budget.abandon();
  * ```
@@ -381,6 +401,8 @@ export class RateBudget {
   #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #reserve: number;
   #maxPauseMs: number;
+  #minPauseMs: number;
+  #burst: number;
   #declaredMs: number | undefined;
   #declaredNext = -Infinity;
   #pausedUntil = -Infinity;
@@ -403,6 +425,13 @@ export class RateBudget {
     this.#sleep = options.sleep ?? realSleep;
     this.#reserve = options.reserve ?? 1;
     this.#maxPauseMs = options.maxPauseMs ?? 120_000;
+    this.#minPauseMs = options.minPauseMs ?? 0;
+    this.#burst = options.burst ?? 0;
+    if (!(this.#burst >= 0 && this.#burst <= 1)) {
+      throw new RangeError(
+        `Cannot create rate budget: burst must be in [0, 1], got ${this.#burst}`,
+      );
+    }
     const safety = options.safety ?? 0.95;
     if (!(safety > 0 && safety <= 1)) {
       throw new RangeError(
@@ -480,7 +509,7 @@ export class RateBudget {
       (status === 429 || status === 503) && (sentAt ?? t) >= this.#pauseFrom
     ) {
       const wait = parseRetryAfter(headers.get("retry-after"), t);
-      if (wait !== undefined && wait > 0) {
+      if (wait !== undefined && wait > 0 && wait >= this.#minPauseMs) {
         const until = t + Math.min(wait, this.#maxPauseMs);
         if (until > this.#pausedUntil) {
           if (this.#pausedUntil <= t) {
@@ -574,6 +603,8 @@ export class RateBudget {
       let due: number;
       if (spare < 1) {
         due = q.end;
+      } else if (q.openEst - q.est < this.#burst * q.openEst) {
+        due = t;
       } else {
         // `spare` slots spread evenly over what is left, the last before the end.
         const from = Math.max(this.#slot, q.openedAt);
@@ -606,6 +637,7 @@ export class RateBudget {
     if (!q) {
       const fresh: Quota = {
         est: 0,
+        openEst: 0,
         end: Infinity,
         endInferred: false,
         minRemaining: 0,
@@ -659,6 +691,7 @@ export class RateBudget {
   #openWindow(q: Quota, r: RateReading, t: number, sent: number): void {
     if (r.windowMs !== undefined) q.windowMs = r.windowMs;
     q.est = r.remaining - this.#inFlight;
+    q.openEst = q.est;
     q.minRemaining = r.remaining;
     q.minAt = t;
     q.openedAt = t;

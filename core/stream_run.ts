@@ -12,7 +12,7 @@ import { fromNum, remaining, splitRange, toNum } from "./_ranges.ts";
 import { getPath } from "./_json_path.ts";
 import { Mutex } from "./_mutex.ts";
 import { WorkQueue } from "./_work_queue.ts";
-import { CommitLog } from "./commit_log.ts";
+import { type CommitEntry, CommitLog } from "./commit_log.ts";
 import type { Connector } from "./connector.ts";
 import { ConfigError } from "./errors.ts";
 import {
@@ -77,6 +77,21 @@ export interface StreamRunOptions {
   signal?: AbortSignal;
   /** Stop gracefully. */
   stop?: AbortSignal;
+  /**
+   * Pull only this shard's lanes, with its own state (`--shard 1/2`). A
+   * stream with a single lane belongs to one shard, by its position.
+   */
+  shard?: { index: number; count: number; streamIndex: number };
+  /** Receives an event per commit. */
+  onCommit?: (
+    event: {
+      stream: string;
+      version: number;
+      files: number;
+      records: number;
+      sweep: string;
+    },
+  ) => void;
 }
 
 /** What a stream run did. */
@@ -222,10 +237,17 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   const disposition = o.fullRefresh
     ? "replace"
     : stream.writeDisposition ?? "append";
-  const log = new CommitLog(o.storage, id, { runId: o.runId });
+  const scope = o.shard && o.shard.count > 1
+    ? `shard-${o.shard.index}-of-${o.shard.count}`
+    : undefined;
+  const log = new CommitLog(o.storage, id, {
+    runId: o.runId,
+    ...(scope ? { scope } : {}),
+  });
   await log.recover();
   const latest = await log.latest();
-  const previous = latest && !o.fullRefresh
+  // A reset is itself a commit whose state is null: the next sweep starts afresh.
+  const previous = latest && latest.state !== null && !o.fullRefresh
     ? parseState(
       latest.state,
       `${id}/_log/${String(latest.version).padStart(20, "0")}.json`,
@@ -235,14 +257,30 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   // A running sweep is resumed exactly as planned; otherwise a new one starts.
   const resuming = previous?.sweep === "running";
   const inc = stream.incremental;
-  let since: string | number | undefined;
+  const lanes = new Map<string, LaneState>();
+  if (resuming) {
+    for (const lane of Object.values(previous.lanes ?? {})) {
+      lanes.set(lane.key, structuredClone(lane));
+    }
+  } else {
+    for (const lane of shardLanes(planLanes(o, stream, now), o.shard)) {
+      lanes.set(lane.key, lane);
+    }
+  }
+  // Each option slice keeps its own bookmark: a repository added later starts from its own history.
+  let since: Record<string, string | number> | undefined;
   if (resuming) since = previous.since;
   else if (inc) {
-    const start = o.since ??
-      (previous?.bookmark !== undefined
-        ? sinceFrom(previous.bookmark, inc.lookback ?? 0, inc.format ?? "auto")
-        : inc.initial);
-    since = start;
+    since = {};
+    for (const lane of lanes.values()) {
+      const slice = sliceKey(lane.vars ?? {});
+      const bookmark = previous?.bookmark?.[slice];
+      const start = o.since ??
+        (bookmark !== undefined
+          ? sinceFrom(bookmark, inc.lookback ?? 0, inc.format ?? "auto")
+          : inc.initial);
+      if (start !== undefined) since[slice] = start;
+    }
   }
   const state: StreamState = {
     version: 1,
@@ -252,22 +290,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       ? previous.startedAt
       : new Date(now()).toISOString(),
     ...(since !== undefined ? { since } : {}),
-    ...(resuming && previous.cursor !== undefined
-      ? { cursor: previous.cursor }
-      : {}),
+    cursor: resuming && previous.cursor ? { ...previous.cursor } : {},
     ...(previous?.bookmark !== undefined
       ? { bookmark: previous.bookmark }
       : {}),
     ...(resuming && previous.staged ? { staged: [...previous.staged] } : {}),
   };
-  const lanes = new Map<string, LaneState>();
-  if (resuming) {
-    for (const lane of Object.values(previous.lanes ?? {})) {
-      lanes.set(lane.key, structuredClone(lane));
-    }
-  } else {
-    for (const lane of planLanes(o, stream, now)) lanes.set(lane.key, lane);
-  }
 
   const writer = new StreamWriter({
     stream: id,
@@ -301,14 +329,27 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     ),
   });
 
+  const announce = (entry: CommitEntry | undefined, sweep: string) => {
+    if (entry && o.onCommit) {
+      o.onCommit({
+        stream: id,
+        version: entry.version,
+        files: entry.add.length,
+        records: entry.add.reduce((n, f) => n + f.records, 0),
+        sweep,
+      });
+    }
+  };
+
   // A checkpoint: the files so far plus every lane's position. A replace
   // sweep keeps its files staged (listed in its state) until it completes.
   const checkpoint = async (): Promise<void> => {
     const hold = disposition === "replace";
-    await writer.commit((staged: string[]) => {
+    const entry = await writer.commit((staged: string[]) => {
       if (hold) state.staged = [...(state.staged ?? []), ...staged];
       return snapshot();
     }, { always: true, ...(hold ? { hold } : {}) });
+    announce(entry, "running");
   };
 
   // Writes one lane's records and moves its position, checkpointing when due.
@@ -334,18 +375,29 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         });
       }
       if (keep.length > remainingLimit) keep = keep.slice(0, remainingLimit);
+      if (lane.vars) {
+        // The option value is part of the record's identity (a commit of repo a/b).
+        for (const r of keep) {
+          for (
+            const [k, v] of Object.entries(lane.vars)
+          ) if (r[k] === undefined) r[k] = v;
+        }
+      }
       await writer.write(keep);
       remainingLimit -= keep.length;
       written += keep.length;
       inFile += keep.length;
       state.records += keep.length;
       if (inc) {
+        const slice = sliceKey(lane.vars ?? {});
+        const cursors = state.cursor ??= {};
         for (const r of keep) {
           const v = getPath(r, inc.cursorField);
           if (typeof v !== "string" && typeof v !== "number") continue;
-          if (
-            state.cursor === undefined || compareCursor(v, state.cursor) > 0
-          ) state.cursor = v;
+          const cur = cursors[slice];
+          if (cur === undefined || compareCursor(v, cur) > 0) {
+            cursors[slice] = v;
+          }
         }
       }
       lane.position = position;
@@ -370,7 +422,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     extra: Partial<StreamSource> = {},
   ): StreamSource => {
     const params: Record<string, string> = { ...o.authParams, ...lane.params };
-    if (inc?.param && since !== undefined) params[inc.param] = String(since);
+    const laneSince = since?.[sliceKey(lane.vars ?? {})];
+    if (inc?.param && laneSince !== undefined) {
+      params[inc.param] = String(laneSince);
+    }
     return {
       id,
       baseUrl: o.baseUrl,
@@ -473,18 +528,15 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           sweep: "complete",
           records: state.records,
           ...(state.startedAt ? { startedAt: state.startedAt } : {}),
-          ...(state.cursor !== undefined
-            ? { bookmark: state.cursor }
-            : state.bookmark !== undefined
-            ? { bookmark: state.bookmark }
-            : {}),
+          ...(inc ? { bookmark: { ...state.bookmark, ...state.cursor } } : {}),
         };
-        await writer.commit(
+        const entry = await writer.commit(
           done,
           disposition === "replace"
             ? { always: true, publish: state.staged ?? [], replaceLive: true }
             : { always: true },
         );
+        announce(entry, "complete");
       } else if (writer.uncommitted || !resuming) {
         // Also records a new sweep's plan, so the next run continues it.
         await checkpoint();
@@ -501,6 +553,19 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     await writer.abort();
     throw err;
   }
+}
+
+/** This shard's share of the lanes: every n-th lane, or the whole stream by its position. */
+function shardLanes(
+  lanes: LaneState[],
+  shard: StreamRunOptions["shard"],
+): LaneState[] {
+  if (!shard || shard.count <= 1) return lanes;
+  const mine = (j: number) => j % shard.count === shard.index - 1;
+  if (lanes.length <= 1) return mine(shard.streamIndex) ? lanes : [];
+  return [...lanes].sort((a, b) => a.key < b.key ? -1 : 1).filter((_, j) =>
+    mine(j)
+  );
 }
 
 /** The lanes of a new sweep: option slices times range partitions. */

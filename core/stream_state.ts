@@ -49,7 +49,12 @@ export interface LaneState {
  * @example
  * ```ts
  * import type { StreamState } from "./stream_state.ts";
- * const s: StreamState = { version: 1, sweep: "complete", records: 10, bookmark: "2024-01-01T00:00:00Z" };
+ * const s: StreamState = {
+ *   version: 1,
+ *   sweep: "complete",
+ *   records: 10,
+ *   bookmark: { "": "2024-01-01T00:00:00Z" },
+ * };
  * ```
  */
 export interface StreamState {
@@ -61,12 +66,15 @@ export interface StreamState {
   records: number;
   /** When the sweep started (ISO). */
   startedAt?: string;
-  /** The incremental filter value this sweep uses (fixed for the whole sweep). */
-  since?: string | number;
-  /** Highest cursor value landed in this sweep. */
-  cursor?: string | number;
-  /** The cursor value of the last complete sweep: the next sweep starts there (minus lookback). */
-  bookmark?: string | number;
+  /**
+   * The incremental filter value this sweep uses (fixed for the whole sweep),
+   * per option slice (`""` when the stream has no option placeholders).
+   */
+  since?: Record<string, string | number>;
+  /** Highest cursor value landed in this sweep, per option slice. */
+  cursor?: Record<string, string | number>;
+  /** Cursor values of the last complete sweep, per option slice: the next sweep starts there (minus lookback). */
+  bookmark?: Record<string, string | number>;
   /** Lanes of the running sweep. */
   lanes?: Record<string, LaneState>;
   /** Files of a `replace` sweep, staged until the sweep completes. */
@@ -114,8 +122,12 @@ export function parseState(raw: unknown, file: string): StreamState {
   }
   for (const k of ["since", "cursor", "bookmark"] as const) {
     const v = raw[k];
-    if (v !== undefined && typeof v !== "string" && typeof v !== "number") {
-      throw bad(k, "must be a string or a number");
+    if (v === undefined) continue;
+    if (!isObj(v)) throw bad(k, "must be an object of values per option slice");
+    for (const [slice, x] of Object.entries(v)) {
+      if (typeof x !== "string" && typeof x !== "number") {
+        throw bad(`${k}["${slice}"]`, "must be a string or a number");
+      }
     }
   }
   if (raw.lanes !== undefined) {

@@ -47,7 +47,7 @@ Deno.test("cli: bad usage exits 2 with a clear message", async () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ["pull", "nosuch"],
-      /unknown connector "nosuch"; known connectors: demo, hackernews/,
+      /unknown connector "nosuch"; known connectors: demo, github, hackernews, pokeapi, rest, stripe/,
     ],
     [["pull", "demo", "--bogus"], /unknown option '--bogus'/],
     [["pull", "demo", "--limit", "abc"], /--limit must be a whole number/],

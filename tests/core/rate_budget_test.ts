@@ -229,6 +229,7 @@ Deno.test("RateBudget: bad options are RangeErrors", () => {
   throws(() => new RateBudget({ safety: 0 }), RangeError);
   throws(() => new RateBudget({ safety: 1.5 }), RangeError);
   throws(() => new RateBudget({ reserve: -1 }), RangeError);
+  throws(() => new RateBudget({ burst: 2 }), RangeError);
   throws(
     () => new RateBudget({ limit: { requests: 0, perSeconds: 1 } }),
     RangeError,
@@ -309,6 +310,25 @@ Deno.test("RateBudget: announced remaining requests are spread evenly over the w
       Math.abs(granted[12]! - T0 - (10_000 + 60_000 / 89)) < 0.01,
       `${granted[12]! - T0}`,
     );
+  } finally {
+    time.close();
+  }
+});
+
+Deno.test("RateBudget: burst lets a share of a long window go at once, then paces", async () => {
+  const { time, budget, granted, take } = setup({ burst: 0.1 });
+  try {
+    await take();
+    budget.observe(200, xHeaders(5000, T0 / 1000 + 3600), T0);
+    // 10 % of 5,000 at once: no timer involved.
+    await Promise.all(Array.from({ length: 500 }, () => take()));
+    assertEquals(granted.length, 501);
+    assert(granted.every((t) => t === T0));
+    // Then one slot per 3600 s / 4500 = 0.8 s.
+    const two = [take(), take()];
+    await time.advance(T0 + 2000);
+    await Promise.all(two);
+    assertEquals(granted.slice(-2).map((t) => Math.round(t - T0)), [800, 1600]);
   } finally {
     time.close();
   }
@@ -396,6 +416,15 @@ Deno.test("RateBudget: a 429 with Retry-After pauses every taker", async () => {
   } finally {
     time.close();
   }
+});
+
+Deno.test("RateBudget: a Retry-After under minPauseMs does not pause the host", () => {
+  const { time, budget } = setup({ minPauseMs: 2000 });
+  budget.observe(429, new Headers({ "retry-after": "1" }));
+  assertEquals(budget.pausedUntil, undefined);
+  budget.observe(429, new Headers({ "retry-after": "2" }));
+  assertEquals(budget.pausedUntil, T0 + 2000);
+  time.close();
 });
 
 Deno.test("RateBudget: a pause longer than planned wakes sleepers to wait longer", async () => {

@@ -70,7 +70,10 @@ Deno.test("sandbox: a connector that reaches an undeclared host fails with a per
     assert.equal(denied.code, 1, denied.out);
     assert.match(
       denied.out,
-      new RegExp(`Requires net access to "127\\.0\\.0\\.1:${b.port}"`),
+      // The probe prints its summary as JSON, so the quotes come escaped.
+      new RegExp(
+        `Requires net access to \\\\?"127\\.0\\.0\\.1:${b.port}\\\\?"`,
+      ),
     );
     assert.equal(
       a.requests.length,
@@ -123,7 +126,10 @@ Deno.test("sandbox: the github connector, sent to another host by a Link header,
     assert.equal(code, 1, out);
     assert.match(
       out,
-      new RegExp(`Requires net access to "127\\.0\\.0\\.1:${b.port}"`),
+      // The probe prints its summary as JSON, so the quotes come escaped.
+      new RegExp(
+        `Requires net access to \\\\?"127\\.0\\.0\\.1:${b.port}\\\\?"`,
+      ),
     );
     assert.equal(b.requests.length, 0);
   });
