@@ -107,11 +107,14 @@ function collect(value: string, previous: string[]): string[] {
  * console.assert(parseDuration("1h30m") === 5_400_000);
  * ```
  */
-export function parseDuration(value: string): number {
+export function parseDuration(
+  value: string,
+  flag = "--max-duration",
+): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
   if (!m || value === "" || !(m[1] || m[2] || m[3])) {
     throw new InvalidArgumentError(
-      `--max-duration must look like 5h, 90m, 1h30m or 45s, got "${value}"`,
+      `${flag} must look like 5h, 90m, 1h30m or 45s, got "${value}"`,
     );
   }
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 +
@@ -142,6 +145,8 @@ interface PullFlags {
   since?: string;
   fullRefresh?: boolean;
   maxDuration?: number;
+  checkpointRecords?: number;
+  checkpointEvery?: number;
   shard?: { index: number; count: number };
   logFormat: "text" | "json";
   sandbox: boolean;
@@ -284,12 +289,22 @@ export async function runCli(
     .option(
       "--max-duration <duration>",
       "stop gracefully after this long (5h, 90m); the next run continues",
-      parseDuration,
+      (v: string) => parseDuration(v, "--max-duration"),
     )
     .option(
       "--shard <i/n>",
       "pull only shard i of n (its lanes, its own state)",
       shardArg,
+    )
+    .option(
+      "--checkpoint-records <n>",
+      "commit (a checkpoint) at least every n records (default 500000)",
+      positiveInt("--checkpoint-records"),
+    )
+    .option(
+      "--checkpoint-every <duration>",
+      "commit at least this often (default 1m)",
+      (v: string) => parseDuration(v, "--checkpoint-every"),
     )
     .addOption(
       new Option(
@@ -305,22 +320,20 @@ export async function runCli(
       "run in this process, without the connector's narrowed permissions",
     );
   for (const [o, owners] of connectorOptions) {
-    const multiple = owners.some((n) => registry.get(n).options?.[o]?.multiple);
     pullCommand.option(
       `--${o} <value>`,
       `${
         owners.map((n) => `${n}: ${registry.get(n).options?.[o]?.description}`)
           .join("; ")
-      }${multiple ? " (repeatable)" : ""}`,
+      }`,
       collect,
-      [],
     );
   }
   pullCommand.action(async (name: string, opts: PullFlags) => {
     let connector = registry.get(name);
     const given: Record<string, string[]> = {};
     for (const o of connectorOptions.keys()) {
-      const v = opts[camel(o)] as string[];
+      const v = (opts[camel(o)] ?? []) as string[];
       if (v.length === 0) continue;
       const decl = connector.options?.[o];
       if (!decl) {
@@ -402,6 +415,10 @@ export async function runCli(
       ...(opts.since !== undefined ? { since: opts.since } : {}),
       ...(opts.fullRefresh ? { fullRefresh: true } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),
+      ...(opts.checkpointRecords
+        ? { fileRecords: opts.checkpointRecords }
+        : {}),
+      ...(opts.checkpointEvery ? { checkpointMs: opts.checkpointEvery } : {}),
       ...(runtime.abort ? { signal: runtime.abort } : {}),
     };
     try {
