@@ -115,7 +115,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
     write(`files: ${path}/*.parquet\n`);
     write(
-      `query: duckdb -c "SELECT count(*) AS records, count(DISTINCT id) AS ids, min(created_at), max(created_at) FROM read_parquet('${path}/*.parquet')"\n`,
+      `look at it: deno task query demo "SELECT count(*) AS records, count(DISTINCT id) AS ids, min(created_at), max(created_at) FROM items"${
+        lake === "./lake" ? "" : ` --lake ${lake}`
+      }\n`,
+    );
+    write(
+      `or with any DuckDB: duckdb -c "SELECT count(*) FROM read_parquet('${path}/*.parquet', union_by_name = true)"\n`,
     );
     return { records: summary.records, seconds, sequentialSeconds, path };
   } finally {

@@ -157,6 +157,7 @@ export function summaryTable(summary: RunSummary): string {
     "files",
     "s",
     "rec/s",
+    "peak in flight",
   ];
   const rows = summary.streams.map((s) => [
     s.stream,
