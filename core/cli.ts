@@ -94,7 +94,7 @@ function concurrencyArg(value: string): number | "auto" {
   return value === "auto" ? "auto" : positiveInt("--concurrency")(value);
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -568,16 +568,34 @@ if (import.meta.main) {
         off += stream.writeSync(bytes.subarray(off));
       }
     };
+  // With --log-format json every stderr line is an event, the signal's too.
+  const jsonLog = Deno.args.includes("--log-format=json") ||
+    Deno.args.some((a, i) =>
+      a === "--log-format" && Deno.args[i + 1] === "json"
+    );
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
-    if (stop.signal.aborted) {
+    const again = stop.signal.aborted;
+    if (jsonLog) {
+      write(Deno.stderr)(
+        JSON.stringify({
+          at: new Date().toISOString(),
+          type: "signal",
+          signal,
+          action: again ? "abort" : "stop",
+        }) + "\n",
+      );
+    }
+    if (again) {
       abort.abort(new Error(`${signal} received twice: aborting`));
       return;
     }
     stopCode = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
     // Show the cursor again at once: the progress line may have hidden it.
-    write(Deno.stderr)(
-      `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
-    );
+    if (!jsonLog) {
+      write(Deno.stderr)(
+        `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
+      );
+    }
     stop.abort(new Error(signal));
   };
   const root = new URL("..", import.meta.url).pathname;
@@ -594,16 +612,20 @@ if (import.meta.main) {
       Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
       Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
     },
-    sandbox: async (connector, name, argv, req) => {
-      const { runSandboxed } = await import("./sandbox.ts");
-      return await runSandboxed(name, argv, {
-        connector,
-        lake: req.lake,
-        root,
-        read: req.read,
-        ...(req.baseUrl !== undefined ? { baseUrl: req.baseUrl } : {}),
-      });
-    },
+    // A compiled binary already runs with its connectors' permissions baked
+    // in (deno task compile), and cannot start `deno run` for a child.
+    ...(Deno.build.standalone ? {} : {
+      sandbox: async (connector, name, argv, req) => {
+        const { runSandboxed } = await import("./sandbox.ts");
+        return await runSandboxed(name, argv, {
+          connector,
+          lake: req.lake,
+          root,
+          read: req.read,
+          ...(req.baseUrl !== undefined ? { baseUrl: req.baseUrl } : {}),
+        });
+      },
+    }),
   });
   Deno.exit(code);
 }

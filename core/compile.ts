@@ -2,7 +2,7 @@
  * `deno task compile [--connector <name> | --each] [--target <triple>] [--out dir]
  * [--s3-endpoint url]`: single binaries of the CLI with each connector's
  * sandbox baked in as Deno permissions (`--allow-net` = its hosts,
- * `--allow-env` = its secrets plus `INLET_*` and `AWS_*`).
+ * `--allow-env` = its secrets plus `INLET_*`, `AWS_*` and the colour switches).
  *
  * `deno compile` needs its runtime (`denort`), which it downloads from
  * dl.deno.land for the target. Where that host cannot be reached the task
@@ -14,6 +14,7 @@
 
 import { parseArgs } from "node:util";
 import { ConfigError } from "./errors.ts";
+import { ENGINE_ENV } from "./sandbox.ts";
 import type { ConnectorDef } from "./types.ts";
 
 /**
@@ -34,16 +35,17 @@ export const TARGETS: readonly string[] = [
 ];
 
 /**
- * Environment variable patterns every binary may read: its own settings and
- * the S3 lake's.
+ * Environment variable patterns every binary may read: what the sandboxed
+ * engine reads (its own settings, and the colour switches the option parser
+ * checks before printing help or an error) and the S3 lake's credentials.
  *
  * @example
  * ```ts
  * import { BASE_ENV } from "./compile.ts";
- * console.assert(BASE_ENV.join() === "INLET_*,AWS_*");
+ * console.assert(BASE_ENV.includes("AWS_*") && BASE_ENV.includes("NO_COLOR"));
  * ```
  */
-export const BASE_ENV: readonly string[] = ["INLET_*", "AWS_*"];
+export const BASE_ENV: readonly string[] = [...ENGINE_ENV, "AWS_*"];
 
 /**
  * A connector as the planner sees it: a definition, or a checked
@@ -250,7 +252,9 @@ export function compilePlan(
  * };
  * const args = compileArgs(gh, [gh], { out: "dist" });
  * console.assert(args.includes("--allow-net=api.github.com"));
- * console.assert(args.includes("--allow-env=AWS_*,GITHUB_TOKEN,INLET_*"));
+ * console.assert(args.includes(
+ *   "--allow-env=AWS_*,CLICOLOR_FORCE,FORCE_COLOR,GITHUB_TOKEN,INLET_*,NO_COLOR",
+ * ));
  * console.assert(args.at(-1) === "core/cli.ts");
  * ```
  */

@@ -44,6 +44,8 @@ export interface RequestStats {
   bytes: number;
   /** Attempts on the wire right now. */
   inFlight: number;
+  /** Most attempts on the wire at once so far. */
+  maxInFlight: number;
   /** Answers that said slow down: 429, and 403 with an exhausted rate limit (GitHub). */
   throttled: number;
   /** Requests that failed for good (the error surfaced); aborts are not errors. */
@@ -66,6 +68,7 @@ export function newRequestStats(): RequestStats {
     retries: 0,
     bytes: 0,
     inFlight: 0,
+    maxInFlight: 0,
     throttled: 0,
     errors: 0,
   };
@@ -519,6 +522,9 @@ export class HttpClient {
     if (stats) {
       stats.requests++;
       stats.inFlight++;
+      if (stats.inFlight > stats.maxInFlight) {
+        stats.maxInFlight = stats.inFlight;
+      }
     }
     // The permit and the budget are settled exactly once, whatever happens:
     // the limiter learns from answers and timeouts, not from our own aborts

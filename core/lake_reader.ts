@@ -6,6 +6,8 @@
  */
 
 import { CommitLog } from "./commit_log.ts";
+import { ConfigError } from "./errors.ts";
+import { parseState } from "./stream_state.ts";
 import type { Connector } from "./connector.ts";
 import type { Storage } from "./storage.ts";
 
@@ -67,6 +69,65 @@ export async function committedFiles(
   return files.sort();
 }
 
+/**
+ * Where the bytes of every committed, live data file of a stream are now,
+ * over all its shards, oldest commit first. A file committed by a run that
+ * died before moving it to its final name is still at its staged path: a
+ * reader finds it there, and the next run moves it.
+ *
+ * @example
+ * ```ts
+ * import { readableFiles } from "./lake_reader.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * const dir = await Deno.makeTempDir();
+ * console.assert((await readableFiles(new LocalStorage(dir), "demo/items")).length === 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readableFiles(
+  storage: Storage,
+  stream: string,
+): Promise<string[]> {
+  const present = new Set(await storage.list(`${stream}/`));
+  const files: Array<{ at: string; version: number; path: string }> = [];
+  for (const scope of await logScopes(storage, stream)) {
+    const live = new Map<
+      string,
+      { staged: string; at: string; version: number }
+    >();
+    for (const e of await logFor(storage, stream, scope).entries()) {
+      for (const f of e.add) {
+        if (!f.held) {
+          live.set(f.path, {
+            staged: f.staged,
+            at: e.committedAt,
+            version: e.version,
+          });
+        }
+      }
+      for (const r of e.remove) live.delete(r);
+    }
+    for (const [path, f] of live) {
+      const where = present.has(path)
+        ? path
+        : present.has(f.staged)
+        ? f.staged
+        : undefined;
+      if (where === undefined) {
+        throw new Error(
+          `Cannot read "${stream}": committed file ${path} is missing from ${storage.root} (nor is it at ${f.staged})`,
+        );
+      }
+      files.push({ at: f.at, version: f.version, path: where });
+    }
+  }
+  // Commit order; names break ties within a commit (they follow its order).
+  return files.sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : a.version - b.version ||
+      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  ).map((f) => f.path);
+}
+
 /** One stream's state in one scope. */
 export interface StateReport {
   /** `"connector/stream"`. */
@@ -79,6 +140,8 @@ export interface StateReport {
   committedAt?: string;
   /** The state (null after a reset). */
   state: unknown;
+  /** Why the state cannot be used (a corrupt entry or state); a run would stop with this error. */
+  error?: string;
 }
 
 /**
@@ -108,13 +171,30 @@ export async function readStates(
       out.push({ stream: id, scope: "", version: 0, state: null });
     }
     for (const scope of scopes) {
+      // A corrupt entry is an error naming its file, never an empty state.
       const latest = await logFor(storage, id, scope).latest();
+      let error: string | undefined;
+      if (latest && latest.state !== null) {
+        try {
+          parseState(
+            latest.state,
+            `${storage.root}/${id}/_log${scope ? `.${scope}` : ""}/${
+              String(latest.version).padStart(20, "0")
+            }.json`,
+            connector.name,
+          );
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          error = err.message;
+        }
+      }
       out.push({
         stream: id,
         scope,
         version: latest?.version ?? 0,
         ...(latest ? { committedAt: latest.committedAt } : {}),
         state: latest?.state ?? null,
+        ...(error !== undefined ? { error } : {}),
       });
     }
   }
@@ -159,9 +239,10 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
- * The DuckDB SQL that defines a view per stream over its committed files;
- * a `merge` stream keeps the newest version of each primary key (files sort
- * in commit order, rows in file order).
+ * The DuckDB SQL that defines a view per stream over its committed files,
+ * given oldest commit first; a `merge` stream keeps the newest version of
+ * each primary key: from the latest file, and within a Parquet file the
+ * last row (an NDJSON file of a merge stream never holds a key twice).
  *
  * @example
  * ```ts
@@ -186,16 +267,19 @@ export function viewSql(
   const source = parquet
     ? `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`
     : `read_json_auto(${list}, union_by_name = true, filename = true)`;
-  if (disposition !== "merge" || !parquet) {
+  const extra = parquet ? "filename, file_row_number" : "filename";
+  if (disposition !== "merge") {
     return `CREATE OR REPLACE VIEW ${
       ident(view)
-    } AS SELECT * EXCLUDE (filename${
-      parquet ? ", file_row_number" : ""
-    }) FROM ${source}`;
+    } AS SELECT * EXCLUDE (${extra}) FROM ${source}`;
   }
+  // The commit order comes from the list (the log), not from the names.
+  const order = `(VALUES ${
+    files.map((f, i) => `(${literal(f)}, ${i})`).join(", ")
+  }) AS _inlet_order(_inlet_file, _inlet_ord)`;
   return `CREATE OR REPLACE VIEW ${
     ident(view)
-  } AS SELECT * EXCLUDE (filename, file_row_number) FROM ${source} QUALIFY row_number() OVER (PARTITION BY ${
+  } AS SELECT * EXCLUDE (${extra}, _inlet_ord) FROM (SELECT _d.*, _inlet_order._inlet_ord FROM ${source} AS _d JOIN ${order} ON _d.filename = _inlet_order._inlet_file) QUALIFY row_number() OVER (PARTITION BY ${
     primaryKey.map(ident).join(", ")
-  } ORDER BY filename DESC, file_row_number DESC) = 1`;
+  } ORDER BY _inlet_ord DESC${parquet ? ", file_row_number DESC" : ""}) = 1`;
 }

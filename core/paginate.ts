@@ -7,7 +7,12 @@
  */
 
 import { PaginationError } from "./errors.ts";
-import type { HttpRequest, HttpResponse, RequestStats } from "./http.ts";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  newRequestStats,
+  type RequestStats,
+} from "./http.ts";
 import { getPath } from "./_json_path.ts";
 import { pooledMap } from "./pool.ts";
 import type {
@@ -153,16 +158,7 @@ export function fillTemplate(
  * ```
  */
 export function newStreamStats(): StreamStats {
-  return {
-    requests: 0,
-    retries: 0,
-    bytes: 0,
-    inFlight: 0,
-    throttled: 0,
-    errors: 0,
-    pages: 0,
-    records: 0,
-  };
+  return { ...newRequestStats(), pages: 0, records: 0 };
 }
 
 /**

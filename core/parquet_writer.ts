@@ -13,6 +13,7 @@
 import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { zstdCompressSync } from "node:zlib";
 import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
+import { writeGroupByColumn } from "./_parquet_group.ts";
 import { SinkWriter } from "./_sink_writer.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
@@ -175,6 +176,15 @@ export class ParquetWriter {
   #buffer: Row[] = [];
   #records = 0;
   #state: State = "open";
+  /**
+   * Row groups being encoded, in order, behind the caller's back: `write()`
+   * returns once rows are buffered, so a pull keeps reading pages while a
+   * group is encoded. Never rejects; a failure waits in `#failure`.
+   */
+  #encoding: Promise<void> = Promise.resolve();
+  #pendingGroups = 0;
+  #failure: { error: unknown } | undefined;
+  #yieldedAt = performance.now();
 
   private constructor(sink: FileSink, options: ParquetWriterOptions) {
     const rowGroupSize = options.rowGroupSize ?? 10_000;
@@ -232,6 +242,7 @@ export class ParquetWriter {
    * each call before the next.
    */
   async write(rows: readonly Row[]): Promise<void> {
+    this.#throwFailure();
     this.#assertOpen("write to");
     if (rows.length === 0) return;
     if (this.#pq === undefined) {
@@ -261,7 +272,38 @@ export class ParquetWriter {
     while (this.#buffer.length >= this.#rowGroupSize) {
       const group = this.#buffer.slice(0, this.#rowGroupSize);
       this.#buffer = this.#buffer.slice(this.#rowGroupSize);
-      await this.#writeGroup(group);
+      this.#schedule(group);
+      // One group may encode while the next fills; more would hold more rows.
+      if (this.#pendingGroups > 1) await this.#encoding;
+    }
+    this.#throwFailure();
+    // A caller draining many buffered pages runs on resolved promises only,
+    // which starves timers and I/O: let them in every few milliseconds.
+    const now = performance.now();
+    if (now - this.#yieldedAt >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      this.#yieldedAt = performance.now();
+    }
+  }
+
+  /** Encode `group` after the groups before it; fixes the schema now. */
+  #schedule(group: Row[]): void {
+    const pq = this.#writer();
+    this.#pendingGroups++;
+    this.#encoding = this.#encoding
+      .then(() => this.#failure ? undefined : this.#writeGroup(pq, group))
+      .catch((error) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        this.#pendingGroups--;
+      });
+  }
+
+  #throwFailure(): void {
+    if (this.#failure) {
+      this.#state = "failed";
+      throw this.#failure.error;
     }
   }
 
@@ -279,10 +321,12 @@ export class ParquetWriter {
       );
     }
     try {
+      await this.#encoding;
+      this.#throwFailure();
       if (this.#buffer.length > 0) {
         const group = this.#buffer;
         this.#buffer = [];
-        await this.#writeGroup(group);
+        await this.#writeGroup(this.#writer(), group);
       }
       await this.#writer().finish();
       await this.#sink.close();
@@ -303,6 +347,8 @@ export class ParquetWriter {
     if (this.#state === "closed" || this.#state === "aborted") return;
     this.#state = "aborted";
     this.#buffer = [];
+    // No group may still be writing to the sink once it is gone.
+    await this.#encoding;
     await this.#sink.abort();
   }
 
@@ -325,15 +371,22 @@ export class ParquetWriter {
     return this.#pq;
   }
 
-  async #writeGroup(rows: Row[]): Promise<void> {
-    try {
-      await this.#writer().write({
-        columnData: columnData(fileColumns(this.#schema), rows),
-        rowGroupSize: rows.length,
-      });
-    } catch (err) {
-      this.#state = "failed";
-      throw err;
-    }
+  #writeGroup(pq: HyParquetWriter, rows: Row[]): Promise<void> {
+    const columns = fileColumns(this.#schema);
+    return writeGroupByColumn(
+      pq,
+      columns.map((c) => c.name),
+      rows.length,
+      (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
+      yieldToEventLoop,
+    );
   }
+}
+
+/** The longest `write()` calls run without letting the event loop turn. */
+const YIELD_EVERY_MS = 2;
+
+/** Let timers and I/O run (a macrotask, not a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

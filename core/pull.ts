@@ -385,13 +385,6 @@ export async function pull(
     streams: [...names],
     lake: storage.root,
   });
-  // Peak concurrency per stream, for the summary table.
-  const peaks = new Map<string, number>(names.map((n) => [n, 0]));
-  const sampler = setInterval(() => {
-    for (const [n, st] of statsByStream) {
-      peaks.set(n, Math.max(peaks.get(n) ?? 0, st.inFlight));
-    }
-  }, 50);
 
   const poolWidth = concurrency === "auto" ? maxConcurrency : concurrency;
   const streamSummaries = await Promise.all(
@@ -456,14 +449,13 @@ export async function pull(
         bytesWritten: result.bytes,
         files: result.files,
         durationMs: Math.round(performance.now() - t0),
-        maxInFlight: Math.max(peaks.get(name) ?? 0, stats.inFlight),
+        maxInFlight: stats.maxInFlight,
         complete: result.complete,
         ...(error !== undefined ? { error } : {}),
       };
     }),
   );
 
-  clearInterval(sampler);
   const errors = streamSummaries.flatMap((s) =>
     s.error !== undefined ? [s.error] : []
   );

@@ -6,7 +6,7 @@
  */
 
 import type { Connector } from "./connector.ts";
-import { committedFiles, viewSql } from "./lake_reader.ts";
+import { readableFiles, viewSql } from "./lake_reader.ts";
 import { LocalStorage } from "./local_storage.ts";
 
 /**
@@ -29,24 +29,33 @@ export async function queryLake(
 ): Promise<Record<string, unknown>[]> {
   const storage = new LocalStorage(lake);
   const { DuckDBInstance } = await import("@duckdb/node-api");
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  try {
-    for (const [name, stream] of Object.entries(connector.streams)) {
-      const files = (await committedFiles(storage, `${connector.name}/${name}`))
-        .map((f) => `${lake.replace(/\/+$/, "")}/${f}`);
-      const pk = typeof stream.primaryKey === "string"
-        ? [stream.primaryKey]
-        : stream.primaryKey;
-      await conn.run(
-        viewSql(name, files, pk, stream.writeDisposition ?? "append"),
-      );
+  // A run committing meanwhile may move a file between our look at the log
+  // and DuckDB's read of it: read the log again and retry.
+  for (let attempt = 1;; attempt++) {
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    try {
+      for (const [name, stream] of Object.entries(connector.streams)) {
+        const files =
+          (await readableFiles(storage, `${connector.name}/${name}`))
+            .map((f) => `${lake.replace(/\/+$/, "")}/${f}`);
+        const pk = typeof stream.primaryKey === "string"
+          ? [stream.primaryKey]
+          : stream.primaryKey;
+        await conn.run(
+          viewSql(name, files, pk, stream.writeDisposition ?? "append"),
+        );
+      }
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (err) {
+      const moved = err instanceof Error &&
+        /No files found|No such file|IO Error/i.test(err.message);
+      if (!moved || attempt >= 3) throw err;
+    } finally {
+      conn.closeSync();
+      db.closeSync();
     }
-    const reader = await conn.runAndReadAll(sql);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
   }
 }
 

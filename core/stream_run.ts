@@ -14,7 +14,7 @@ import { Mutex } from "./_mutex.ts";
 import { WorkQueue } from "./_work_queue.ts";
 import { type CommitEntry, CommitLog } from "./commit_log.ts";
 import type { Connector } from "./connector.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, SchemaError } from "./errors.ts";
 import {
   type JsonFetcher,
   newStreamStats,
@@ -82,6 +82,14 @@ export interface StreamRunOptions {
    * stream with a single lane belongs to one shard, by its position.
    */
   shard?: { index: number; count: number; streamIndex: number };
+  /**
+   * The streams pulled together in this run (a pass). A stream whose sweep
+   * completed in a pass that another of them has not finished yet is not
+   * pulled again when that pass resumes, so a killed and restarted run
+   * lands each record once.
+   * @default {every stream of the connector}
+   */
+  siblings?: readonly string[];
   /** Receives an event per commit. */
   onCommit?: (
     event: {
@@ -106,6 +114,8 @@ export interface StreamRunResult {
   complete: boolean;
   /** The state committed last. */
   state: StreamState | undefined;
+  /** Nothing to do: the stream's sweep of the resumed pass was complete already. */
+  skipped?: boolean;
 }
 
 const placeholders = (s: string) =>
@@ -233,10 +243,6 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     );
   }
   const now = o.now ?? Date.now;
-  // A full refresh swaps the stream's data for the new sweep's, whatever it declares.
-  const disposition = o.fullRefresh
-    ? "replace"
-    : stream.writeDisposition ?? "append";
   const scope = o.shard && o.shard.count > 1
     ? `shard-${o.shard.index}-of-${o.shard.count}`
     : undefined;
@@ -244,18 +250,56 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     runId: o.runId,
     ...(scope ? { scope } : {}),
   });
+  // Every state this run depends on is read and checked before anything in
+  // the lake changes: a corrupt one stops the run with the lake untouched.
+  const previous = o.fullRefresh
+    ? undefined
+    : await readState(o, log, id, scope);
+  const siblings = o.fullRefresh ? [] : await Promise.all(
+    (o.siblings ?? Object.keys(connector.streams))
+      .filter((n) => n !== name && connector.streams[n] !== undefined)
+      .map((n) =>
+        readState(
+          o,
+          new CommitLog(o.storage, `${connector.name}/${n}`, {
+            runId: o.runId,
+            ...(scope ? { scope } : {}),
+          }),
+          `${connector.name}/${n}`,
+          scope,
+        )
+      ),
+  );
   await log.recover();
-  const latest = await log.latest();
-  // A reset is itself a commit whose state is null: the next sweep starts afresh.
-  const previous = latest && latest.state !== null && !o.fullRefresh
-    ? parseState(
-      latest.state,
-      `${id}/_log/${String(latest.version).padStart(20, "0")}.json`,
-    )
-    : undefined;
 
-  // A running sweep is resumed exactly as planned; otherwise a new one starts.
+  // A pass is the set of sweeps a run starts together. While one of them
+  // runs, the pass is unfinished: a restarted run resumes it and leaves the
+  // sweeps that completed in it alone (else an append stream lands twice).
+  const open = [previous, ...siblings].flatMap((s) =>
+    s?.sweep === "running" && s.pass !== undefined ? [s.pass] : []
+  ).sort();
+  const pass = previous?.sweep === "running" && previous.pass !== undefined
+    ? previous.pass
+    : open.at(-1) ?? o.runId;
+  if (previous?.sweep === "complete" && previous.pass === pass) {
+    return {
+      records: 0,
+      bytes: 0,
+      files: 0,
+      complete: true,
+      state: undefined,
+      skipped: true,
+    };
+  }
+
+  // A running sweep is resumed exactly as planned (and as it was asked: a
+  // full refresh stays one); otherwise a new one starts.
   const resuming = previous?.sweep === "running";
+  const disposition = resuming
+    ? previous.disposition ?? stream.writeDisposition ?? "append"
+    : o.fullRefresh
+    ? "replace"
+    : stream.writeDisposition ?? "append";
   const inc = stream.incremental;
   const lanes = new Map<string, LaneState>();
   if (resuming) {
@@ -289,6 +333,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     startedAt: resuming && previous.startedAt
       ? previous.startedAt
       : new Date(now()).toISOString(),
+    pass,
+    disposition,
     ...(since !== undefined ? { since } : {}),
     cursor: resuming && previous.cursor ? { ...previous.cursor } : {},
     ...(previous?.bookmark !== undefined
@@ -297,30 +343,32 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     ...(resuming && previous.staged ? { staged: [...previous.staged] } : {}),
   };
 
+  const pk = typeof stream.primaryKey === "string"
+    ? [stream.primaryKey]
+    : stream.primaryKey;
+  const keyOf = (r: Row): string =>
+    JSON.stringify(pk.map((k) => getPath(r, k)));
   const writer = new StreamWriter({
     stream: id,
     storage: o.storage,
     log,
     format: o.format ?? "parquet",
     ...(o.compression ? { compression: o.compression } : {}),
+    ...(disposition === "merge" ? { uniqueKey: keyOf } : {}),
   });
   const mutex = new Mutex();
   const fileRecords = o.fileRecords ?? 500_000;
   const checkpointMs = o.checkpointMs ?? 60_000;
   let inFile = 0;
   let lastCommit = now();
+  // Positions moved since the last checkpoint.
+  let dirty = false;
   let written = 0;
   let remainingLimit = o.limit ?? Infinity;
   const limitStop = new AbortController();
   const stop = o.stop
     ? AbortSignal.any([o.stop, limitStop.signal])
     : limitStop.signal;
-  const keyOf = (r: Row): string => {
-    const pk = typeof stream.primaryKey === "string"
-      ? [stream.primaryKey]
-      : stream.primaryKey;
-    return JSON.stringify(pk.map((k) => getPath(r, k)));
-  };
 
   const snapshot = (): StreamState => ({
     ...state,
@@ -343,38 +391,60 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
 
   // A checkpoint: the files so far plus every lane's position. A replace
   // sweep keeps its files staged (listed in its state) until it completes.
-  const checkpoint = async (): Promise<void> => {
+  const checkpoint = async (quiet = false): Promise<void> => {
     const hold = disposition === "replace";
     const entry = await writer.commit((staged: string[]) => {
       if (hold) state.staged = [...(state.staged ?? []), ...staged];
       return snapshot();
     }, { always: true, ...(hold ? { hold } : {}) });
-    announce(entry, "running");
+    inFile = 0;
+    lastCommit = now();
+    dirty = false;
+    if (!quiet) announce(entry, "running");
   };
 
   // Writes one lane's records and moves its position, checkpointing when due.
+  // `item` marks a dependent lane's position inside a parent page; a plain
+  // lane uses `lane.item` for a page the limit cut short, so the next run
+  // lands the rest of that page and nothing twice.
   const accept = (
     lane: LaneState,
     rows: Row[],
     position: PagePosition,
-    item?: number,
+    where: { url?: string; item?: number } = {},
   ) =>
     mutex.run(async () => {
       if (!lanes.has(lane.key)) return; // The lane was split away meanwhile.
-      let keep = rows;
+      // Past the limit nothing lands and no position moves.
+      if (remainingLimit <= 0) return;
+      const dependent = stream.parent !== undefined;
+      const first = !dependent && lane.item !== undefined ? lane.item + 1 : 0;
       const skip = lane.skip;
-      if (skip && stream.partition) {
-        const field = stream.partition.field;
-        const kind = stream.partition.kind;
-        const keys = new Set(skip.keys);
-        keep = rows.filter((r) => {
-          const v = getPath(r, field);
-          return !(v !== undefined &&
-            toNum(v as string | number, kind) === skip.value &&
-            keys.has(keyOf(r)));
-        });
+      const isSkipped = (r: Row): boolean => {
+        if (!skip || !stream.partition) return false;
+        const v = getPath(r, stream.partition.field);
+        return v !== undefined &&
+          toNum(v as string | number, stream.partition.kind) === skip.value &&
+          skip.keys.includes(keyOf(r));
+      };
+      // Take records from `first` until the limit; `upTo` is the last one taken.
+      const keep: Row[] = [];
+      let upTo = rows.length - 1;
+      for (let i = first; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (isSkipped(r)) continue;
+        if (keep.length === remainingLimit) {
+          upTo = i - 1;
+          break;
+        }
+        keep.push(r);
       }
-      if (keep.length > remainingLimit) keep = keep.slice(0, remainingLimit);
+      const partial = upTo < rows.length - 1;
+      // A dependent item's rows land whole or not at all.
+      if (partial && dependent) {
+        limitStop.abort();
+        return;
+      }
       if (lane.vars) {
         // The option value is part of the record's identity (a commit of repo a/b).
         for (const r of keep) {
@@ -383,11 +453,21 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           ) if (r[k] === undefined) r[k] = v;
         }
       }
-      await writer.write(keep);
+      try {
+        await writer.write(keep);
+      } catch (err) {
+        if (err instanceof SchemaError && where.url !== undefined) {
+          throw new SchemaError(`${err.message} at ${where.url}`, {
+            cause: err,
+          });
+        }
+        throw err;
+      }
       remainingLimit -= keep.length;
       written += keep.length;
       inFile += keep.length;
       state.records += keep.length;
+      dirty = true;
       if (inc) {
         const slice = sliceKey(lane.vars ?? {});
         const cursors = state.cursor ??= {};
@@ -400,20 +480,25 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           }
         }
       }
-      lane.position = position;
-      if (item === undefined) delete lane.item;
-      else lane.item = item;
+      if (partial) {
+        lane.item = upTo;
+      } else {
+        lane.position = position;
+        if (where.item === undefined) delete lane.item;
+        else lane.item = where.item;
+      }
       if (remainingLimit <= 0) limitStop.abort();
       if (
         inFile >= fileRecords ||
         (inFile > 0 && now() - lastCommit >= checkpointMs)
       ) {
         await checkpoint();
-        inFile = 0;
-        lastCommit = now();
       }
     });
 
+  // The newest `limit` ids are the whole plan of an id range, not a cut.
+  const planLimited = lanes.size === 1 && o.limit !== undefined &&
+    stream.paginator.type === "id_range";
   const queue = new WorkQueue<LaneState>(
     [...lanes.values()].filter((l) => !l.position.done),
   );
@@ -425,6 +510,16 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     const laneSince = since?.[sliceKey(lane.vars ?? {})];
     if (inc?.param && laneSince !== undefined) {
       params[inc.param] = String(laneSince);
+    }
+    const start = laneSince === undefined ? undefined : Number(laneSince);
+    if (
+      inc && !inc.param && start !== undefined && !Number.isSafeInteger(start)
+    ) {
+      throw new ConfigError(
+        `"${id}": the paginator continues from a whole number, but the bookmark is ${
+          JSON.stringify(laneSince)
+        }`,
+      );
     }
     return {
       id,
@@ -438,11 +533,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       resume: lane.position,
       ...(lane.vars ? { vars: lane.vars } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
-      ...(inc && !inc.param && typeof since === "number"
-        ? { start: since }
-        : {}),
-      // A single lane can let the paginator plan for the limit (id ranges).
-      ...(lanes.size === 1 && o.limit !== undefined ? { limit: o.limit } : {}),
+      // Without a filter parameter the paginator owns the range (id ranges).
+      ...(inc && !inc.param && start !== undefined ? { start } : {}),
+      // An id range plans its requests for the limit; other pages are cut by
+      // the lanes (which keep a cut page's position exact).
+      ...(planLimited ? { limit: o.limit } : {}),
       ...extra,
     };
   };
@@ -455,7 +550,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         let pages = 0;
         const tracker = boundaryTracker(stream, keyOf);
         for await (const page of paginate(baseSource(lane))) {
-          await accept(lane, page.records, page.position);
+          await accept(lane, page.records, page.position, { url: page.url });
           tracker.see(page.records);
           pages++;
           const split = page.position.next && pages >= 2 && lane.range &&
@@ -465,10 +560,17 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           if (split) return;
         }
       }
-      if (!stop.aborted && !o.signal?.aborted) {
+      // A lane is done when its pages ran out, not when a stop cut them short;
+      // an id range planned for the limit is done once the limit is reached.
+      const cut = o.stop?.aborted ||
+        (limitStop.signal.aborted && !planLimited);
+      if (!cut && !o.signal?.aborted) {
         await mutex.run(() => {
           const l = lanes.get(lane.key);
-          if (l) l.position = { ...l.position, done: true };
+          if (l) {
+            l.position = { ...l.position, done: true };
+            dirty = true;
+          }
         });
       }
     } finally {
@@ -506,10 +608,14 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         lanes.set(child.key, child);
         queue.push(child);
       }
+      dirty = true;
       return true;
     });
 
   try {
+    // The plan goes into the log before any page: a run killed now resumes
+    // it, and its pass stays open for the streams pulled with it.
+    if (!resuming) await mutex.run(() => checkpoint(true));
     for await (
       const _ of pooledMap(queue, runLane, {
         concurrency: 4096,
@@ -519,7 +625,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     ) {
       // Lanes report through `accept`; nothing to collect here.
     }
-    const complete = !stop.aborted &&
+    const complete = !o.signal?.aborted &&
       [...lanes.values()].every((l) => l.position.done);
     await mutex.run(async () => {
       if (complete) {
@@ -528,6 +634,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           sweep: "complete",
           records: state.records,
           ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+          pass,
           ...(inc ? { bookmark: { ...state.bookmark, ...state.cursor } } : {}),
         };
         const entry = await writer.commit(
@@ -537,8 +644,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
             : { always: true },
         );
         announce(entry, "complete");
-      } else if (writer.uncommitted || !resuming) {
-        // Also records a new sweep's plan, so the next run continues it.
+      } else if (writer.uncommitted || dirty) {
         await checkpoint();
       }
     });
@@ -553,6 +659,25 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     await writer.abort();
     throw err;
   }
+}
+
+/** The checked state of a stream's newest commit (`undefined`: none, or reset). */
+async function readState(
+  o: StreamRunOptions,
+  log: CommitLog,
+  id: string,
+  scope: string | undefined,
+): Promise<StreamState | undefined> {
+  const latest = await log.latest();
+  // A reset is itself a commit whose state is null: the next sweep starts afresh.
+  if (!latest || latest.state === null) return undefined;
+  return parseState(
+    latest.state,
+    `${o.storage.root}/${id}/_log${scope ? `.${scope}` : ""}/${
+      String(latest.version).padStart(20, "0")
+    }.json`,
+    o.connector.name,
+  );
 }
 
 /** This shard's share of the lanes: every n-th lane, or the whole stream by its position. */
@@ -606,10 +731,16 @@ function planLanes(
   return out;
 }
 
-/** Tracks the last range-field value a lane landed and the keys that share it. */
+/**
+ * Tracks the last range-field value a lane landed and the keys that share it.
+ * Only a value first met in this run is a boundary: records of the value a
+ * resumed lane started in may have landed in an earlier run, and their keys
+ * are not known here.
+ */
 function boundaryTracker(stream: StreamDef, keyOf: (r: Row) => string) {
   const p = stream.partition;
   let value: number | undefined;
+  let firstValue: number | undefined;
   let keys: string[] = [];
   return {
     see(rows: Row[]): void {
@@ -618,6 +749,7 @@ function boundaryTracker(stream: StreamDef, keyOf: (r: Row) => string) {
         const raw = getPath(r, p.field);
         if (typeof raw !== "string" && typeof raw !== "number") continue;
         const v = toNum(raw, p.kind);
+        firstValue ??= v;
         if (v !== value) {
           value = v;
           keys = [];
@@ -626,7 +758,9 @@ function boundaryTracker(stream: StreamDef, keyOf: (r: Row) => string) {
       }
     },
     boundary: () =>
-      value === undefined ? undefined : { value, keys: [...keys] },
+      value === undefined || value === firstValue
+        ? undefined
+        : { value, keys: [...keys] },
   };
 }
 
@@ -644,7 +778,7 @@ async function runDependentLane(
     lane: LaneState,
     rows: Row[],
     position: PagePosition,
-    item?: number,
+    where?: { url?: string; item?: number },
   ) => Promise<void>,
   stop: AbortSignal,
 ): Promise<void> {
@@ -722,7 +856,7 @@ async function runDependentLane(
     })
   ) {
     if (t.last) await accept(lane, rows, t.after);
-    else await accept(lane, rows, t.before, t.item);
+    else await accept(lane, rows, t.before, { item: t.item });
     if (stop.aborted) break;
   }
 }

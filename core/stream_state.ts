@@ -39,7 +39,10 @@ export interface LaneState {
   skip?: BoundarySkip;
   /** Where the lane stands. */
   position: PagePosition;
-  /** For a dependent stream: the index of the last durable item in the parent page after `position`. */
+  /**
+   * The index of the last durable record (or, for a dependent stream, parent
+   * item) in the page after `position`, when only part of it landed.
+   */
   item?: number;
 }
 
@@ -66,6 +69,14 @@ export interface StreamState {
   records: number;
   /** When the sweep started (ISO). */
   startedAt?: string;
+  /**
+   * The pass the sweep belongs to: the id of the run that started the set of
+   * sweeps pulled together. A restarted run resumes an unfinished pass and
+   * skips the sweeps that completed in it.
+   */
+  pass?: string;
+  /** How the running sweep writes (a full refresh is a `replace` whatever the stream declares). */
+  disposition?: "append" | "merge" | "replace";
   /**
    * The incremental filter value this sweep uses (fixed for the whole sweep),
    * per option slice (`""` when the stream has no option placeholders).
@@ -102,10 +113,14 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
  * console.assert(msg.includes("sweep"));
  * ```
  */
-export function parseState(raw: unknown, file: string): StreamState {
+export function parseState(
+  raw: unknown,
+  file: string,
+  connector = "<connector>",
+): StreamState {
   const bad = (field: string, why: string) =>
     new ConfigError(
-      `state in ${file} is corrupt: ${field} ${why}; fix or restore the file, or run \`deno task state <connector> --reset\``,
+      `state in ${file} is corrupt: ${field} ${why}; restore the file, or run \`deno task state ${connector} --reset\` to start the next sweep afresh (the data stays)`,
     );
   if (!isObj(raw)) throw bad("the state", "is not an object");
   if (raw.version !== 1) {
@@ -117,8 +132,19 @@ export function parseState(raw: unknown, file: string): StreamState {
       `must be "running" or "complete", got ${JSON.stringify(raw.sweep)}`,
     );
   }
-  if (typeof raw.records !== "number" || !(raw.records >= 0)) {
-    throw bad("records", "must be a number >= 0");
+  if (!Number.isSafeInteger(raw.records) || (raw.records as number) < 0) {
+    throw bad("records", "must be a whole number >= 0");
+  }
+  for (const k of ["startedAt", "pass"] as const) {
+    if (raw[k] !== undefined && typeof raw[k] !== "string") {
+      throw bad(k, "must be a string");
+    }
+  }
+  if (
+    raw.disposition !== undefined &&
+    !["append", "merge", "replace"].includes(raw.disposition as string)
+  ) {
+    throw bad("disposition", `must be "append", "merge" or "replace"`);
   }
   for (const k of ["since", "cursor", "bookmark"] as const) {
     const v = raw[k];
@@ -129,6 +155,9 @@ export function parseState(raw: unknown, file: string): StreamState {
         throw bad(`${k}["${slice}"]`, "must be a string or a number");
       }
     }
+  }
+  if (raw.sweep === "running" && raw.lanes === undefined) {
+    throw bad("lanes", "are missing from a running sweep");
   }
   if (raw.lanes !== undefined) {
     if (!isObj(raw.lanes)) throw bad("lanes", "must be an object");
@@ -148,9 +177,41 @@ export function parseState(raw: unknown, file: string): StreamState {
       }
       if (
         p.next !== undefined &&
-        (!isObj(p.next) || typeof p.next.index !== "number")
+        (!isObj(p.next) || typeof p.next.index !== "number" ||
+          !(p.next.index > p.page) ||
+          (p.next.params !== undefined && !isObj(p.next.params)))
       ) {
-        throw bad(`lanes["${key}"].position.next`, "must be a page request");
+        throw bad(
+          `lanes["${key}"].position.next`,
+          "must be a page request after position.page",
+        );
+      }
+      if (p.done !== undefined && typeof p.done !== "boolean") {
+        throw bad(`lanes["${key}"].position.done`, "must be true or false");
+      }
+      if (
+        lane.item !== undefined &&
+        !(Number.isInteger(lane.item) && (lane.item as number) >= 0)
+      ) {
+        throw bad(`lanes["${key}"].item`, "must be a whole number >= 0");
+      }
+      for (const k of ["vars", "params"] as const) {
+        const v = lane[k];
+        if (
+          v !== undefined &&
+          (!isObj(v) || Object.values(v).some((x) => typeof x !== "string"))
+        ) {
+          throw bad(`lanes["${key}"].${k}`, "must map names to strings");
+        }
+      }
+      if (lane.skip !== undefined) {
+        const k = lane.skip;
+        if (
+          !isObj(k) || typeof k.value !== "number" || !Array.isArray(k.keys) ||
+          k.keys.some((x) => typeof x !== "string")
+        ) {
+          throw bad(`lanes["${key}"].skip`, "must be {value, keys}");
+        }
       }
       if (lane.range !== undefined) {
         const r = lane.range;

@@ -29,6 +29,13 @@ export interface StreamWriterOptions {
   compression?: "zstd" | "gzip";
   /** Rows per Parquet row group. @default {10000} */
   rowGroupSize?: number;
+  /**
+   * The primary key of a record, for a `merge` stream written as NDJSON: a
+   * key never appears twice in one NDJSON file (a second version starts a
+   * new file), so the newest version is the one in the latest file. Parquet
+   * readers have each row's number in its file and need no such rule.
+   */
+  uniqueKey?: (row: Row) => string;
 }
 
 /** How {@linkcode StreamWriter.commit} commits. */
@@ -79,6 +86,10 @@ export class StreamWriter {
   #currentName = "";
   #pending: Array<{ staged: string; records: number; bytes: number }> = [];
   #seq = 0;
+  // The run's columns so far: every new file starts from them, so a field
+  // that changes type is an error even across files.
+  #schema: Schema | undefined;
+  #keys = new Set<string>();
   /** Records written to files (committed or not). */
   records = 0;
   /** Bytes of closed files. */
@@ -109,9 +120,10 @@ export class StreamWriter {
         compression: o.compression === "gzip" ? "gzip" : "zstd",
       });
     }
+    const base = schema ?? this.#schema;
     return await ParquetWriter.create(sink, {
       stream: o.stream,
-      ...(schema ? { schema } : {}),
+      ...(base ? { schema: base } : {}),
       ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
     });
   }
@@ -120,6 +132,8 @@ export class StreamWriter {
     const w = this.#current;
     if (!w) return;
     this.#current = undefined;
+    this.#keys.clear();
+    if (w instanceof ParquetWriter) this.#schema = w.schema;
     const { records, bytes } = await w.close();
     this.bytes += bytes;
     if (records > 0) {
@@ -133,6 +147,26 @@ export class StreamWriter {
 
   /** Append records to the current file (opening or rolling one as needed). */
   async write(rows: Row[]): Promise<void> {
+    const keyOf = this.#opts.uniqueKey;
+    if (keyOf && this.#opts.format === "ndjson") {
+      // A key already in the open file: the rows from it on go to a new file.
+      let from = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const k = keyOf(rows[i]!);
+        if (this.#keys.has(k)) {
+          await this.#append(rows.slice(from, i));
+          await this.#closeCurrent();
+          from = i;
+        }
+        this.#keys.add(k);
+      }
+      await this.#append(from === 0 ? rows : rows.slice(from));
+      return;
+    }
+    await this.#append(rows);
+  }
+
+  async #append(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     this.#current ??= await this.#open();
     try {

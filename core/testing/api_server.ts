@@ -557,10 +557,63 @@ export async function startApiServer(
 }
 
 const USAGE =
-  "usage: api_server.ts [--port 0] [--records 10000] [--latency ms] [--capacity n] [--overflow queue|429]";
+  "usage: api_server.ts [--port 0] [--records 10000] [--latency ms] [--capacity n] " +
+  "[--overflow queue|429] [--retry-after s] [--rate-limit R/S] [--rate-headers x-ratelimit|ietf|none] [--stdin]\n" +
+  "  --stdin reads commands, one per line: `capacity <n>`, `latency <ms>`, `stats` (prints the stats as JSON)";
+
+/** Parse `R/S` (requests per seconds), e.g. `100/1`. */
+function parseRate(text: string): { requests: number; perSeconds: number } {
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (m === null) {
+    throw new RangeError(`--rate-limit must be R/S, e.g. 100/1, got "${text}"`);
+  }
+  return { requests: Number(m[1]), perSeconds: Number(m[2]) };
+}
+
+/** Apply one control line; answers go to stdout, one line each. */
+function control(server: ApiServer, line: string): void {
+  const [cmd = "", arg = ""] = line.trim().split(/\s+/);
+  try {
+    switch (cmd) {
+      case "":
+        return;
+      case "capacity":
+        server.setCapacity(Number(arg));
+        break;
+      case "latency":
+        server.setLatency(Number(arg));
+        break;
+      case "stats":
+        console.log(JSON.stringify(server.stats));
+        return;
+      default:
+        throw new TypeError(`unknown command "${cmd}"`);
+    }
+    console.log("ok");
+  } catch (err) {
+    console.log(`error: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+async function readControl(server: ApiServer): Promise<void> {
+  let rest = "";
+  for await (
+    const chunk of Deno.stdin.readable.pipeThrough(
+      new TextDecoderStream(),
+    )
+  ) {
+    rest += chunk;
+    let nl: number;
+    while ((nl = rest.indexOf("\n")) >= 0) {
+      control(server, rest.slice(0, nl));
+      rest = rest.slice(nl + 1);
+    }
+  }
+}
 
 async function main(args: string[]): Promise<void> {
   let server: ApiServer;
+  let stdin = false;
   try {
     const { values } = parseArgs({
       args,
@@ -570,23 +623,49 @@ async function main(args: string[]): Promise<void> {
         latency: { type: "string", default: "0" },
         capacity: { type: "string", default: "Infinity" },
         overflow: { type: "string", default: "queue" },
+        "retry-after": { type: "string" },
+        "rate-limit": { type: "string" },
+        "rate-headers": { type: "string", default: "x-ratelimit" },
+        stdin: { type: "boolean", default: false },
       },
     });
+    stdin = values.stdin;
+    const headers = values["rate-headers"];
+    if (!["x-ratelimit", "ietf", "none"].includes(headers)) {
+      throw new TypeError(
+        `--rate-headers must be x-ratelimit, ietf or none, got "${headers}"`,
+      );
+    }
     server = await startApiServer({
       port: Number(values.port),
       records: Number(values.records),
       latencyMs: Number(values.latency),
       capacity: Number(values.capacity),
       overflow: values.overflow as "queue" | "429",
+      ...(values["retry-after"] !== undefined
+        ? { retryAfterSeconds: Number(values["retry-after"]) }
+        : {}),
+      ...(values["rate-limit"] !== undefined
+        ? {
+          rateLimit: {
+            ...parseRate(values["rate-limit"]),
+            headers: headers as RateHeaderStyle,
+          },
+        }
+        : {}),
     });
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : err}\n${USAGE}`);
     Deno.exit(2);
   }
   console.log(server.url);
-  Deno.addSignalListener("SIGINT", () => {
+  const stop = () => {
     server.close().then(() => Deno.exit(0));
-  });
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  // End of stdin (the parent went away) stops a controlled server too.
+  if (stdin) await readControl(server).finally(stop);
 }
 
 if (import.meta.main) await main(Deno.args);

@@ -58,7 +58,8 @@ export interface S3ServerStats {
 }
 
 /**
- * A running server, from {@linkcode startS3Server}.
+ * A running server, from {@linkcode startS3Server}. Close it when done
+ * (or `await using` it).
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ export interface S3ServerStats {
  * }
  * ```
  */
-export interface S3Server {
+export interface S3Server extends AsyncDisposable {
   /** `http://127.0.0.1:<port>`, the endpoint. */
   readonly url: string;
   /** The access key id requests must be signed with. */
@@ -88,7 +89,7 @@ export interface S3Server {
   bucket(name: string): string;
   /** The keys stored in `bucket`, sorted (empty for an unknown bucket). */
   keys(bucket: string): string[];
-  /** Stop listening and wait for open connections to finish. */
+  /** Stop listening and wait for open connections to finish; safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -728,6 +729,8 @@ export function startS3Server(
     onListen() {},
   }, handle);
   const url = `http://127.0.0.1:${server.addr.port}`;
+  let closing: Promise<void> | undefined;
+  const close = () => closing ??= server.shutdown();
   return Promise.resolve({
     url,
     accessKeyId,
@@ -749,9 +752,8 @@ export function startS3Server(
     keys(bucket: string): string[] {
       return [...(buckets.get(bucket)?.keys() ?? [])].sort();
     },
-    async close() {
-      await server.shutdown();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   });
 }
 

@@ -49,7 +49,10 @@ function flag(args: string[], name: string): string | undefined {
 Deno.test("one connector's binary allows only its hosts and its secrets", () => {
   const args = compileArgs(github, all, { out: "dist" });
   assertEquals(flag(args, "--allow-net"), "api.github.com");
-  assertEquals(flag(args, "--allow-env"), "AWS_*,GITHUB_TOKEN,INLET_*");
+  assertEquals(
+    flag(args, "--allow-env"),
+    "AWS_*,CLICOLOR_FORCE,FORCE_COLOR,GITHUB_TOKEN,INLET_*,NO_COLOR",
+  );
   assertEquals(args[0], "compile");
   assertEquals(args.at(-1), "core/cli.ts");
   assertEquals(args[args.indexOf("--output") + 1], "dist/inlet-github");
@@ -70,7 +73,10 @@ Deno.test("one connector's binary allows only its hosts and its secrets", () => 
 
   const stripeArgs = compileArgs(stripe, all);
   assertEquals(flag(stripeArgs, "--allow-net"), "api.stripe.com");
-  assertEquals(flag(stripeArgs, "--allow-env"), "AWS_*,INLET_*,STRIPE_API_KEY");
+  assertEquals(
+    flag(stripeArgs, "--allow-env"),
+    "AWS_*,CLICOLOR_FORCE,FORCE_COLOR,INLET_*,NO_COLOR,STRIPE_API_KEY",
+  );
   assert(!stripeArgs.some((a) => a.includes("GITHUB_TOKEN")));
 });
 
@@ -89,8 +95,11 @@ Deno.test("the all-in-one binary allows the union, sorted and without duplicates
   ]);
   assertEquals(plan.env, [
     "AWS_*",
+    "CLICOLOR_FORCE",
+    "FORCE_COLOR",
     "GITHUB_TOKEN",
     "INLET_*",
+    "NO_COLOR",
     "STRIPE_API_KEY",
   ]);
   assertEquals(flag(plan.args, "--allow-net"), plan.hosts.join(","));
@@ -108,7 +117,7 @@ Deno.test("the S3 endpoint, extra hosts and variables, includes, entry and targe
   const plan = compilePlan(github, all, {
     s3Endpoint: "https://minio.internal:9000/",
     allowNet: ["proxy.internal"],
-    allowEnv: ["NO_COLOR"],
+    allowEnv: ["NO_COLOR", "HTTPS_PROXY"],
     include: ["core/worker.ts", "connectors/mod.ts"],
     entry: "core/main.ts",
     target: "x86_64-pc-windows-msvc",
@@ -118,7 +127,15 @@ Deno.test("the S3 endpoint, extra hosts and variables, includes, entry and targe
     "minio.internal:9000",
     "proxy.internal",
   ]);
-  assertEquals(plan.env, ["AWS_*", "GITHUB_TOKEN", "INLET_*", "NO_COLOR"]);
+  assertEquals(plan.env, [
+    "AWS_*",
+    "CLICOLOR_FORCE",
+    "FORCE_COLOR",
+    "GITHUB_TOKEN",
+    "HTTPS_PROXY",
+    "INLET_*",
+    "NO_COLOR",
+  ]);
   assertEquals(plan.output, "dist/inlet-github-x86_64-pc-windows-msvc.exe");
   assertEquals(plan.args.slice(-9), [
     "--include",
@@ -244,7 +261,7 @@ Deno.test("runCompile: prints the permissions, checks the graph, then fails clea
   assertEquals(f.calls[0], ["check", "core/cli.ts"]);
   assert(
     f.out().includes(
-      "bin/inlet-github\n  --allow-net=api.github.com,s3.test:9000\n  --allow-env=AWS_*,GITHUB_TOKEN,INLET_*",
+      "bin/inlet-github\n  --allow-net=api.github.com,s3.test:9000\n  --allow-env=AWS_*,CLICOLOR_FORCE,FORCE_COLOR,GITHUB_TOKEN,INLET_*,NO_COLOR\n",
     ),
   );
   assert(

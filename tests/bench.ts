@@ -1,0 +1,505 @@
+/**
+ * `deno task bench`: how close inlet gets to a source's physical limit.
+ *
+ * The test API runs in a child process (`core/testing/api_server.ts`) with a
+ * service time and a capacity (requests served at once) the client is not
+ * told; the pull runs here through `pull()` into a temp lake (Parquet).
+ * Every figure is a ratio: items/s over the physical limit, capacity ÷
+ * service time × page size (or achieved requests/s over a rate limit). A
+ * bench, not a test: nothing here passes or fails.
+ *
+ *   deno task bench              every mode (about 5 minutes on 2 cores)
+ *   deno task bench --quick      short runs, a smoke test
+ *   deno task bench --mode id    one mode (repeatable)
+ *
+ * Modes: id, offset, id-64, offset-64, overload, rate, cursor, halving, memory.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Connector } from "../core/connector.ts";
+import { pull, type RunMonitor, type RunSummary } from "../core/pull.ts";
+import hackernews from "../connectors/hackernews.ts";
+import {
+  cursorConnector,
+  offsetConnector,
+  PAGE,
+} from "./_bench_connectors.ts";
+import {
+  closeAllServers,
+  type ServerProcess,
+  startServerProcess,
+} from "./_bench_server.ts";
+import { type BenchRow, benchTable } from "./_bench_table.ts";
+
+/** Sizes of one bench: full, or `--quick`. */
+interface Sizes {
+  /** Hacker News ids in id mode. */
+  ids: number;
+  /** Records in offset, overload, cursor and halving modes. */
+  records: number;
+  /** Length of the sequential (single chain) runs, ms. */
+  sequentialMs: number;
+  /** Rate-limited mode: requests per second allowed, and records pulled. */
+  rate: { perSecond: number; records: number };
+  /** Memory mode: the large and the small pull. */
+  memory: { large: number; small: number };
+}
+
+const FULL: Sizes = {
+  ids: 20_000,
+  records: 1_000_000,
+  sequentialMs: 5_000,
+  rate: { perSecond: 500, records: 300_000 },
+  memory: { large: 1_000_000, small: 100_000 },
+};
+
+const QUICK: Sizes = {
+  ids: 4_000,
+  records: 150_000,
+  sequentialMs: 2_000,
+  rate: { perSecond: 500, records: 60_000 },
+  memory: { large: 200_000, small: 20_000 },
+};
+
+/** A source: its service time and how many requests it serves at once. */
+interface Source {
+  latencyMs: number;
+  capacity: number;
+}
+
+const rows: BenchRow[] = [];
+const traces: string[] = [];
+
+function record(row: BenchRow): void {
+  rows.push(row);
+  console.log(benchTable([row]).split("\n").at(-1));
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** Items per second the source can serve at most. */
+const physical = (s: Source, pageSize: number) =>
+  s.capacity / (s.latencyMs / 1000) * pageSize;
+
+interface Measured {
+  summary: RunSummary;
+  seconds: number;
+  /** The limit every `sampleMs`, with the records landed by then. */
+  samples: Array<{ atMs: number; limit: number; records: number }>;
+}
+
+/** One pull into a fresh temp lake, with the limit sampled as it runs. */
+async function measure(
+  connector: Connector,
+  options: {
+    concurrency: number | "auto";
+    baseUrl?: string;
+    limit?: number;
+    stopAfterMs?: number;
+    sampleMs?: number;
+    onSample?: (s: { atMs: number; limit: number; records: number }) => void;
+  },
+): Promise<Measured> {
+  const lake = await Deno.makeTempDir({ prefix: "inlet-bench-" });
+  const stop = new AbortController();
+  const samples: Measured["samples"] = [];
+  let monitor: RunMonitor | undefined;
+  const t0 = performance.now();
+  const sample = () => {
+    if (!monitor) return;
+    const limits = Object.values(monitor.limits());
+    const records = [...monitor.streams.values()].reduce(
+      (n, s) => n + s.records,
+      0,
+    );
+    const s = {
+      atMs: performance.now() - t0,
+      limit: limits.length ? Math.max(...limits) : 0,
+      records,
+    };
+    samples.push(s);
+    options.onSample?.(s);
+  };
+  const sampler = setInterval(sample, options.sampleMs ?? 500);
+  const stopper = options.stopAfterMs === undefined
+    ? undefined
+    : setTimeout(() => stop.abort(), options.stopAfterMs);
+  try {
+    const summary = await pull(connector, {
+      lake,
+      concurrency: options.concurrency,
+      stop: stop.signal,
+      monitor: (m) => monitor = m,
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    sample();
+    if (summary.status === "failed") {
+      throw new Error(`${connector.name}: ${summary.errors.join("\n")}`);
+    }
+    return { summary, seconds, samples };
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(stopper);
+    await Deno.remove(lake, { recursive: true });
+  }
+}
+
+/** The limit over a run: its final value and the range it moved in. */
+function limitText(m: Measured, concurrency: number | "auto"): string {
+  if (concurrency !== "auto") return String(concurrency);
+  const values = m.samples.map((s) => s.limit).filter((l) => l > 0);
+  const last = Object.values(m.summary.limits)[0] ?? 0;
+  if (values.length === 0) return String(last);
+  const sorted = values.toSorted((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  return `${last} (median ${median})`;
+}
+
+/** Requests and 429s the server saw since `before`. */
+async function serverDelta(
+  server: ServerProcess,
+  before: { requests: number; throttled: number },
+): Promise<{ requests: number; throttled: number }> {
+  const s = await server.stats();
+  return {
+    requests: s.requests - before.requests,
+    throttled: s.throttled - before.throttled,
+  };
+}
+
+/** auto, fixed 32 and a short sequential run of one connector against one source. */
+async function threeRuns(
+  mode: string,
+  source: Source,
+  server: ServerProcess,
+  connector: Connector,
+  pageSize: number,
+  sizes: Sizes,
+  extra: { baseUrl?: string; limit?: number } = {},
+): Promise<void> {
+  const phys = physical(source, pageSize);
+  const of = `${fmt(phys)} items/s`;
+  const runs: Array<[string, number | "auto", number | undefined]> = [
+    ["auto", "auto", undefined],
+    ["fixed 32", 32, undefined],
+    ["sequential", 1, sizes.sequentialMs],
+  ];
+  for (const [run, concurrency, stopAfterMs] of runs) {
+    const before = await server.stats();
+    const m = await measure(connector, {
+      concurrency,
+      ...extra,
+      ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
+    });
+    const d = await serverDelta(server, before);
+    record({
+      mode,
+      run,
+      records: m.summary.records,
+      seconds: m.seconds,
+      ratio: m.summary.records / m.seconds / phys,
+      of,
+      limit: limitText(m, concurrency),
+      requests: d.requests,
+      throttled: d.throttled,
+      ...(stopAfterMs !== undefined
+        ? { note: `stopped after ${stopAfterMs / 1000} s` }
+        : {}),
+    });
+  }
+}
+
+function serverArgs(
+  source: Source,
+  records: number,
+  more: string[] = [],
+): string[] {
+  return [
+    "--records",
+    String(records),
+    "--latency",
+    String(source.latencyMs),
+    "--capacity",
+    String(source.capacity),
+    ...more,
+  ];
+}
+
+async function idMode(name: string, source: Source, sizes: Sizes) {
+  await using server = await startServerProcess(serverArgs(source, sizes.ids));
+  await threeRuns(
+    `${name} ${source.capacity}@${source.latencyMs}ms`,
+    source,
+    server,
+    hackernews,
+    1,
+    sizes,
+    { baseUrl: `${server.url}/v0`, limit: sizes.ids },
+  );
+}
+
+async function offsetMode(name: string, source: Source, sizes: Sizes) {
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.records),
+  );
+  await threeRuns(
+    `${name} ${source.capacity}@${source.latencyMs}ms`,
+    source,
+    server,
+    offsetConnector(server.url),
+    PAGE,
+    sizes,
+  );
+}
+
+async function overloadMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.records, ["--overflow", "429"]),
+  );
+  const phys = physical(source, PAGE);
+  const m = await measure(offsetConnector(server.url), {
+    concurrency: "auto",
+  });
+  const s = await server.stats();
+  record({
+    mode: "overload 32@20ms (429 + Retry-After: 1)",
+    run: "auto",
+    records: m.summary.records,
+    seconds: m.seconds,
+    ratio: m.summary.records / m.seconds / phys,
+    of: `${fmt(phys)} items/s`,
+    limit: limitText(m, "auto"),
+    requests: s.requests,
+    throttled: s.throttled,
+    note: `retries ${m.summary.retries}`,
+  });
+}
+
+async function rateMode(sizes: Sizes) {
+  const { perSecond, records } = sizes.rate;
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, records, ["--rate-limit", `${perSecond}/1`]),
+  );
+  const m = await measure(offsetConnector(server.url), {
+    concurrency: "auto",
+  });
+  const s = await server.stats();
+  const achieved = s.requests / m.seconds;
+  record({
+    mode: `rate-limited ${perSecond} req/s (X-RateLimit)`,
+    run: "auto",
+    records: m.summary.records,
+    seconds: m.seconds,
+    ratio: achieved / perSecond,
+    of: `${fmt(perSecond)} req/s`,
+    limit: limitText(m, "auto"),
+    requests: s.requests,
+    throttled: s.throttled,
+    note: `${achieved.toFixed(0)} req/s achieved`,
+  });
+}
+
+async function cursorMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.records),
+  );
+  const phys = physical(source, PAGE);
+  const mode = `cursor + range ${source.capacity}@${source.latencyMs}ms`;
+  for (const partitioned of [true, false]) {
+    const before = await server.stats();
+    const m = await measure(
+      cursorConnector(server.url, sizes.records, partitioned),
+      {
+        concurrency: "auto",
+        ...(partitioned ? {} : { stopAfterMs: sizes.sequentialMs }),
+      },
+    );
+    const d = await serverDelta(server, before);
+    record({
+      mode,
+      run: partitioned ? "auto, partitions" : "single chain",
+      records: m.summary.records,
+      seconds: m.seconds,
+      ratio: m.summary.records / m.seconds / phys,
+      of: `${fmt(phys)} items/s`,
+      limit: limitText(m, "auto"),
+      requests: d.requests,
+      throttled: d.throttled,
+      ...(partitioned
+        ? {}
+        : { note: `stopped after ${sizes.sequentialMs / 1000} s` }),
+    });
+  }
+}
+
+async function halvingMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.records),
+  );
+  let halvedAt: number | undefined;
+  let halvedRecords = 0;
+  const m = await measure(offsetConnector(server.url), {
+    concurrency: "auto",
+    onSample: (s) => {
+      if (halvedAt === undefined && s.records >= sizes.records / 2) {
+        halvedAt = s.atMs;
+        halvedRecords = s.records;
+        server.command(`capacity ${source.capacity / 2}`).catch(() => {});
+      }
+    },
+  });
+  const half = source.capacity / 2;
+  const after = m.samples.filter((s) =>
+    halvedAt !== undefined && s.atMs > halvedAt
+  );
+  // Following: the limit comes within a quarter above the new capacity.
+  const followed = after.find((s) => s.limit <= half * 1.25);
+  const follow = followed && halvedAt !== undefined
+    ? `${((followed.atMs - halvedAt) / 1000).toFixed(1)} s to limit <= ${
+      half * 1.25
+    }`
+    : "did not reach the new capacity";
+  const t1 = (halvedAt ?? 0) / 1000;
+  const firstRatio = halvedRecords / t1 / physical(source, PAGE);
+  const secondRatio = (m.summary.records - halvedRecords) /
+    (m.seconds - t1) / physical({ ...source, capacity: half }, PAGE);
+  const s = await server.stats();
+  record({
+    mode: `halving 32 -> 16 @20ms`,
+    run: "auto",
+    records: m.summary.records,
+    seconds: m.seconds,
+    // The time the capacity in force allows for each half, over the time taken.
+    ratio: (halvedRecords / physical(source, PAGE) +
+      (m.summary.records - halvedRecords) /
+        physical({ ...source, capacity: half }, PAGE)) / m.seconds,
+    of: "the capacity in force",
+    limit: limitText(m, "auto"),
+    requests: s.requests,
+    throttled: s.throttled,
+    note: `${follow}; before ${firstRatio.toFixed(3)}, after ${
+      secondRatio.toFixed(3)
+    }`,
+  });
+  traces.push(
+    `limit every 0.5 s (capacity halved at ${t1.toFixed(1)} s):\n` +
+      m.samples.map((s) =>
+        `${(s.atMs / 1000).toFixed(1)}s:${s.limit}${
+          halvedAt !== undefined && Math.abs(s.atMs - halvedAt) < 1 ? "*" : ""
+        }`
+      ).join(" "),
+  );
+}
+
+async function memoryMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.memory.large),
+  );
+  const child = new URL("./_bench_memory.ts", import.meta.url).pathname;
+  const peaks: Record<string, { records: number; peakKiB: number }> = {};
+  for (const n of [sizes.memory.small, sizes.memory.large]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", child, server.url, String(n)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error(`memory pull of ${n} records failed`);
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    peaks[n] = JSON.parse(lines.at(-1)!);
+  }
+  const small = peaks[sizes.memory.small]!;
+  const large = peaks[sizes.memory.large]!;
+  const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
+  record({
+    mode: "memory (peak RSS, Parquet)",
+    run: `${fmt(large.records)} vs ${fmt(small.records)}`,
+    records: large.records,
+    seconds: 0,
+    ratio: large.peakKiB / small.peakKiB,
+    of: "the smaller pull's peak",
+    limit: "auto",
+    requests: 0,
+    throttled: 0,
+    note: `${mib(large.peakKiB)} vs ${mib(small.peakKiB)} (target <= 1.3)`,
+  });
+}
+
+const MODES: Record<string, (sizes: Sizes) => Promise<void>> = {
+  id: (s) => idMode("id", { latencyMs: 20, capacity: 32 }, s),
+  offset: (s) => offsetMode("offset", { latencyMs: 20, capacity: 32 }, s),
+  "id-64": (s) => idMode("id", { latencyMs: 50, capacity: 64 }, s),
+  "offset-64": (s) => offsetMode("offset", { latencyMs: 50, capacity: 64 }, s),
+  overload: overloadMode,
+  rate: rateMode,
+  cursor: cursorMode,
+  halving: halvingMode,
+  memory: memoryMode,
+};
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        quick: { type: "boolean", default: false },
+        mode: { type: "string", multiple: true },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage()}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(usage());
+    return 0;
+  }
+  const modes = values.mode ?? Object.keys(MODES);
+  const unknown = modes.filter((m) => !(m in MODES));
+  if (unknown.length) {
+    console.error(`unknown mode ${unknown.join(", ")}\n${usage()}`);
+    return 2;
+  }
+  const sizes = values.quick ? QUICK : FULL;
+  console.log(
+    `inlet bench${values.quick ? " (quick)" : ""}: ${
+      navigator.hardwareConcurrency
+    } cores, deno ${Deno.version.deno}; ratio = items/s over capacity / service time x page size`,
+  );
+  console.log(benchTable([]).split("\n").join("\n"));
+  const t0 = performance.now();
+  const onSignal = () => {
+    closeAllServers().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    for (const mode of modes) await MODES[mode]!(sizes);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await closeAllServers();
+  }
+  console.log(`\n${benchTable(rows)}`);
+  for (const t of traces) console.log(`\n${t}`);
+  console.log(
+    `\nbench took ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  return 0;
+}
+
+function usage(): string {
+  return `usage: deno task bench [--quick] [--mode <name>]...\nmodes: ${
+    Object.keys(MODES).join(", ")
+  }`;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
