@@ -111,8 +111,9 @@ function converter(type: ColumnType): Convert {
     case "STRING":
       // A STRING column may have met Dates (it widened from TIMESTAMP).
       return (v) => (v instanceof Date ? v.toISOString() : v);
-    case "BOOLEAN":
     case "JSON":
+      return jsonText;
+    case "BOOLEAN":
       return (v) => v;
     case "NULL":
       return () => null;
@@ -125,9 +126,92 @@ function converter(type: ColumnType): Convert {
 }
 
 /**
+ * JSON text of a value as hyparquet-writer writes a JSON column
+ * (`JSON.stringify(toJson(v))`): bigints become numbers, Dates ISO strings.
+ * Plain JSON, which is what records hold, takes the fast path.
+ */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_key, v) =>
+      typeof v === "bigint" ? Number(v) : v);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 length of `s` as TextEncoder writes it, or -1 on a lone surrogate. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Every string of `values` as UTF-8 bytes, encoded in one call (a call per
+ * value costs more than the encoding); other values unchanged. The bytes
+ * are views into one buffer.
+ */
+function utf8All(values: unknown[]): void {
+  const lengths: number[] = [];
+  const strings: string[] = [];
+  for (const v of values) {
+    if (typeof v !== "string") continue;
+    const n = utf8Length(v);
+    if (n < 0) {
+      // A lone surrogate could pair up with its neighbour once joined.
+      for (let i = 0; i < values.length; i++) {
+        const s = values[i];
+        if (typeof s === "string") values[i] = encoder.encode(s);
+      }
+      return;
+    }
+    lengths.push(n);
+    strings.push(v);
+  }
+  const bytes = encoder.encode(strings.join(""));
+  let at = 0;
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== "string") continue;
+    const n = lengths[k++]!;
+    values[i] = bytes.subarray(at, at + n);
+    at += n;
+  }
+}
+
+/** Lists' string elements as UTF-8 bytes, encoded in one call. */
+function utf8Lists(values: unknown[]): void {
+  const flat: unknown[] = [];
+  for (const list of values) {
+    if (!Array.isArray(list)) continue;
+    for (let j = 0; j < list.length; j++) flat.push(list[j]);
+  }
+  utf8All(flat);
+  let k = 0;
+  for (const list of values) {
+    // The converter made these lists: filling them in place is safe.
+    if (!Array.isArray(list)) continue;
+    for (let j = 0; j < list.length; j++) list[j] = flat[k++];
+  }
+}
+
+/**
  * Rows as one array per column, values converted to what the Parquet type
- * stores (bigint for INT64, UTC microseconds for TIMESTAMP). Every row must
- * already fit `schema` (the writer checks before it buffers).
+ * stores (bigint for INT64, UTC microseconds for TIMESTAMP, UTF-8 bytes for
+ * strings and JSON text). Every row must already fit `schema` (the writer
+ * checks before it buffers).
  */
 export function columnData(
   schema: Schema,
@@ -140,6 +224,8 @@ export function columnData(
       const v = (rows[i] as Row)[name];
       data[i] = v === null || v === undefined ? null : convert(v);
     }
+    if (type === "STRING" || type === "JSON") utf8All(data);
+    else if (type === "LIST<STRING>") utf8Lists(data);
     return { name, data } as ColumnSource;
   });
 }

@@ -27,6 +27,19 @@ type Encoder = Parameters<typeof writeColumn>[0]["column"];
 /** hyparquet-writer's default data page size. */
 const PAGE_SIZE = 1024 * 1024;
 
+/**
+ * JSON columns arrive as UTF-8 bytes already (see `columnData`): encode
+ * them as the JSON logical type without its converted type, which makes
+ * hyparquet-writer take the bytes as they are instead of stringifying
+ * again, and keeps their statistics untruncated as for JSON. The file's
+ * schema, written from `pq.schema`, still says JSON.
+ */
+function asBytes(element: Encoder["element"]): Encoder["element"] {
+  if (element.converted_type !== "JSON") return element;
+  const { converted_type: _, ...rest } = element;
+  return { ...rest, logical_type: { type: "JSON" } };
+}
+
 /** Leaf paths under a column (one for scalars, the element for lists). */
 function leafPaths(path: SchemaTree[]): SchemaTree[][] {
   const node = path[path.length - 1]!;
@@ -40,6 +53,7 @@ function leafPaths(path: SchemaTree[]): SchemaTree[][] {
  * Append one row group of `rows` rows to `pq`: column `i` is built by
  * `column(i)` just before it is encoded, and `pause()` is awaited after each
  * column. Flushes the writer at the end, as `ParquetWriter.write` does.
+ * String and JSON values must be UTF-8 bytes (`columnData` makes them so).
  */
 export async function writeGroupByColumn(
   pq: HyParquetWriter,
@@ -58,11 +72,12 @@ export async function writeGroupByColumn(
     }
     for (const leaf of leafPaths(resolve([names[i]!]))) {
       const schemaPath = leaf.map((node) => node.element);
+      const element = schemaPath[schemaPath.length - 1]!;
       const result = writeColumn({
         writer: pq.writer,
         column: {
           columnName: schemaPath.slice(1).map((s) => s.name).join("."),
-          element: schemaPath[schemaPath.length - 1]!,
+          element: asBytes(element),
           schemaPath,
           codec: pq.codec,
           compressors: pq.compressors as Encoder["compressors"],
@@ -79,6 +94,15 @@ export async function writeGroupByColumn(
           data as Parameters<typeof encodeNestedValues>[1],
         ),
       });
+      // Byte bounds are views into the whole column's bytes: copy them, or
+      // the footer-to-be would keep every row group's strings alive.
+      const stats = result.chunk.meta_data?.statistics;
+      if (stats) {
+        for (const k of ["min_value", "max_value"] as const) {
+          const v = stats[k];
+          if (v instanceof Uint8Array) stats[k] = v.slice();
+        }
+      }
       chunks.push(result.chunk);
       pq.pendingIndexes.push(result);
     }

@@ -489,6 +489,7 @@ export async function runCli(
               r.committedAt ? `  committed ${r.committedAt}` : ""
             }\n${JSON.stringify(r.state, null, 2)}\n`,
           );
+          if (r.error) io.out(`  error: ${r.error}\n`);
         }
       },
     );
@@ -611,6 +612,15 @@ if (import.meta.main) {
     listen: () => {
       Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
       Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+      if (Deno.env.get("INLET_SANDBOX_CHILD") === "1") {
+        // Our parent holds our stdin open; end of input means it died, and a
+        // pull left running alone would race the run that replaces it.
+        (async () => {
+          for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
+          stop.abort(new Error("the parent process ended"));
+          abort.abort(new Error("the parent process ended"));
+        })();
+      }
     },
     // A compiled binary already runs with its connectors' permissions baked
     // in (deno task compile), and cannot start `deno run` for a child.

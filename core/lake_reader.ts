@@ -89,7 +89,9 @@ export async function readableFiles(
   stream: string,
 ): Promise<string[]> {
   const present = new Set(await storage.list(`${stream}/`));
-  const files: Array<{ at: string; version: number; path: string }> = [];
+  const files: Array<
+    { scope: string; at: string; version: number; path: string }
+  > = [];
   for (const scope of await logScopes(storage, stream)) {
     const live = new Map<
       string,
@@ -118,13 +120,21 @@ export async function readableFiles(
           `Cannot read "${stream}": committed file ${path} is missing from ${storage.root} (nor is it at ${f.staged})`,
         );
       }
-      files.push({ at: f.at, version: f.version, path: where });
+      files.push({ scope, at: f.at, version: f.version, path: where });
     }
   }
-  // Commit order; names break ties within a commit (they follow its order).
+  // Commit order: by version within a log, by commit time across shards;
+  // names break ties within a commit (they follow its order).
+  const byName = (a: { path: string }, b: { path: string }) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
   return files.sort((a, b) =>
-    a.at < b.at ? -1 : a.at > b.at ? 1 : a.version - b.version ||
-      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+    a.scope === b.scope
+      ? a.version - b.version || byName(a, b)
+      : a.at < b.at
+      ? -1
+      : a.at > b.at
+      ? 1
+      : byName(a, b)
   ).map((f) => f.path);
 }
 

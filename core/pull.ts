@@ -398,6 +398,7 @@ export async function pull(
         result = await runStream({
           connector,
           name,
+          siblings: names,
           storage,
           runId,
           http,

@@ -246,12 +246,14 @@ export async function runSandboxed(
   ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    stdin: "null",
+    // The child watches this pipe: when it closes, the parent is gone (even
+    // killed with SIGKILL) and the child must not go on committing alone.
+    stdin: "piped",
     stdout: options.stdout ? "piped" : "inherit",
     stderr: options.stderr ? "piped" : "inherit",
     // Its own session: a terminal's Ctrl-C reaches only us, and we forward it once.
     detached: true,
-    ...(options.childEnv ? { env: options.childEnv } : {}),
+    env: { ...options.childEnv, INLET_SANDBOX_CHILD: "1" },
   }).spawn();
 
   const forward = options.forwardSignals ?? true;
@@ -279,6 +281,7 @@ export async function runSandboxed(
       pump(options.stdout ? child.stdout : null, options.stdout),
       pump(options.stderr ? child.stderr : null, options.stderr),
     ]);
+    await child.stdin.close().catch(() => {});
     return status.code;
   } catch (err) {
     // Never leave a child running unobserved.

@@ -307,7 +307,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       lanes.set(lane.key, structuredClone(lane));
     }
   } else {
-    for (const lane of shardLanes(planLanes(o, stream, now), o.shard)) {
+    for (const lane of shardLanes(planLanes(o, stream, now), o.shard, stream)) {
       lanes.set(lane.key, lane);
     }
   }
@@ -442,6 +442,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       const partial = upTo < rows.length - 1;
       // A dependent item's rows land whole or not at all.
       if (partial && dependent) {
+        remainingLimit = 0; // Nothing after it may land either.
         limitStop.abort();
         return;
       }
@@ -680,17 +681,47 @@ async function readState(
   );
 }
 
-/** This shard's share of the lanes: every n-th lane, or the whole stream by its position. */
+/**
+ * Sharded ranges without a declared end are cut on a fixed grid of this many
+ * seconds from `start`, so every shard cuts them alike whenever it plans.
+ */
+const SHARD_CELL_S = 30 * 86_400;
+
+/** The grid cell width of an open range partition, in its numeric units. */
+function cellWidth(p: NonNullable<StreamDef["partition"]>): number {
+  return p.kind === "iso" ? SHARD_CELL_S * 1000 : SHARD_CELL_S;
+}
+
+/**
+ * This shard's share of the lanes. A lane's ordinal depends only on its
+ * option slice and, for a range, on its cell of the fixed grid (or its
+ * place in a range with a declared end), never on when the shard planned:
+ * shards planning minutes or sweeps apart still split the work exactly.
+ * A stream with a single lane belongs to one shard, by its position.
+ */
 function shardLanes(
   lanes: LaneState[],
   shard: StreamRunOptions["shard"],
+  stream: StreamDef,
 ): LaneState[] {
   if (!shard || shard.count <= 1) return lanes;
   const mine = (j: number) => j % shard.count === shard.index - 1;
   if (lanes.length <= 1) return mine(shard.streamIndex) ? lanes : [];
-  return [...lanes].sort((a, b) => a.key < b.key ? -1 : 1).filter((_, j) =>
-    mine(j)
-  );
+  const p = stream.partition;
+  const slices = [...new Set(lanes.map((l) => sliceKey(l.vars ?? {})))].sort();
+  const ordinal = (lane: LaneState): number => {
+    const slice = sliceKey(lane.vars ?? {});
+    const s = slices.indexOf(slice);
+    if (!p || !lane.range) return s;
+    if (p.end === undefined && p.kind !== "int") {
+      return s +
+        Math.floor((lane.range.gte - toNum(p.start, p.kind)) / cellWidth(p));
+    }
+    const ranges = lanes.filter((l) => sliceKey(l.vars ?? {}) === slice)
+      .map((l) => l.range!.gte).sort((a, b) => a - b);
+    return s + ranges.indexOf(lane.range.gte);
+  };
+  return lanes.filter((l) => mine(ordinal(l)));
 }
 
 /** The lanes of a new sweep: option slices times range partitions. */
@@ -715,7 +746,13 @@ function planLanes(
     const end = p.end ??
       (p.kind === "iso" ? now() + 1 : Math.floor(now() / 1000) + 1);
     const whole = { gte: toNum(p.start, p.kind), lt: toNum(end, p.kind) };
-    for (const r of splitRange(whole, p.partitions ?? 8)) {
+    // Sharded, an open range is cut on the fixed grid (see shardLanes).
+    const grid = (o.shard?.count ?? 1) > 1 && p.end === undefined &&
+      p.kind !== "int";
+    const ranges = grid
+      ? gridRanges(whole, cellWidth(p))
+      : splitRange(whole, p.partitions ?? 8);
+    for (const r of ranges) {
       out.push({
         key: laneKey(vars, r),
         ...(hasVars ? { vars } : {}),
@@ -727,6 +764,18 @@ function planLanes(
         position: { page: -1 },
       });
     }
+  }
+  return out;
+}
+
+/** `[gte, lt)` cut every `width` from `gte`; the last cell ends at `lt`. */
+function gridRanges(
+  whole: { gte: number; lt: number },
+  width: number,
+): Array<{ gte: number; lt: number }> {
+  const out: Array<{ gte: number; lt: number }> = [];
+  for (let gte = whole.gte; gte < whole.lt; gte += width) {
+    out.push({ gte, lt: Math.min(gte + width, whole.lt) });
   }
   return out;
 }
@@ -808,6 +857,8 @@ async function runDependentLane(
     let skipThrough = lane.item ?? -1;
     for await (const page of paginate(parentSource)) {
       const rows = page.records;
+      // A stop starts no new detail request; those in flight still land.
+      if (stop.aborted) return;
       if (rows.length === 0) {
         yield {
           value: undefined,
@@ -819,6 +870,7 @@ async function runDependentLane(
       }
       for (let i = 0; i < rows.length; i++) {
         if (i <= skipThrough) continue;
+        if (stop.aborted) return;
         const v = getPath(rows[i], ref.field);
         yield {
           value: v === undefined || v === null ? undefined : String(v),
@@ -857,6 +909,5 @@ async function runDependentLane(
   ) {
     if (t.last) await accept(lane, rows, t.after);
     else await accept(lane, rows, t.before, { item: t.item });
-    if (stop.aborted) break;
   }
 }

@@ -74,3 +74,15 @@ export async function latestEntry(
   if (last === undefined) throw new Error(`${stream} has no log entry`);
   return `${lake}/${stream}/_log/${last}`;
 }
+
+/** True when a stream folder holds a committed Parquet file (a `*.parquet` glob matches). */
+export async function hasParquet(dir: string): Promise<boolean> {
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".parquet")) return true;
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return false;
+}

@@ -15,6 +15,7 @@ import { pull } from "../../core/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import type { StreamDef } from "../../core/types.ts";
 import { duck, sqlString } from "../_duckdb.ts";
+import { hasParquet } from "./_lake_snapshot.ts";
 
 const RECORDS = 600;
 const sumTo = (n: number) => n * (n + 1) / 2;
@@ -75,6 +76,9 @@ function startProxy(
 }
 
 async function lakeStats(lake: string) {
+  if (!(await hasParquet(`${lake}/t/items`))) {
+    return { n: 0, ids: 0, s: 0, lo: 0, hi: 0 };
+  }
   const [row] = await duck(
     `SELECT count(*) AS n, count(DISTINCT id) AS ids, coalesce(sum(id), 0) AS s, coalesce(min(id), 0) AS lo, coalesce(max(id), 0) AS hi FROM read_parquet(${
       sqlString(`${lake}/t/items/*.parquet`)

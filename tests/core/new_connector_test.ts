@@ -171,7 +171,7 @@ Deno.test("new: the README shows the scaffolded plugin verbatim", async () => {
   const marker = "<!-- new-connector-example -->";
   const at = readme.indexOf(marker);
   assert.ok(at >= 0, `README.md lacks ${marker} before the example plugin`);
-  // The fence closes at a line start (the plugin's JSDoc holds ``` too).
-  const block = /```ts\n([\s\S]*?\n)```(\n|$)/.exec(readme.slice(at))?.[1];
+  // The plugin's JSDoc holds ``` itself, so the README fences it with a longer run.
+  const block = /(`{3,})ts\n([\s\S]*?\n)\1(\n|$)/.exec(readme.slice(at))?.[2];
   assert.equal(block, connectorSource("books"));
 });

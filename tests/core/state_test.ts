@@ -91,7 +91,11 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
       const r = await pull();
       assertEquals(r.code, 1, `${what}: ${r.stderr}`);
       assertMatch(r.stderr, reason, what);
-      assertMatch(r.stderr, new RegExp(escape(file)), `${what}: names the file`);
+      assertMatch(
+        r.stderr,
+        new RegExp(escape(file)),
+        `${what}: names the file`,
+      );
       assertMatch(r.stderr, /"demo\/items"/, `${what}: names the stream`);
       assertEquals(server.stats.requests, requests, `${what}: no request`);
       assertEquals(await snapshot(lake), before, `${what}: the lake changed`);
@@ -115,7 +119,10 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
     const before = await snapshot(lake);
     const gap = await pull();
     assertEquals(gap.code, 1, gap.stderr);
-    assertMatch(gap.stderr, /expected version 2 here: entry .*00000000000000000002\.json is missing/);
+    assertMatch(
+      gap.stderr,
+      /expected version 2 here: entry .*00000000000000000002\.json is missing/,
+    );
     assertEquals(await snapshot(lake), before);
     await Deno.writeFile(second, kept);
 

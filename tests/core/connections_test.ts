@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { defineConnector } from "../../core/connector.ts";
+import { offsetPaginator } from "../../core/paginators.ts";
+import { pull } from "../../core/pull.ts";
+import { startApiServer } from "../../core/testing/api_server.ts";
+
+function offsetItems(baseUrl: string, page: number) {
+  return defineConnector({
+    name: "t",
+    baseUrl,
+    hosts: ["127.0.0.1"],
+    streams: {
+      items: {
+        path: "/offset/items",
+        params: { limit: page },
+        recordsPath: "items",
+        primaryKey: "id",
+        paginator: offsetPaginator({ limit: page, totalPath: "total" }),
+      },
+    },
+  });
+}
+
+/**
+ * Connections that `n` requests at a time may open. The pool takes a
+ * connection back a moment after its body was read, so a request that
+ * starts in that moment opens one more now and then: about `n`, never one
+ * per request.
+ */
+const about = (n: number) => Math.ceil(1.5 * n) + 1;
+
+async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
+  const lake = await Deno.makeTempDir({ prefix: "inlet-connections-" });
+  try {
+    await fn(lake);
+  } finally {
+    await Deno.remove(lake, { recursive: true });
+  }
+}
+
+for (const concurrency of [1, 4, 16]) {
+  Deno.test(`connections: ${concurrency} at a time reuse ${concurrency} keep-alive connections`, async () => {
+    // A short service time keeps every request of the fan-out in flight.
+    await using server = await startApiServer({ records: 3000, latencyMs: 2 });
+    await withLake(async (lake) => {
+      const summary = await pull(offsetItems(server.url, 10), {
+        lake,
+        concurrency,
+      });
+      assert.equal(summary.status, "ok", summary.errors.join("\n"));
+      assert.equal(summary.records, 3000);
+      assert.equal(server.stats.requests, 300);
+      // Each request in flight holds one connection; a finished one goes
+      // back to the pool for the next. A fresh connection per request would
+      // show 300 here.
+      assert.ok(
+        server.stats.connections <= about(concurrency),
+        `${server.stats.connections} connections for ${concurrency} requests at a time`,
+      );
+      assert.ok(server.stats.maxInFlight <= concurrency);
+    });
+  });
+}
+
+Deno.test("connections: adaptive concurrency opens no more than its ceiling", async () => {
+  await using server = await startApiServer({
+    records: 4000,
+    latencyMs: 2,
+    capacity: 64,
+  });
+  await withLake(async (lake) => {
+    const summary = await pull(offsetItems(server.url, 10), {
+      lake,
+      maxConcurrency: 12,
+    });
+    assert.equal(summary.status, "ok", summary.errors.join("\n"));
+    assert.equal(server.stats.requests, 400);
+    assert.ok(
+      server.stats.connections <= about(12),
+      `${server.stats.connections} connections with a ceiling of 12`,
+    );
+  });
+});
