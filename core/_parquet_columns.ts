@@ -134,8 +134,10 @@ function jsonText(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch {
-    return JSON.stringify(value, (_key, v) =>
-      typeof v === "bigint" ? Number(v) : v);
+    return JSON.stringify(
+      value,
+      (_key, v) => typeof v === "bigint" ? Number(v) : v,
+    );
   }
 }
 

@@ -199,6 +199,8 @@ export class AdaptiveLimiter implements Limiter {
   #probeStep = 1;
   /** The latency-driven decreases in a row so far: latency and limit of each. */
   #latencyDecreases: { latency: number; limit: number }[] = [];
+  /** The last window's median, when it was over the tolerance too. */
+  #highBefore: number | undefined;
   /** Samples from permits granted before this took no part in the last change. */
   #windowFromSeq = 0;
   /** Drops of permits granted before this were answered by a decrease already. */
@@ -314,11 +316,18 @@ export class AdaptiveLimiter implements Limiter {
       this.#baseline += BASELINE_STEP * (latency - this.#baseline);
     }
     if (latency > this.#baseline * TOLERANCE) {
+      this.#slowStart = false;
+      // A queue at the source lasts; the client's own pauses (a long
+      // encode, a GC) inflate one window. Only a second window in a row
+      // over the tolerance is taken as the source's, at the lower median.
+      const before = this.#highBefore;
+      this.#highBefore = latency;
+      if (before === undefined) return;
+      const high = Math.min(before, latency);
       const gradient = Math.min(
         MAX_GRADIENT,
-        Math.max(MIN_GRADIENT, (this.#baseline * TOLERANCE) / latency),
+        Math.max(MIN_GRADIENT, (this.#baseline * TOLERANCE) / high),
       );
-      this.#slowStart = false;
       // Latency that stays as high after the limit fell by a fifth is not
       // our queue: the source itself got slower, so the baseline is stale.
       const limit = this.#limit;
@@ -331,6 +340,7 @@ export class AdaptiveLimiter implements Limiter {
       this.#maybeMeasure(stale);
       return;
     }
+    this.#highBefore = undefined;
     this.#latencyDecreases = [];
     if (this.#slowStart) {
       if (
@@ -396,6 +406,7 @@ export class AdaptiveLimiter implements Limiter {
   }
 
   #decrease(to: number): void {
+    this.#highBefore = undefined;
     this.#setLimit(to);
     this.#decreasedAtSeq = this.#semaphore.nextSeq;
     this.#resetWindow(true);

@@ -21,11 +21,7 @@ import { parseArgs } from "node:util";
 import type { Connector } from "../core/connector.ts";
 import { pull, type RunMonitor, type RunSummary } from "../core/pull.ts";
 import hackernews from "../connectors/hackernews.ts";
-import {
-  cursorConnector,
-  offsetConnector,
-  PAGE,
-} from "./_bench_connectors.ts";
+import { cursorConnector, offsetConnector, PAGE } from "./_bench_connectors.ts";
 import {
   closeAllServers,
   type ServerProcess,
@@ -472,9 +468,9 @@ async function main(args: string[]): Promise<number> {
   }
   const sizes = values.quick ? QUICK : FULL;
   console.log(
-    `inlet bench${values.quick ? " (quick)" : ""}: ${
-      navigator.hardwareConcurrency
-    } cores, deno ${Deno.version.deno}; ratio = items/s over capacity / service time x page size`,
+    `inlet bench${
+      values.quick ? " (quick)" : ""
+    }: ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}; ratio = items/s over capacity / service time x page size`,
   );
   console.log(benchTable([]).split("\n").join("\n"));
   const t0 = performance.now();

@@ -70,7 +70,11 @@ Deno.test("adaptive pull: finds a queueing source's capacity and lands every rec
     const peak = Math.max(...trace.map((t) => t.limit));
     assert.ok(peak >= capacity, `peak limit ${peak}, capacity ${capacity}`);
     assert.ok(peak <= 256, "within --max-concurrency");
-    assert.equal(server.stats.maxInFlight, capacity, "the source was kept full");
+    assert.equal(
+      server.stats.maxInFlight,
+      capacity,
+      "the source was kept full",
+    );
     for (let i = 1; i < trace.length; i++) {
       assert.ok(trace[i]!.atMs >= trace[i - 1]!.atMs, "trace in time order");
       assert.notEqual(trace[i]!.limit, trace[i - 1]!.limit, "changes only");

@@ -39,7 +39,7 @@ async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
 }
 
 for (const concurrency of [1, 4, 16]) {
-  Deno.test(`connections: ${concurrency} at a time reuse ${concurrency} keep-alive connections`, async () => {
+  Deno.test(`connections: ${concurrency} at a time open about ${concurrency} keep-alive connections`, async () => {
     // A short service time keeps every request of the fan-out in flight.
     await using server = await startApiServer({ records: 3000, latencyMs: 2 });
     await withLake(async (lake) => {

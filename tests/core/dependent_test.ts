@@ -79,7 +79,8 @@ Deno.test("dependent stream: detail requests start while the list is still pagin
       `the first detail request (#${firstDetail}) came after the last list page (#${lastList})`,
     );
     // Details interleave with the list: some list pages come after hundreds of details.
-    const detailsBeforeLastList = log.slice(0, lastList).filter(isDetail).length;
+    const detailsBeforeLastList =
+      log.slice(0, lastList).filter(isDetail).length;
     assert.ok(detailsBeforeLastList >= 100, `${detailsBeforeLastList}`);
   });
 });
