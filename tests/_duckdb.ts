@@ -1,9 +1,13 @@
 /**
- * DuckDB for tests: reads back what inlet wrote.
+ * DuckDB for tests: reads back what inlet wrote, as plain DuckDB over the
+ * files and as `deno task query` over a connector's views.
  *
  * @module
  */
 import { DuckDBInstance } from "@duckdb/node-api";
+import type { Connector } from "../core/connector.ts";
+import { queryLake } from "../core/query.ts";
+import { hasParquet } from "./_lake.ts";
 
 /** Run one SQL query in a fresh in-memory DuckDB and return its rows as objects. */
 export async function duck(sql: string): Promise<Record<string, unknown>[]> {
@@ -21,4 +25,178 @@ export async function duck(sql: string): Promise<Record<string, unknown>[]> {
 /** Quote a path as a SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The sum of the ids 1..n: what `sum(id)` over a complete test-API stream
+ * of `n` records comes to.
+ *
+ * @example
+ * ```ts
+ * import { sumTo } from "./_duckdb.ts";
+ * console.assert(sumTo(4) === 10);
+ * ```
+ */
+export const sumTo = (n: number): number => n * (n + 1) / 2;
+
+/**
+ * The aggregates an exactly-once check reads: rows `n`, distinct ids `ids`
+ * and the sum of ids `s`. Spread it into a larger set of columns.
+ */
+export const ID_COLUMNS = {
+  n: "count(*)",
+  ids: "count(DISTINCT id)",
+  s: "sum(id)",
+} as const;
+
+/** SQL aggregates by the name they are returned under. */
+export type Columns<K extends string> = Readonly<Record<K, string>>;
+
+/** The SELECT list of `columns`: each aggregate `AS` its name. */
+function select<K extends string>(columns: Columns<K>): string {
+  return (Object.keys(columns) as K[]).map((k) => `${columns[k]} AS ${k}`)
+    .join(", ");
+}
+
+/** The values of `columns` in `row` as numbers (0 for NULL or no row). */
+function numbers<K extends string>(
+  columns: Columns<K>,
+  row: Record<string, unknown> | undefined,
+): Record<K, number> {
+  // A NULL aggregate (a sum of no rows) reads as 0.
+  return Object.fromEntries(
+    Object.keys(columns).map((k) => [k, Number(row?.[k] ?? 0)]),
+  ) as Record<K, number>;
+}
+
+/**
+ * One row of aggregates `columns` over the files `glob` matches, read by
+ * `reader` with columns matched by name, as numbers. DuckDB throws when the
+ * glob matches nothing.
+ *
+ * @example
+ * ```ts
+ * import { duck, globStats } from "./_duckdb.ts";
+ * import { withTempDir } from "./_lake.ts";
+ * await withTempDir("x-", async (dir) => {
+ *   await duck(`COPY (SELECT range AS id FROM range(1, 4)) TO '${dir}/a.parquet'`);
+ *   const got = await globStats(`${dir}/*.parquet`, { n: "count(*)", top: "max(id)" });
+ *   console.assert(got.n === 3 && got.top === 3);
+ * });
+ * ```
+ */
+export async function globStats<K extends string>(
+  glob: string,
+  columns: Columns<K>,
+  reader = "read_parquet",
+): Promise<Record<K, number>> {
+  const [row] = await duck(
+    `SELECT ${select(columns)} FROM ${reader}(${
+      sqlString(glob)
+    }, union_by_name = true)`,
+  );
+  return numbers(columns, row);
+}
+
+/**
+ * {@linkcode globStats} over the Parquet files directly in a stream folder
+ * (what a plain `*.parquet` glob sees), by default {@linkcode ID_COLUMNS};
+ * every aggregate is 0 while the folder has no Parquet file.
+ *
+ * @example
+ * ```ts
+ * import { streamStats } from "./_duckdb.ts";
+ * import { withTempDir } from "./_lake.ts";
+ * await withTempDir("x-", async (dir) => {
+ *   const got = await streamStats(dir);
+ *   console.assert(got.n === 0 && got.ids === 0 && got.s === 0);
+ * });
+ * ```
+ */
+export async function streamStats<K extends string = keyof typeof ID_COLUMNS>(
+  dir: string,
+  columns: Columns<K> = ID_COLUMNS as unknown as Columns<K>,
+): Promise<Record<K, number>> {
+  if (!(await hasParquet(dir))) return numbers(columns, undefined);
+  return await globStats(`${dir}/*.parquet`, columns);
+}
+
+/**
+ * One row of aggregates `columns` over a connector's `table` as
+ * `deno task query` sees it (committed data only, `merge` applied), as
+ * numbers.
+ */
+export async function viewStats<K extends string>(
+  lake: string,
+  connector: Connector,
+  table: string,
+  columns: Columns<K>,
+): Promise<Record<K, number>> {
+  const [row] = await queryLake(
+    lake,
+    connector,
+    `SELECT ${select(columns)} FROM ${table}`,
+  );
+  return numbers(columns, row);
+}
+
+/**
+ * Each column's DuckDB type in the Parquet files `glob` matches (one file, or
+ * several with their columns matched by name).
+ *
+ * @example
+ * ```ts
+ * import { columnTypes, duck } from "./_duckdb.ts";
+ * import { withTempDir } from "./_lake.ts";
+ * await withTempDir("x-", async (dir) => {
+ *   await duck(`COPY (SELECT 1 AS id, 'a' AS v) TO '${dir}/a.parquet'`);
+ *   const types = await columnTypes(`${dir}/*.parquet`);
+ *   console.assert(types.id === "INTEGER" && types.v === "VARCHAR");
+ * });
+ * ```
+ */
+export async function columnTypes(
+  glob: string,
+): Promise<Record<string, string>> {
+  const cols = await duck(
+    `DESCRIBE SELECT * FROM read_parquet(${
+      sqlString(glob)
+    }, union_by_name = true)`,
+  );
+  return Object.fromEntries(
+    cols.map((c) => [String(c.column_name), String(c.column_type)]),
+  );
+}
+
+/**
+ * Count, distinct keys, sum of a numeric column and the sorted keys of a
+ * stream folder's Parquet files, read by DuckDB.
+ *
+ * @example
+ * ```ts
+ * import { duck, profile } from "./_duckdb.ts";
+ * import { withTempDir } from "./_lake.ts";
+ * await withTempDir("x-", async (dir) => {
+ *   await duck(`COPY (SELECT range AS id FROM range(1, 4)) TO '${dir}/a.parquet'`);
+ *   const p = await profile(dir, "id", "id");
+ *   console.assert(p.count === 3 && p.distinct === 3 && p.sum === 6);
+ * });
+ * ```
+ */
+export async function profile(
+  dir: string,
+  key: string,
+  sumOf: string,
+): Promise<{ count: number; distinct: number; sum: number; keys: string[] }> {
+  const glob = `${dir}/*.parquet`;
+  const stats = await globStats(glob, {
+    count: "count(*)",
+    distinct: `count(DISTINCT ${key})`,
+    sum: `sum(${sumOf})::DOUBLE`,
+  });
+  const [row] = await duck(
+    `SELECT list(${key}::VARCHAR ORDER BY ${key}::VARCHAR) AS k
+     FROM read_parquet(${sqlString(glob)}, union_by_name = true)`,
+  );
+  return { ...stats, keys: (row?.k as string[] | undefined) ?? [] };
 }

@@ -3,12 +3,12 @@ import assert, {
   match as assertMatch,
 } from "node:assert/strict";
 import { runDemo } from "../../core/demo.ts";
-import { duck, sqlString } from "../_duckdb.ts";
+import { ID_COLUMNS, streamStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 Deno.test("demo: pulls the sample API and reports the speed-up over a sequential pull", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-demo-" });
   let out = "";
-  try {
+  await withTempDir("inlet-demo-", async (lake) => {
     const result = await runDemo({
       lake,
       records: 5000,
@@ -21,12 +21,8 @@ Deno.test("demo: pulls the sample API and reports the speed-up over a sequential
     assert(result.sequentialSeconds > 0);
     assertMatch(out, /sequential pull takes about/);
     assertMatch(out, /read_parquet\(/);
-    const [row] = await duck(
-      `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM read_parquet(${
-        sqlString(`${result.path}/*.parquet`)
-      })`,
-    );
-    assertEquals([Number(row!.n), Number(row!.ids), Number(row!.s)], [
+    const row = await streamStats(result.path, ID_COLUMNS);
+    assertEquals([row.n, row.ids, row.s], [
       5000,
       5000,
       5000 * 5001 / 2,
@@ -39,13 +35,7 @@ Deno.test("demo: pulls the sample API and reports the speed-up over a sequential
       write: () => {},
       progress: false,
     });
-    const [again] = await duck(
-      `SELECT count(*) AS n FROM read_parquet(${
-        sqlString(`${result.path}/*.parquet`)
-      })`,
-    );
-    assertEquals(Number(again!.n), 500);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+    const again = await streamStats(result.path, { n: ID_COLUMNS.n });
+    assertEquals(again.n, 500);
+  });
 });

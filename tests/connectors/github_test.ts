@@ -3,6 +3,7 @@ import github from "../../connectors/github.ts";
 import { pull } from "../../core/pull.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import { assertRecords, pullForTest } from "../../core/testing/kit.ts";
+import { withTempDir } from "../_lake.ts";
 
 const TOKEN = "ghp_0123456789abcdefTEST";
 const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
@@ -181,8 +182,7 @@ Deno.test("github: pulls issues, pulls, commits and stargazers of two repositori
 
 Deno.test("github: issues are incremental: a second run asks since the bookmark and gets the changes", async () => {
   await using gh = startGitHubServer({ repos, token: TOKEN, rateLimit: roomy });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-github-" });
-  try {
+  await withTempDir("inlet-github-", async (lake) => {
     const options = {
       lake,
       baseUrl: gh.url,
@@ -216,9 +216,7 @@ Deno.test("github: issues are incremental: a second run asks since the bookmark 
       third.records >= 40,
       `octo/world's 40 issues, got ${third.records} records`,
     );
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("github: a bad token and an unknown repository fail with GitHub's message and the URL", async () => {

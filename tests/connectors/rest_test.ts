@@ -13,6 +13,8 @@ import {
   type Recording,
   startRecordedServer,
 } from "../../core/testing/kit.ts";
+import { runCliChild } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 const good = () => ({
   name: "my-api",
@@ -279,8 +281,7 @@ Deno.test("rest: a good spec becomes a checked connector", () => {
 });
 
 Deno.test("rest: loadSpec names the file on a missing file or bad JSON", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "inlet-spec-" });
-  try {
+  await withTempDir("inlet-spec-", async (dir) => {
     await assert.rejects(
       () => loadSpec(`${dir}/nope.json`),
       {
@@ -295,9 +296,7 @@ Deno.test("rest: loadSpec names the file on a missing file or bad JSON", async (
     );
     await Deno.writeTextFile(`${dir}/ok.json`, JSON.stringify(good()));
     assert.equal((await loadSpec(`${dir}/ok.json`)).name, "my-api");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("rest: the registered connector is the example spec and takes --spec", () => {
@@ -310,8 +309,7 @@ Deno.test("rest: the registered connector is the example spec and takes --spec",
 Deno.test("rest: a spec pulls every paging style of a local API end to end", async () => {
   const records = 730;
   await using server = await startApiServer({ records });
-  const dir = await Deno.makeTempDir({ prefix: "inlet-spec-" });
-  try {
+  await withTempDir("inlet-spec-", async (dir) => {
     const file = `${dir}/local.json`;
     await Deno.writeTextFile(
       file,
@@ -374,9 +372,7 @@ Deno.test("rest: a spec pulls every paging style of a local API end to end", asy
       const sum = run.rows[stream]!.reduce((n, r) => n + (r.id as number), 0);
       assert.equal(sum, records * (records + 1) / 2, stream);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 // JSONPlaceholder as it answers: `_page`/`_limit` pages, an empty page past the end.
@@ -464,8 +460,7 @@ Deno.test("rest: without --spec it pulls the JSONPlaceholder example", async () 
 
 Deno.test("rest: deno task pull rest --spec <file> pulls the spec's API, sandboxed", async () => {
   await using server = await startApiServer({ records: 250 });
-  const dir = await Deno.makeTempDir({ prefix: "inlet-spec-" });
-  try {
+  await withTempDir("inlet-spec-", async (dir) => {
     const file = `${dir}/local.json`;
     await Deno.writeTextFile(
       file,
@@ -483,48 +478,29 @@ Deno.test("rest: deno task pull rest --spec <file> pulls the spec's API, sandbox
         },
       }),
     );
-    const root = new URL("../../", import.meta.url).pathname;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        `${root}core/cli.ts`,
-        "pull",
-        "rest",
-        "--spec",
-        file,
-        "--lake",
-        `${dir}/lake`,
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const err = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, err);
+    const out = await runCliChild([
+      "pull",
+      "rest",
+      "--spec",
+      file,
+      "--lake",
+      `${dir}/lake`,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
     const { rows } = await readStream(`${dir}/lake`, "local", "items");
     assertRecords(rows, { count: 250, uniqueKey: "id" });
-    const bad = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        `${root}core/cli.ts`,
-        "pull",
-        "rest",
-        "--spec",
-        `${dir}/missing.json`,
-        "--lake",
-        `${dir}/lake`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const bad = await runCliChild([
+      "pull",
+      "rest",
+      "--spec",
+      `${dir}/missing.json`,
+      "--lake",
+      `${dir}/lake`,
+    ]);
     assert.equal(bad.code, 2);
     assert.match(
-      new TextDecoder().decode(bad.stderr),
+      bad.stderr,
       /spec .*missing\.json: cannot read it: no such file/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

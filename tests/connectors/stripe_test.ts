@@ -3,6 +3,7 @@ import stripe from "../../connectors/stripe.ts";
 import { pull } from "../../core/pull.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
 import { assertRecords, pullForTest } from "../../core/testing/kit.ts";
+import { withTempDir } from "../_lake.ts";
 
 const KEY = "sk_test_51TestKey0123456789";
 const auth = { headers: { authorization: `Bearer ${KEY}` } };
@@ -124,8 +125,7 @@ Deno.test("stripe: charges and customers through partitions and starting_after, 
 
 Deno.test("stripe: no key is a configuration error; a wrong key fails with 401", async () => {
   await using s = startStripeServer({ charges: 5, customers: 5, apiKey: KEY });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-stripe-" });
-  try {
+  await withTempDir("inlet-stripe-", async (lake) => {
     await assert.rejects(
       () => pull(stripe, { lake, baseUrl: s.baseUrl, env: () => undefined }),
       { name: "ConfigError", message: /STRIPE_API_KEY is not set/ },
@@ -139,7 +139,5 @@ Deno.test("stripe: no key is a configuration error; a wrong key fails with 401",
     assert.equal(wrong.status, "failed");
     assert.match(wrong.errors[0]!, /"stripe\/charges".*status 401/);
     assert.ok(!wrong.errors[0]!.includes("sk_test_wrongkey9876"));
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

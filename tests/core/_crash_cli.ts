@@ -7,13 +7,13 @@
  * @module
  */
 import { type CliRuntime, runCli } from "../../core/cli.ts";
-import {
-  cursorPaginator,
-  defineConnector,
-  offsetPaginator,
-  singlePaginator,
-} from "../../core/mod.ts";
+import { defineConnector, singlePaginator } from "../../core/mod.ts";
 import { BASE_S } from "../../core/testing/_records.ts";
+import {
+  cursorStream,
+  offsetStream,
+  stripeLikeStream,
+} from "../_connectors.ts";
 
 /**
  * Streams of the test API, one per kind of lane:
@@ -28,47 +28,14 @@ export const crash = defineConnector({
   baseUrl: "http://127.0.0.1:9",
   hosts: ["127.0.0.1"],
   streams: {
-    fanout: {
-      path: "/offset/items",
-      params: { limit: 50 },
-      recordsPath: "items",
-      primaryKey: "id",
-      paginator: offsetPaginator({ limit: 50, totalPath: "total" }),
-    },
-    cursor: {
-      path: "/cursor/items",
-      // Small pages: the chain is long enough for every kill to land in it.
-      params: { limit: 7 },
-      recordsPath: "data",
-      primaryKey: "id",
-      paginator: cursorPaginator({
-        cursorParam: "cursor",
-        cursorPath: "next_cursor",
-      }),
-    },
-    partitioned: {
-      path: "/stripe/items",
-      recordsPath: "data",
-      primaryKey: "id",
-      partition: {
-        kind: "unix",
-        gteParam: "created[gte]",
-        ltParam: "created[lt]",
-        start: BASE_S,
-        // Far past the data: most partitions are empty, one is dense and splits.
-        end: BASE_S + 1_000_000,
-        field: "created",
-        partitions: 4,
-        order: "desc",
-      },
-      paginator: cursorPaginator({
-        cursorParam: "starting_after",
-        cursorFrom: "lastRecord",
-        hasMorePath: "has_more",
-        limitParam: "limit",
-        limit: 10,
-      }),
-    },
+    fanout: offsetStream(50),
+    // Small pages: the chain is long enough for every kill to land in it.
+    cursor: cursorStream(7),
+    // Far past the data: most partitions are empty, one is dense and splits.
+    partitioned: stripeLikeStream(10, {
+      end: BASE_S + 1_000_000,
+      partitions: 4,
+    }),
     details: {
       path: "/v0/item/{id}.json",
       primaryKey: "id",

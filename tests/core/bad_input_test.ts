@@ -7,47 +7,25 @@ import assert, {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import { defineConnector } from "../../core/connector.ts";
 import { readStates } from "../../core/lake_reader.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
-import { cursorPaginator, offsetPaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import type { StreamDef } from "../../core/types.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-import { hasParquet } from "./_lake_snapshot.ts";
+import {
+  cursorStream,
+  hasMoreStream,
+  offsetStream,
+  testConnector,
+} from "../_connectors.ts";
+import { ID_COLUMNS, streamStats, sumTo } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 const RECORDS = 600;
-const sumTo = (n: number) => n * (n + 1) / 2;
 
-const fanout: StreamDef = {
-  path: "/offset/items",
-  params: { limit: 50 },
-  recordsPath: "items",
-  primaryKey: "id",
-  paginator: offsetPaginator({ limit: 50, totalPath: "total" }),
-};
-const chain: StreamDef = {
-  path: "/cursor/items",
-  params: { limit: 50 },
-  recordsPath: "data",
-  primaryKey: "id",
-  paginator: cursorPaginator({
-    cursorParam: "cursor",
-    cursorPath: "next_cursor",
-  }),
-};
-const hasMore: StreamDef = {
-  path: "/stripe/items",
-  params: { limit: 50 },
-  recordsPath: "data",
-  primaryKey: "id",
-  paginator: cursorPaginator({
-    cursorParam: "starting_after",
-    cursorFrom: "lastRecord",
-    hasMorePath: "has_more",
-  }),
-};
+const fanout = offsetStream(50);
+const chain = cursorStream(50);
+const hasMore = hasMoreStream(50);
 
 /**
  * A proxy in front of the test API that spoils the body of the requests
@@ -75,35 +53,19 @@ function startProxy(
   };
 }
 
-async function lakeStats(lake: string) {
-  if (!(await hasParquet(`${lake}/t/items`))) {
-    return { n: 0, ids: 0, s: 0, lo: 0, hi: 0 };
-  }
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, coalesce(sum(id), 0) AS s, coalesce(min(id), 0) AS lo, coalesce(max(id), 0) AS hi FROM read_parquet(${
-      sqlString(`${lake}/t/items/*.parquet`)
-    }, union_by_name = true)`,
-  );
-  return {
-    n: Number(row!.n),
-    ids: Number(row!.ids),
-    s: Number(row!.s),
-    lo: Number(row!.lo),
-    hi: Number(row!.hi),
-  };
+/** Rows, distinct ids, their sum, the lowest and highest id landed (all 0 before any). */
+function lakeStats(lake: string) {
+  return streamStats(`${lake}/t/items`, {
+    ...ID_COLUMNS,
+    lo: "min(id)",
+    hi: "max(id)",
+  });
 }
 
 // Faults the test API injects itself; fixed by starting it again without them.
 Deno.test("bad input: a page that is not JSON stops the run at the last durable page; the next run lands the rest once", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-bad-" });
-  const c = (url: string) =>
-    defineConnector({
-      name: "t",
-      baseUrl: url,
-      hosts: ["127.0.0.1"],
-      streams: { items: fanout },
-    });
-  try {
+  const c = (url: string) => testConnector(url, { items: fanout });
+  await withTempDir("inlet-bad-", async (lake) => {
     {
       await using api = await startApiServer({
         records: RECORDS,
@@ -150,9 +112,7 @@ Deno.test("bad input: a page that is not JSON stops the run at the last durable 
         hi: RECORDS,
       });
     }
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 const proxied: Array<{
@@ -196,16 +156,10 @@ const proxied: Array<{
 
 for (const t of proxied) {
   Deno.test(`bad input: ${t.name} stops the run naming connector, stream and URL; fixed, the next run lands the rest once`, async () => {
-    const lake = await Deno.makeTempDir({ prefix: "inlet-bad-" });
     await using api = await startApiServer({ records: RECORDS });
     const proxy = startProxy(api.url, t.spoil);
-    const c = defineConnector({
-      name: "t",
-      baseUrl: proxy.url,
-      hosts: ["127.0.0.1"],
-      streams: { items: t.stream },
-    });
-    try {
+    const c = testConnector(proxy.url, { items: t.stream });
+    await withTempDir("inlet-bad-", async (lake) => {
       const failed = await pull(c, { lake, concurrency: 4, fileRecords: 100 });
       assertEquals(failed.status, "failed");
       const error = failed.errors[0]!;
@@ -229,23 +183,14 @@ for (const t of proxied) {
         lo: 1,
         hi: RECORDS,
       });
-    } finally {
-      await proxy.close();
-      await Deno.remove(lake, { recursive: true });
-    }
+    }).finally(() => proxy.close());
   });
 }
 
 Deno.test("bad input: a field that changes type mid-stream is a SchemaError naming field, stream and URL, even in a new file", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-bad-" });
   await using api = await startApiServer({ records: RECORDS });
-  const c = defineConnector({
-    name: "t",
-    baseUrl: api.url,
-    hosts: ["127.0.0.1"],
-    streams: { items: fanout },
-  });
-  try {
+  const c = testConnector(api.url, { items: fanout });
+  await withTempDir("inlet-bad-", async (lake) => {
     // Page 8 (offset 350) is all strings, and a checkpoint closed the file
     // before it: only the stream's schema so far knows "score" is a number.
     for (let id = 351; id <= 400; id++) {
@@ -280,7 +225,5 @@ Deno.test("bad input: a field that changes type mid-stream is a SchemaError nami
       lo: 1,
       hi: RECORDS,
     });
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

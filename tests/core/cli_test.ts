@@ -3,28 +3,12 @@ import assert, {
   match as assertMatch,
 } from "node:assert/strict";
 import { startApiServer } from "../../core/testing/api_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-async function inlet(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${root}core/cli.ts`, ...args],
-    cwd: root,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
+import { runCliChild } from "../_cli.ts";
+import { streamStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 Deno.test("cli: list prints connectors with their streams", async () => {
-  const r = await inlet(["list"]);
+  const r = await runCliChild(["list"]);
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /^hackernews/m);
   assertMatch(r.stdout, /hackernews\/items/);
@@ -33,12 +17,12 @@ Deno.test("cli: list prints connectors with their streams", async () => {
 
 Deno.test("cli: --help works on every command", async () => {
   for (const args of [["--help"], ["pull", "--help"], ["list", "--help"]]) {
-    const r = await inlet(args);
+    const r = await runCliChild(args);
     assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
     assertMatch(r.stdout, /Usage: inlet/);
   }
   assertMatch(
-    (await inlet(["pull", "--help"])).stdout,
+    (await runCliChild(["pull", "--help"])).stdout,
     /--concurrency <n\|auto>/,
   );
 });
@@ -63,17 +47,16 @@ Deno.test("cli: bad usage exits 2 with a clear message", async () => {
     [["frobnicate"], /unknown command 'frobnicate'/],
   ];
   for (const [args, message] of cases) {
-    const r = await inlet(args);
+    const r = await runCliChild(args);
     assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assertMatch(r.stderr, message);
   }
 });
 
 Deno.test("cli: pull lands the data and exits 0; a failing source exits 1", async () => {
-  const server = await startApiServer({ records: 400 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-cli-" });
-  try {
-    const ok = await inlet([
+  await using server = await startApiServer({ records: 400 });
+  await withTempDir("inlet-cli-", async (lake) => {
+    const ok = await runCliChild([
       "pull",
       "demo",
       "--base-url",
@@ -83,14 +66,10 @@ Deno.test("cli: pull lands the data and exits 0; a failing source exits 1", asyn
     ]);
     assertEquals(ok.code, 0, ok.stderr);
     assertMatch(ok.stderr, /run \S+: ok, 400 records/);
-    const [row] = await duck(
-      `SELECT count(*) AS n FROM read_parquet(${
-        sqlString(`${lake}/demo/items/*.parquet`)
-      })`,
-    );
-    assertEquals(Number(row!.n), 400);
+    const { n } = await streamStats(`${lake}/demo/items`, { n: "count(*)" });
+    assertEquals(n, 400);
 
-    const bad = await inlet([
+    const bad = await runCliChild([
       "pull",
       "demo",
       "--base-url",
@@ -101,8 +80,5 @@ Deno.test("cli: pull lands the data and exits 0; a failing source exits 1", asyn
     assertEquals(bad.code, 1, bad.stderr);
     assertMatch(bad.stderr, /error: .*"demo\/items".*status 404/);
     assert(bad.stderr.includes(`${server.url}/nothing-here/offset/items`));
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

@@ -9,23 +9,13 @@ import { ConfigError } from "../../core/errors.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
 import { ParquetWriter } from "../../core/parquet_writer.ts";
 import { duck, sqlString } from "../_duckdb.ts";
+import { withStorage } from "../_lake.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const RUN_A = "20261124T041300.000Z-aaaa";
 const RUN_B = "20261124T051300.000Z-bbbb";
 const LOG1 = "demo/items/_log/00000000000000000001.json";
-
-async function withLake(
-  fn: (lake: LocalStorage, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "inlet_commit_" });
-  try {
-    await fn(new LocalStorage(dir), dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function log(lake: LocalStorage, runId = RUN_A): CommitLog {
   return new CommitLog(lake, "demo/items", {
@@ -46,7 +36,7 @@ async function stage(
 }
 
 Deno.test("CommitLog.commit: entry written, files moved, state and files() follow", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const l = log(lake);
     await l.recover();
     assert.equal(await l.latest(), undefined);
@@ -120,7 +110,7 @@ Deno.test("CommitLog.commit: entry written, files moved, state and files() follo
 });
 
 Deno.test("CommitLog.commit: a state-only commit and a replace (remove) commit", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const l = log(lake);
     await l.commit({ add: [await stage(lake, l, "1.parquet")], state: 1 });
     await l.commit({ add: [], state: 2 });
@@ -145,7 +135,7 @@ Deno.test("CommitLog.commit: a state-only commit and a replace (remove) commit",
 });
 
 Deno.test("CommitLog.commit: bad requests are refused before anything is written", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const l = log(lake);
     const other = log(lake, RUN_B);
     const theirs = await stage(lake, other, "t.parquet");
@@ -182,7 +172,7 @@ Deno.test("CommitLog.commit: bad requests are refused before anything is written
 });
 
 Deno.test("CommitLog: concurrent commits of one version, the second run gets CommitConflictError", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const a = log(lake, RUN_A);
     const b = log(lake, RUN_B);
     await a.recover();
@@ -217,7 +207,7 @@ Deno.test("CommitLog: concurrent commits of one version, the second run gets Com
 });
 
 Deno.test("CommitLog: commits from one instance run one at a time", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const l = log(lake);
     const staged = await Promise.all(
       Array.from({ length: 8 }, (_, i) => stage(lake, l, `${i}.parquet`)),
@@ -231,7 +221,7 @@ Deno.test("CommitLog: commits from one instance run one at a time", async () => 
 });
 
 Deno.test("CommitLog.recover: rolls forward an entry whose move never happened", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     // A run that crashed right after writing its entry: files still staged.
     const staged = `demo/items/_staging/${RUN_A}/part-1.parquet`;
     const removedStaged = `demo/items/_staging/${RUN_A}/part-0.parquet`;
@@ -279,7 +269,7 @@ Deno.test("CommitLog.recover: rolls forward an entry whose move never happened",
 });
 
 Deno.test("CommitLog.recover: deletes orphans of dead runs, keeps this run's own staged files", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_commit_", async (lake) => {
     const dead = log(lake, RUN_A);
     const orphan = await stage(lake, dead, "orphan.parquet");
     const me = log(lake, RUN_B);
@@ -356,7 +346,7 @@ Deno.test("CommitLog: a corrupt or hand-edited entry is an error naming the file
     ["demo/items/_log/1.json", JSON.stringify(good), /not a commit entry name/],
   ];
   for (const [path, text, reason] of cases) {
-    await withLake(async (lake, dir) => {
+    await withStorage("inlet_commit_", async (lake, dir) => {
       await lake.put(path, enc.encode(text));
       const orphan = `demo/items/_staging/${RUN_A}/x.parquet`;
       await lake.put(orphan, enc.encode("x"));
@@ -383,7 +373,7 @@ Deno.test("CommitLog: a corrupt or hand-edited entry is an error naming the file
 });
 
 Deno.test("CommitLog + DuckDB: a *.parquet glob sees exactly the committed files", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_commit_", async (lake, dir) => {
     const l = log(lake);
     let next = 1;
     const writeStaged = async (name: string, n: number) => {

@@ -6,95 +6,76 @@ import connectors from "../../connectors/mod.ts";
 import { compilePlan } from "../../core/compile.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { startS3Server } from "../../core/testing/s3_server.ts";
-import { type CliRun, ROOT, withTempDir } from "./_ship.ts";
+import { type CliRun, ROOT, runDeno, runTask } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 /** Run the CLI as a binary of `plan` would: its --allow-* flags, never prompting. */
-async function asBinary(
+function asBinary(
   plan: { args: string[] },
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CliRun> {
   const allow = plan.args.filter((a) => a.startsWith("--allow-"));
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...allow, `${ROOT}/core/cli.ts`, ...args],
-    cwd: ROOT,
+  return runDeno(
+    ["run", "--no-prompt", ...allow, `${ROOT}/core/cli.ts`, ...args],
     // A clean environment, as on a server: only what the test names.
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
+    { clearEnv: true, env: { PATH: Deno.env.get("PATH") ?? "", ...env } },
+  );
 }
 
 Deno.test("compile task: the real CLI is checked, every permission list printed, then a binary or the missing runtime named", async () => {
   await withTempDir("inlet-compile-task-", async (dir) => {
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), 300_000);
-    try {
-      const res = await new Deno.Command(Deno.execPath(), {
-        args: ["task", "-q", "compile", "--each", "--out", dir],
-        cwd: ROOT,
-        env: { NO_COLOR: "1", INLET_S3_ENDPOINT: "https://s3.example.com" },
-        stdout: "piped",
-        stderr: "piped",
-        signal: stop.signal,
-      }).output();
-      const dec = new TextDecoder();
-      const out = dec.decode(res.stdout), err = dec.decode(res.stderr);
-      for (
-        const name of [
-          "inlet",
-          ...connectors.map((c) => `inlet-${c.name}`),
-        ]
-      ) {
-        const plan = compilePlan(
-          connectors.find((c) => `inlet-${c.name}` === name),
-          connectors,
-          { out: dir, s3Endpoint: "https://s3.example.com" },
-        );
-        assert.ok(
-          out.includes(
-            `${plan.output}\n  --allow-net=${
-              plan.hosts.join(",")
-            }\n  --allow-env=${plan.env.join(",")}\n`,
-          ),
-          `${name}'s permissions are not printed:\n${out}`,
-        );
-        assert.ok(plan.hosts.includes("s3.example.com"));
-      }
-      assert.match(
-        out,
-        /^checked: type check and module graph of core\/cli\.ts$/m,
+    const res = await runTask(
+      ["compile", "--each", "--out", dir],
+      { INLET_S3_ENDPOINT: "https://s3.example.com" },
+      300_000,
+    );
+    const dec = new TextDecoder();
+    const out = res.stdout, err = res.stderr;
+    for (
+      const name of [
+        "inlet",
+        ...connectors.map((c) => `inlet-${c.name}`),
+      ]
+    ) {
+      const plan = compilePlan(
+        connectors.find((c) => `inlet-${c.name}` === name),
+        connectors,
+        { out: dir, s3Endpoint: "https://s3.example.com" },
       );
-      if (res.code === 0) {
-        const bin = `${dir}/inlet${Deno.build.os === "windows" ? ".exe" : ""}`;
-        const list = await new Deno.Command(bin, {
-          args: ["list"],
-          stdout: "piped",
-        }).output();
-        assert.equal(list.code, 0);
-        assert.match(dec.decode(list.stdout), /^hackernews /m);
-      } else {
-        // This machine cannot reach dl.deno.land: the message says so.
-        assert.equal(res.code, 1, err);
-        assert.match(
-          err,
-          /^error: Cannot build the binary: deno compile needs its runtime, denort \d+\.\d+\.\d+ for [\w-]+, and the runtime cannot be fetched from https:\/\/\S+denort-[\w-]+\.zip/m,
-        );
-        assert.match(
-          err,
-          /set DENORT_BIN to a local denort of the same version/,
-        );
-      }
-    } finally {
-      clearTimeout(timer);
+      assert.ok(
+        out.includes(
+          `${plan.output}\n  --allow-net=${
+            plan.hosts.join(",")
+          }\n  --allow-env=${plan.env.join(",")}\n`,
+        ),
+        `${name}'s permissions are not printed:\n${out}`,
+      );
+      assert.ok(plan.hosts.includes("s3.example.com"));
+    }
+    assert.match(
+      out,
+      /^checked: type check and module graph of core\/cli\.ts$/m,
+    );
+    if (res.code === 0) {
+      const bin = `${dir}/inlet${Deno.build.os === "windows" ? ".exe" : ""}`;
+      const list = await new Deno.Command(bin, {
+        args: ["list"],
+        stdout: "piped",
+      }).output();
+      assert.equal(list.code, 0);
+      assert.match(dec.decode(list.stdout), /^hackernews /m);
+    } else {
+      // This machine cannot reach dl.deno.land: the message says so.
+      assert.equal(res.code, 1, err);
+      assert.match(
+        err,
+        /^error: Cannot build the binary: deno compile needs its runtime, denort \d+\.\d+\.\d+ for [\w-]+, and the runtime cannot be fetched from https:\/\/\S+denort-[\w-]+\.zip/m,
+      );
+      assert.match(
+        err,
+        /set DENORT_BIN to a local denort of the same version/,
+      );
     }
   });
 });

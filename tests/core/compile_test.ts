@@ -14,6 +14,8 @@ import {
 import { defineConnector } from "../../core/connector.ts";
 import { singlePaginator } from "../../core/paginators.ts";
 import { ConfigError } from "../../core/errors.ts";
+import { runDeno } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 const stream = { path: "/x", primaryKey: "id", paginator: singlePaginator() };
 
@@ -334,8 +336,7 @@ Deno.test("runCompile: bad usage exits 2 and runs nothing", async () => {
 });
 
 Deno.test("deno compile on this machine: a working binary, or the missing runtime named", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "inlet_compile_" });
-  try {
+  await withTempDir("inlet_compile_", async (dir) => {
     const entry = `${dir}/hello.ts`;
     await Deno.writeTextFile(entry, 'console.log("hello from inlet");\n');
     let out = "";
@@ -345,27 +346,8 @@ Deno.test("deno compile on this machine: a working binary, or the missing runtim
       ...denoCompileIo(),
       out: (t) => void (out += t),
       err: (t) => void (err += t),
-      async deno(args) {
-        const stop = new AbortController();
-        const timer = setTimeout(() => stop.abort(), 180_000);
-        try {
-          const res = await new Deno.Command(Deno.execPath(), {
-            args,
-            env: { NO_COLOR: "1" },
-            stdout: "piped",
-            stderr: "piped",
-            signal: stop.signal,
-          }).output();
-          const dec = new TextDecoder();
-          return {
-            code: res.code,
-            stdout: dec.decode(res.stdout),
-            stderr: dec.decode(res.stderr),
-          };
-        } finally {
-          clearTimeout(timer);
-        }
-      },
+      deno: (args) =>
+        runDeno(args, { env: { NO_COLOR: "1" }, timeoutMs: 180_000 }),
     };
     const code = await runCompile(
       ["--entry", entry, "--out", dir, "--connector", "local"],
@@ -387,7 +369,5 @@ Deno.test("deno compile on this machine: a working binary, or the missing runtim
       assert(err.includes("the runtime cannot be fetched"), err);
       assert(/denort \d+\.\d+\.\d+ for [\w-]+/.test(err), err);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
-import { defineConnector } from "../../core/connector.ts";
-import { offsetPaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
+import { offsetStream, testConnector } from "../_connectors.ts";
+import { withTempDir } from "../_lake.ts";
 
 function offsetItems(baseUrl: string, page: number) {
-  return defineConnector({
-    name: "t",
-    baseUrl,
-    hosts: ["127.0.0.1"],
-    streams: {
-      items: {
-        path: "/offset/items",
-        params: { limit: page },
-        recordsPath: "items",
-        primaryKey: "id",
-        paginator: offsetPaginator({ limit: page, totalPath: "total" }),
-      },
-    },
-  });
+  return testConnector(baseUrl, { items: offsetStream(page) });
 }
 
 /**
@@ -29,20 +16,11 @@ function offsetItems(baseUrl: string, page: number) {
  */
 const about = (n: number) => Math.ceil(1.5 * n) + 1;
 
-async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-connections-" });
-  try {
-    await fn(lake);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
-}
-
 for (const concurrency of [1, 4, 16]) {
   Deno.test(`connections: ${concurrency} at a time open about ${concurrency} keep-alive connections`, async () => {
     // A short service time keeps every request of the fan-out in flight.
     await using server = await startApiServer({ records: 3000, latencyMs: 2 });
-    await withLake(async (lake) => {
+    await withTempDir("inlet-connections-", async (lake) => {
       const summary = await pull(offsetItems(server.url, 10), {
         lake,
         concurrency,
@@ -68,7 +46,7 @@ Deno.test("connections: adaptive concurrency opens no more than its ceiling", as
     latencyMs: 2,
     capacity: 64,
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-connections-", async (lake) => {
     const summary = await pull(offsetItems(server.url, 10), {
       lake,
       maxConcurrency: 12,

@@ -12,22 +12,24 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { CommitLog } from "../../core/commit_log.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
 import { pull } from "../../core/pull.ts";
-import { queryLake } from "../../core/query.ts";
 import {
   type ApiServer,
   startApiServer,
 } from "../../core/testing/api_server.ts";
 import type { Connector } from "../../core/connector.ts";
-import { defineConnector } from "../../core/connector.ts";
-import { cursorPaginator, offsetPaginator } from "../../core/paginators.ts";
 import type { StreamDef } from "../../core/types.ts";
 import { BASE_S } from "../../core/testing/_records.ts";
-import { duck, sqlString } from "../_duckdb.ts";
+import { pullArgs, runCliChild, spawnCli } from "../_cli.ts";
+import {
+  cursorStream,
+  offsetStream,
+  stripeLikeStream,
+  testConnector,
+} from "../_connectors.ts";
+import { ID_COLUMNS, streamStats, sumTo, viewStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 import { crash } from "./_crash_cli.ts";
 import { CrashingStorage, isCrash } from "./_crashing_storage.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-const sumTo = (n: number) => n * (n + 1) / 2;
 
 /** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
 function prng(seed: number): () => number {
@@ -113,27 +115,15 @@ async function inspect(lake: string, stream: string): Promise<Tally> {
 }
 
 /** Rows a plain glob sees; no key may ever be visible twice. */
-async function visible(lake: string, stream: string) {
-  const glob = `${lake}/${stream}/*.parquet`;
-  const top = `${lake}/${stream}/`;
-  const files = await walk(`${lake}/${stream}`);
-  if (
-    !files.some((f) =>
-      f.endsWith(".parquet") && !f.slice(top.length).includes("/")
-    )
-  ) {
-    return { n: 0, ids: 0, s: 0 };
-  }
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, coalesce(sum(id), 0) AS s
-     FROM read_parquet(${sqlString(glob)}, union_by_name = true)`,
-  );
-  return { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) };
+function visible(lake: string, stream: string) {
+  return streamStats(`${lake}/${stream}`);
 }
 
 interface CrashRun {
   label: string;
-  /** Arguments of `deno run -A`. */
+  /** The CLI's entry script, relative to the project root. */
+  entry: string;
+  /** Arguments of the CLI. */
   args: string[];
   lake: string;
   streams: string[];
@@ -146,13 +136,7 @@ async function crashAndRestart(run: CrashRun): Promise<string[]> {
   const delays = killSchedule(random, 10, 5, 1500);
   const log: string[] = [];
   for (const [k, delay] of delays.entries()) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: run.args,
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnCli(run.args, { entry: run.entry });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const alive = await Promise.race([
       new Promise<boolean>((r) => timer = setTimeout(() => r(true), delay)),
@@ -187,19 +171,11 @@ async function crashAndRestart(run: CrashRun): Promise<string[]> {
     }
     log.push(`kill ${k + 1} at ${delay} ms: ${parts.join("; ")}`);
   }
-  const last = await new Deno.Command(Deno.execPath(), {
-    args: run.args,
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const last = await runCliChild(run.args, { entry: run.entry });
   assertEquals(
     last.code,
     0,
-    `${run.label}: the final run failed:\n${
-      new TextDecoder().decode(last.stderr)
-    }`,
+    `${run.label}: the final run failed:\n${last.stderr}`,
   );
   return log;
 }
@@ -215,27 +191,20 @@ Deno.test("crash: core/cli.ts pull demo (offset fan-out) killed by SIGKILL 10 ti
   const records = 25_000;
   const s = seed();
   console.log(`INLET_CRASH_SEED=${s}`);
-  const server = await startApiServer({ records, latencyMs: 20 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-crash-" });
-  try {
+  await using server = await startApiServer({ records, latencyMs: 20 });
+  await withTempDir("inlet-crash-", async (lake) => {
     const log = await crashAndRestart({
       label: "demo",
-      args: [
-        "run",
-        "-A",
-        `${root}core/cli.ts`,
-        "pull",
+      entry: "core/cli.ts",
+      args: pullArgs(
         "demo",
-        "--no-sandbox",
-        "--base-url",
         server.url,
-        "--lake",
         lake,
         "--concurrency",
         "2",
         "--checkpoint-records",
         "100",
-      ],
+      ),
       lake,
       streams: ["demo/items"],
       seed: s,
@@ -247,13 +216,8 @@ Deno.test("crash: core/cli.ts pull demo (offset fan-out) killed by SIGKILL 10 ti
       s: sumTo(records),
     });
     const { default: demo } = await import("../../connectors/demo.ts");
-    const [row] = await queryLake(
-      lake,
-      demo,
-      "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM items",
-    );
     assertEquals(
-      { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) },
+      await viewStats(lake, demo, "items", ID_COLUMNS),
       { n: records, ids: records, s: sumTo(records) },
     );
     assertEquals(
@@ -263,38 +227,28 @@ Deno.test("crash: core/cli.ts pull demo (offset fan-out) killed by SIGKILL 10 ti
       [],
       "no staged file is left",
     );
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("crash: cursor chain, split partitions, fan-out and a dependent stream killed 10 times, then exact", async () => {
   const records = 2_000;
   const s = seed();
   console.log(`INLET_CRASH_SEED=${s}`);
-  const server = await startApiServer({ records, latencyMs: 10 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-crash-" });
+  await using server = await startApiServer({ records, latencyMs: 10 });
   const streams = ["fanout", "cursor", "partitioned", "details"];
-  try {
+  await withTempDir("inlet-crash-", async (lake) => {
     const log = await crashAndRestart({
       label: "crash",
-      args: [
-        "run",
-        "-A",
-        `${root}tests/core/_crash_cli.ts`,
-        "pull",
+      entry: "tests/core/_crash_cli.ts",
+      args: pullArgs(
         "crash",
-        "--no-sandbox",
-        "--base-url",
         server.url,
-        "--lake",
         lake,
         "--concurrency",
         "8",
         "--checkpoint-records",
         "20",
-      ],
+      ),
       lake,
       streams: streams.map((n) => `crash/${n}`),
       seed: s,
@@ -306,21 +260,13 @@ Deno.test("crash: cursor chain, split partitions, fan-out and a dependent stream
         { n: records, ids: records, s: sumTo(records) },
         name,
       );
-      const [row] = await queryLake(
-        lake,
-        crash,
-        `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM ${name}`,
-      );
       assertEquals(
-        { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) },
+        await viewStats(lake, crash, name, ID_COLUMNS),
         { n: records, ids: records, s: sumTo(records) },
         `${name} through deno task query`,
       );
     }
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 // ---- Every storage step ------------------------------------------------
@@ -338,26 +284,15 @@ interface StepCase {
 }
 
 async function exactlyOnce(lake: string, connector: Connector, stream: string) {
-  const [row] = await queryLake(
-    lake,
-    connector,
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM ${stream}`,
-  );
   assertEquals(
-    { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) },
+    await viewStats(lake, connector, stream, ID_COLUMNS),
     { n: STEP_RECORDS, ids: STEP_RECORDS, s: sumTo(STEP_RECORDS) },
   );
 }
 
 const stepCases: Record<string, StepCase> = {
   fanout: {
-    stream: {
-      path: "/offset/items",
-      params: { limit: 20 },
-      recordsPath: "items",
-      primaryKey: "id",
-      paginator: offsetPaginator({ limit: 20, totalPath: "total" }),
-    },
+    stream: offsetStream(20),
     check: async (lake, c, s) => {
       await exactlyOnce(lake, c, s);
       // The plain glob, too: nothing twice, nothing missing.
@@ -369,52 +304,15 @@ const stepCases: Record<string, StepCase> = {
     },
   },
   cursor: {
-    stream: {
-      path: "/cursor/items",
-      params: { limit: 30 },
-      recordsPath: "data",
-      primaryKey: "id",
-      paginator: cursorPaginator({
-        cursorParam: "cursor",
-        cursorPath: "next_cursor",
-      }),
-    },
+    stream: cursorStream(30),
     check: exactlyOnce,
   },
   partitioned: {
-    stream: {
-      path: "/stripe/items",
-      recordsPath: "data",
-      primaryKey: "id",
-      partition: {
-        kind: "unix",
-        gteParam: "created[gte]",
-        ltParam: "created[lt]",
-        start: BASE_S,
-        end: BASE_S + 200,
-        field: "created",
-        partitions: 3,
-        order: "desc",
-      },
-      paginator: cursorPaginator({
-        cursorParam: "starting_after",
-        cursorFrom: "lastRecord",
-        hasMorePath: "has_more",
-        limitParam: "limit",
-        limit: 25,
-      }),
-    },
+    stream: stripeLikeStream(25, { end: BASE_S + 200, partitions: 3 }),
     check: exactlyOnce,
   },
   replaced: {
-    stream: {
-      path: "/offset/items",
-      params: { limit: 20 },
-      recordsPath: "items",
-      primaryKey: "id",
-      writeDisposition: "replace",
-      paginator: offsetPaginator({ limit: 20, totalPath: "total" }),
-    },
+    stream: offsetStream(20, { writeDisposition: "replace" }),
     before: () => {},
     change: (server) => {
       for (let id = 1; id <= STEP_RECORDS; id++) {
@@ -424,24 +322,18 @@ const stepCases: Record<string, StepCase> = {
     check: async (lake, c, s) => {
       await exactlyOnce(lake, c, s);
       // Only the new set, whether the crash came before or after the swap.
-      const [row] = await queryLake(
-        lake,
-        c,
-        `SELECT count(*) AS n FROM ${s} WHERE name LIKE 'new-%'`,
-      );
-      assertEquals(Number(row!.n), STEP_RECORDS);
+      const { n } = await viewStats(lake, c, s, {
+        n: "count(*) FILTER (WHERE name LIKE 'new-%')",
+      });
+      assertEquals(n, STEP_RECORDS);
     },
   },
   merged: {
-    stream: {
+    stream: offsetStream(20, {
       path: "/updated/items",
-      params: { limit: 20 },
-      recordsPath: "items",
-      primaryKey: "id",
       writeDisposition: "merge",
       incremental: { cursorField: "updated_at", param: "since" },
-      paginator: offsetPaginator({ limit: 20, totalPath: "total" }),
-    },
+    }),
     before: () => {},
     change: (server) => {
       for (let id = 1; id <= STEP_RECORDS; id += 3) {
@@ -450,25 +342,22 @@ const stepCases: Record<string, StepCase> = {
     },
     check: async (lake, c, s) => {
       await exactlyOnce(lake, c, s);
-      const [row] = await queryLake(
-        lake,
-        c,
-        `SELECT count(*) FILTER (WHERE name LIKE 'v2-%') AS v2 FROM ${s}`,
-      );
-      assertEquals(Number(row!.v2), STEP_RECORDS / 3);
+      const { v2 } = await viewStats(lake, c, s, {
+        v2: "count(*) FILTER (WHERE name LIKE 'v2-%')",
+      });
+      assertEquals(v2, STEP_RECORDS / 3);
     },
   },
 };
 
 function stepConnector(baseUrl: string): Connector {
-  return defineConnector({
-    name: "steps",
+  return testConnector(
     baseUrl,
-    hosts: ["127.0.0.1"],
-    streams: Object.fromEntries(
+    Object.fromEntries(
       Object.entries(stepCases).map(([k, v]) => [k, v.stream]),
     ),
-  });
+    "steps",
+  );
 }
 
 Deno.test("crash: a pull crashed at every storage step resumes to exactly the data", async () => {
@@ -483,24 +372,20 @@ Deno.test("crash: a pull crashed at every storage step resumes to exactly the da
     {
       await using server = await startApiServer({ records: STEP_RECORDS });
       const c = stepConnector(server.url);
-      const dir = await Deno.makeTempDir({ prefix: "inlet-steps-" });
-      try {
+      await withTempDir("inlet-steps-", async (dir) => {
         if (t.before) await pull(c, { ...options, lake: dir });
         t.change?.(server);
         const probe = new CrashingStorage(new LocalStorage(dir), Infinity);
         await pull(c, { ...options, lake: probe });
         steps = probe.steps;
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+      });
     }
     assert(steps > 10, `${stream}: only ${steps} storage steps`);
     let crashes = 0;
     for (let at = 0; at < steps; at++) {
       await using server = await startApiServer({ records: STEP_RECORDS });
       const c = stepConnector(server.url);
-      const dir = await Deno.makeTempDir({ prefix: "inlet-steps-" });
-      try {
+      await withTempDir("inlet-steps-", async (dir) => {
         let cleanVersion = 0;
         if (t.before) {
           const clean = await pull(c, { ...options, lake: dir });
@@ -541,9 +426,7 @@ Deno.test("crash: a pull crashed at every storage step resumes to exactly the da
             cause: err,
           });
         }
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+      });
     }
     console.log(`${stream}: crashed at ${crashes} of ${steps} storage steps`);
     assert(crashes >= steps - 2, `${stream}: only ${crashes} crashes`);

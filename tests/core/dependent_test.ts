@@ -2,16 +2,8 @@ import assert from "node:assert/strict";
 import pokeapi from "../../connectors/pokeapi.ts";
 import { pull } from "../../core/pull.ts";
 import { startPokeApiServer } from "../../core/testing/pokeapi_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-dependent-" });
-  try {
-    await fn(lake);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
-}
+import { ID_COLUMNS, streamStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 const isList = (path: string) => path === "/api/v2/pokemon";
 const isDetail = (path: string) => /^\/api\/v2\/pokemon\/[^/]+\/$/.test(path);
@@ -19,7 +11,7 @@ const isDetail = (path: string) => /^\/api\/v2\/pokemon\/[^/]+\/$/.test(path);
 Deno.test("dependent stream: one detail per list record, exact counts in the lake", async () => {
   const count = 730; // 8 list pages of 100, the last one short
   await using poke = startPokeApiServer({ count });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-dependent-", async (lake) => {
     const summary = await pull(pokeapi, {
       lake,
       baseUrl: poke.baseUrl,
@@ -28,20 +20,11 @@ Deno.test("dependent stream: one detail per list record, exact counts in the lak
     });
     assert.equal(summary.status, "ok", summary.errors.join("\n"));
     assert.equal(summary.records, count);
-    const [row] = await duck(
-      `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s,
-         count(DISTINCT name) AS names
-       FROM read_parquet(${
-        sqlString(`${lake}/pokeapi/pokemon_details/*.parquet`)
-      })`,
-    );
     assert.deepEqual(
-      {
-        n: Number(row!.n),
-        ids: Number(row!.ids),
-        s: Number(row!.s),
-        names: Number(row!.names),
-      },
+      await streamStats(`${lake}/pokeapi/pokemon_details`, {
+        ...ID_COLUMNS,
+        names: "count(DISTINCT name)",
+      }),
       { n: count, ids: count, s: count * (count + 1) / 2, names: count },
     );
     // Each detail asked for once; the list walked once, page by page.
@@ -61,7 +44,7 @@ Deno.test("dependent stream: one detail per list record, exact counts in the lak
 Deno.test("dependent stream: detail requests start while the list is still paging", async () => {
   const count = 500;
   await using poke = startPokeApiServer({ count });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-dependent-", async (lake) => {
     const summary = await pull(pokeapi, {
       lake,
       baseUrl: poke.baseUrl,
@@ -88,7 +71,7 @@ Deno.test("dependent stream: detail requests start while the list is still pagin
 Deno.test("dependent stream: the list and its details under one limiter never exceed it", async () => {
   const count = 300;
   await using poke = startPokeApiServer({ count });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-dependent-", async (lake) => {
     let peak = 0;
     let inFlight = 0;
     const counting: typeof fetch = async (input, init) => {

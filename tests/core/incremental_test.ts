@@ -5,38 +5,34 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import hackernews from "../../connectors/hackernews.ts";
-import { defineConnector } from "../../core/connector.ts";
 import { readStates } from "../../core/lake_reader.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
-import { offsetPaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { queryLake } from "../../core/query.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-const sumTo = (n: number) => n * (n + 1) / 2;
+import { offsetStream, testConnector } from "../_connectors.ts";
+import {
+  duck,
+  ID_COLUMNS,
+  sqlString,
+  streamStats,
+  sumTo,
+  viewStats,
+} from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 function connectorOf(baseUrl: string) {
-  return defineConnector({
-    name: "inc",
-    baseUrl,
-    hosts: ["127.0.0.1"],
-    streams: {
-      items: {
-        path: "/updated/items",
-        params: { limit: 50 },
-        recordsPath: "items",
-        primaryKey: "id",
-        writeDisposition: "merge",
-        incremental: {
-          cursorField: "updated_at",
-          param: "since",
-          lookback: 600,
-        },
-        paginator: offsetPaginator({ limit: 50, totalPath: "total" }),
+  return testConnector(baseUrl, {
+    items: offsetStream(50, {
+      path: "/updated/items",
+      writeDisposition: "merge",
+      incremental: {
+        cursorField: "updated_at",
+        param: "since",
+        lookback: 600,
       },
-    },
-  });
+    }),
+  }, "inc");
 }
 
 /** The README's plain-DuckDB read of a merge stream keyed by `id`. */
@@ -51,13 +47,12 @@ function documentedSql(glob: string, select: string): string {
 for (const format of ["parquet", "ndjson"] as const) {
   Deno.test(`incremental merge (${format}): the next run fetches only what changed (plus lookback); readers see each key once, newest values`, async () => {
     const records = 500;
-    const server = await startApiServer({ records });
-    const lake = await Deno.makeTempDir({ prefix: "inlet-inc-" });
+    await using server = await startApiServer({ records });
     const c = connectorOf(server.url);
-    const run = () =>
-      pull(c, { lake, concurrency: 4, format, fileRecords: 100 });
-    const query = async (sql: string) => await queryLake(lake, c, sql);
-    try {
+    await withTempDir("inlet-inc-", async (lake) => {
+      const run = () =>
+        pull(c, { lake, concurrency: 4, format, fileRecords: 100 });
+      const query = async (sql: string) => await queryLake(lake, c, sql);
       const first = await run();
       assertEquals(first.status, "ok", first.errors.join("\n"));
       assertEquals(first.records, records);
@@ -79,11 +74,8 @@ for (const format of ["parquet", "ndjson"] as const) {
       assertEquals(second.records, 11 + 2);
       assertEquals(server.stats.served - served, 1, "one page");
 
-      const [agg] = await query(
-        "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM items",
-      );
       assertEquals(
-        { n: Number(agg!.n), ids: Number(agg!.ids), s: Number(agg!.s) },
+        await viewStats(lake, c, "items", ID_COLUMNS),
         { n: records, ids: records, s: sumTo(records) },
       );
       const [seven] = await query(
@@ -99,10 +91,8 @@ for (const format of ["parquet", "ndjson"] as const) {
       if (format === "parquet") {
         // The lake holds both versions; the documented SQL picks the newest.
         const glob = `${lake}/inc/items/*.parquet`;
-        const [raw] = await duck(
-          `SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`,
-        );
-        assertEquals(Number(raw!.n), records + 13);
+        const raw = await streamStats(`${lake}/inc/items`, { n: "count(*)" });
+        assertEquals(raw.n, records + 13);
         const [plain] = await duck(documentedSql(
           glob,
           "SELECT count(*) AS n, count(DISTINCT id) AS ids, max(CASE WHEN id = 7 THEN name END) AS seven, max(CASE WHEN id = 300 THEN score END) AS three",
@@ -124,24 +114,21 @@ for (const format of ["parquet", "ndjson"] as const) {
       const third = await run();
       assertEquals(third.status, "ok");
       assertEquals(third.records, 8 + 2);
-      const [again] = await query(
-        "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM items",
-      );
-      assertEquals(Number(again!.n), records);
-      assertEquals(Number(again!.ids), records);
-    } finally {
-      await server.close();
-      await Deno.remove(lake, { recursive: true });
-    }
+      const again = await viewStats(lake, c, "items", {
+        n: ID_COLUMNS.n,
+        ids: ID_COLUMNS.ids,
+      });
+      assertEquals(again.n, records);
+      assertEquals(again.ids, records);
+    });
   });
 }
 
 Deno.test("incremental: --since sets the first sweep's start; a run stopped mid-sweep resumes with the same filter", async () => {
   const records = 400;
-  const server = await startApiServer({ records });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-inc-" });
+  await using server = await startApiServer({ records });
   const c = connectorOf(server.url);
-  try {
+  await withTempDir("inlet-inc-", async (lake) => {
     // The first sweep starts at record 100's updated_at.
     const first = await pull(c, {
       lake,
@@ -178,28 +165,19 @@ Deno.test("incremental: --since sets the first sweep's start; a run stopped mid-
     assertEquals(resumed.status, "ok", resumed.errors.join("\n"));
     // Records 390..400 (the lookback) and the 120 changed ones, once.
     assertEquals(stopped.records + resumed.records, 11 + 120);
-    const rows = await queryLake(
-      lake,
-      c,
-      "SELECT count(*) AS n, count(DISTINCT id) AS ids, count(*) FILTER (WHERE name LIKE 'v2-%') AS v2 FROM items",
-    );
     assertEquals(
-      {
-        n: Number(rows[0]!.n),
-        ids: Number(rows[0]!.ids),
-        v2: Number(rows[0]!.v2),
-      },
+      await viewStats(lake, c, "items", {
+        n: ID_COLUMNS.n,
+        ids: ID_COLUMNS.ids,
+        v2: "count(*) FILTER (WHERE name LIKE 'v2-%')",
+      }),
       { n: 400, ids: 400, v2: 120 },
     );
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("incremental: hackernews continues from the last id pulled", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-hn-inc-" });
-  try {
+  await withTempDir("inlet-hn-inc-", async (lake) => {
     {
       await using server = await startApiServer({ records: 1000 });
       const first = await pull(hackernews, {
@@ -229,21 +207,12 @@ Deno.test("incremental: hackernews continues from the last id pulled", async () 
       assertEquals(second.records, 250);
       assertEquals(server.stats.requests, 1 + 250);
     }
-    const [row] = await duck(
-      `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s, min(id) AS lo FROM read_parquet(${
-        sqlString(`${lake}/hackernews/items/*.parquet`)
-      })`,
-    );
     assertEquals(
-      {
-        n: Number(row!.n),
-        ids: Number(row!.ids),
-        s: Number(row!.s),
-        lo: Number(row!.lo),
-      },
+      await streamStats(`${lake}/hackernews/items`, {
+        ...ID_COLUMNS,
+        lo: "min(id)",
+      }),
       { n: 550, ids: 550, s: sumTo(1250) - sumTo(700), lo: 701 },
     );
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

@@ -9,6 +9,7 @@ import {
   type Recording,
   startRecordedServer,
 } from "../../core/testing/kit.ts";
+import { withTempDir } from "../_lake.ts";
 
 Deno.test("kit: the recorded server picks the most specific recording and fills {{baseUrl}}", async () => {
   await using server = startRecordedServer([
@@ -77,10 +78,8 @@ Deno.test("kit: a bad recording is refused before the server starts", () => {
 
 Deno.test("kit: recorded once from a live API, a pull replays to the same rows", async () => {
   await using live = startPokeApiServer({ count: 37 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-kit-" });
   const recorder = recordFetch();
-  let recordings: Recording[];
-  try {
+  const recordings = await withTempDir("inlet-kit-", async (lake) => {
     const summary = await pull(pokeapi, {
       lake,
       baseUrl: live.baseUrl,
@@ -94,10 +93,8 @@ Deno.test("kit: recorded once from a live API, a pull replays to the same rows",
       !saved.includes(live.url),
       "the live origin is replaced by {{baseUrl}}",
     );
-    recordings = JSON.parse(saved);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+    return JSON.parse(saved) as Recording[];
+  });
   await live.close();
   await using replay = startRecordedServer(recordings);
   await using run = await pullForTest(pokeapi, {

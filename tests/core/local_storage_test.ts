@@ -1,19 +1,8 @@
 import assert from "node:assert/strict";
-import { LocalStorage } from "../../core/local_storage.ts";
+import { withStorage } from "../_lake.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-async function withLake(
-  fn: (lake: LocalStorage, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "inlet_storage_" });
-  try {
-    await fn(new LocalStorage(dir), dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -22,7 +11,7 @@ async function names(dir: string): Promise<string[]> {
 }
 
 Deno.test("LocalStorage.create: nothing visible before close, whole file after", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_storage_", async (lake, dir) => {
     const sink = await lake.create("demo/items/a.parquet");
     await sink.write(enc.encode("hello "));
     await sink.write(enc.encode("world"));
@@ -49,7 +38,7 @@ Deno.test("LocalStorage.create: nothing visible before close, whole file after",
 });
 
 Deno.test("LocalStorage.create: abort leaves nothing, not even the temp file", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_storage_", async (lake, dir) => {
     const sink = await lake.create("demo/items/a.parquet");
     await sink.write(enc.encode("partial"));
     await sink.abort();
@@ -60,7 +49,7 @@ Deno.test("LocalStorage.create: abort leaves nothing, not even the temp file", a
 });
 
 Deno.test("LocalStorage.create: replaces an existing file only on close", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_storage_", async (lake) => {
     await lake.put("x/a.txt", enc.encode("old"));
     const sink = await lake.create("x/a.txt");
     await sink.write(enc.encode("new"));
@@ -71,7 +60,7 @@ Deno.test("LocalStorage.create: replaces an existing file only on close", async 
 });
 
 Deno.test("LocalStorage.putIfAbsent: exactly one of two writers wins", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_storage_", async (lake, dir) => {
     const path = "demo/items/_log/00000000000000000001.json";
     const results = await Promise.all([
       lake.putIfAbsent(path, enc.encode("first")),
@@ -89,7 +78,7 @@ Deno.test("LocalStorage.putIfAbsent: exactly one of two writers wins", async () 
 });
 
 Deno.test("LocalStorage.put and get: replace atomically; missing file is undefined", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_storage_", async (lake, dir) => {
     assert.equal(await lake.get("nope/x.json"), undefined);
     await lake.put("a/b/c.json", enc.encode("1"));
     await lake.put("a/b/c.json", enc.encode("2"));
@@ -99,7 +88,7 @@ Deno.test("LocalStorage.put and get: replace atomically; missing file is undefin
 });
 
 Deno.test("LocalStorage.list: recursive, sorted, prefix as an object store matches it", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_storage_", async (lake) => {
     for (
       const p of [
         "d/items/b.parquet",
@@ -134,7 +123,7 @@ Deno.test("LocalStorage.list: recursive, sorted, prefix as an object store match
 });
 
 Deno.test("LocalStorage.move: creates folders, is idempotent, fails when neither side exists", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_storage_", async (lake) => {
     await lake.put("s/_staging/run/a.parquet", enc.encode("data"));
     await lake.move("s/_staging/run/a.parquet", "s/deep/er/a.parquet");
     assert.equal(dec.decode(await lake.get("s/deep/er/a.parquet")), "data");
@@ -145,7 +134,7 @@ Deno.test("LocalStorage.move: creates folders, is idempotent, fails when neither
 });
 
 Deno.test("LocalStorage.delete: removes; a missing file is fine", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_storage_", async (lake) => {
     await lake.put("a.txt", enc.encode("x"));
     await lake.delete("a.txt");
     await lake.delete("a.txt");
@@ -154,7 +143,7 @@ Deno.test("LocalStorage.delete: removes; a missing file is fine", async () => {
 });
 
 Deno.test("LocalStorage: paths that could leave the root are TypeErrors", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_storage_", async (lake) => {
     for (
       const bad of [
         "../x",

@@ -6,7 +6,8 @@ import {
   startStripeServer,
   type StripeFault,
 } from "../../core/testing/stripe_server.ts";
-import { events, ROOT, runCliChild, runTask, withTempDir } from "./_ship.ts";
+import { events, pullArgs, runCliChild, runTask, spawnCli } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 const KEY = "sk_test_logsSecret0123456789abcdef";
 const TYPES = new Set([
@@ -31,16 +32,9 @@ async function stripePull(
     apiKey: KEY,
     faults,
   });
-  return await runCliChild([
-    "pull",
-    "stripe",
-    "--no-sandbox",
-    "--base-url",
-    stripe.baseUrl,
-    "--lake",
-    lake,
-    ...extra,
-  ], { STRIPE_API_KEY: KEY });
+  return await runCliChild(pullArgs("stripe", stripe.baseUrl, lake, ...extra), {
+    env: { STRIPE_API_KEY: KEY },
+  });
 }
 
 // customers fails for good; charges gets a 503 and a 429 once each.
@@ -294,14 +288,7 @@ async function signalled(
   args: string[],
   signal: Deno.Signal,
 ): Promise<{ code: number; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/core/cli.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(args);
   const guard = setTimeout(() => {
     try {
       child.kill("SIGKILL");

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import { LocalStorage } from "../../core/local_storage.ts";
 import {
   type NdjsonCompression,
   NdjsonWriter,
 } from "../../core/ndjson_writer.ts";
 import type { Row } from "../../core/types.ts";
 import { duck, sqlString } from "../_duckdb.ts";
-
-async function withLake(
-  fn: (lake: LocalStorage, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "inlet_ndjson_" });
-  try {
-    await fn(new LocalStorage(dir), dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withStorage } from "../_lake.ts";
 
 function rows(from: number, count: number): Row[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -37,7 +26,7 @@ const cases: Array<[NdjsonCompression, string, (b: Uint8Array) => Uint8Array]> =
 
 for (const [compression, extension, decompress] of cases) {
   Deno.test(`NdjsonWriter (${compression}): many chunks, DuckDB read_json reads them all`, async () => {
-    await withLake(async (lake, dir) => {
+    await withStorage("inlet_ndjson_", async (lake, dir) => {
       assert.equal(NdjsonWriter.extension(compression), extension);
       const path = `demo/items/part.${extension}`;
       const w = await NdjsonWriter.create(await lake.create(path), {
@@ -65,7 +54,7 @@ for (const [compression, extension, decompress] of cases) {
 }
 
 Deno.test("NdjsonWriter: compressed bytes stream out before close, in bounded chunks", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_ndjson_", async (lake) => {
     const chunks: number[] = [];
     const sink = await lake.create("a.ndjson.zst");
     const w = await NdjsonWriter.create({
@@ -109,7 +98,7 @@ Deno.test("NdjsonWriter: compressed bytes stream out before close, in bounded ch
 });
 
 Deno.test("NdjsonWriter: a failing sink fails the writer instead of hanging it", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_ndjson_", async (lake) => {
     const sink = await lake.create("f.ndjson.gz");
     let aborted = false;
     const w = await NdjsonWriter.create({
@@ -131,7 +120,7 @@ Deno.test("NdjsonWriter: a failing sink fails the writer instead of hanging it",
 });
 
 Deno.test("NdjsonWriter: a record that cannot be serialized takes none of its batch", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_ndjson_", async (lake) => {
     const w = await NdjsonWriter.create(await lake.create("a.ndjson"), {
       compression: "none",
     });
@@ -148,7 +137,7 @@ Deno.test("NdjsonWriter: a record that cannot be serialized takes none of its ba
 });
 
 Deno.test("NdjsonWriter: abort leaves nothing; closed writers refuse writes; bad options reject", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_ndjson_", async (lake, dir) => {
     const w = await NdjsonWriter.create(await lake.create("demo/a.ndjson.gz"), {
       compression: "gzip",
       chunkBytes: 1,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connectorSource, newConnector } from "../../core/new_connector.ts";
-
-const project = new URL("../../", import.meta.url).pathname;
+import { ROOT, runDeno } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 /** Lines of plugin code: neither blank nor comment. */
 function codeLines(source: string): number {
@@ -23,30 +23,17 @@ function codeLines(source: string): number {
   return n;
 }
 
-// A throwaway project: the real core and npm packages, a fresh connectors/.
-async function scratchProject(): Promise<string> {
-  const root = await Deno.makeTempDir({ prefix: "inlet-new-" });
-  await Deno.symlink(`${project}core`, `${root}/core`);
-  await Deno.symlink(`${project}node_modules`, `${root}/node_modules`);
-  await Deno.copyFile(`${project}deno.json`, `${root}/deno.json`);
-  await Deno.copyFile(`${project}deno.lock`, `${root}/deno.lock`);
-  return root;
+// A throwaway project in `root`: the real core and npm packages, a fresh connectors/.
+async function scratchProject(root: string): Promise<void> {
+  await Deno.symlink(`${ROOT}/core`, `${root}/core`);
+  await Deno.symlink(`${ROOT}/node_modules`, `${root}/node_modules`);
+  await Deno.copyFile(`${ROOT}/deno.json`, `${root}/deno.json`);
+  await Deno.copyFile(`${ROOT}/deno.lock`, `${root}/deno.lock`);
 }
 
-async function deno(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
+/** Run `deno <args>` in `cwd` without colours. */
+function deno(args: string[], cwd: string) {
+  return runDeno(args, { cwd, env: { NO_COLOR: "1" } });
 }
 
 Deno.test("new: a REST connector with one stream takes at most 20 lines of plugin code", () => {
@@ -66,8 +53,8 @@ Deno.test("new: a REST connector with one stream takes at most 20 lines of plugi
 });
 
 Deno.test("new: scaffolds a plugin and a test that pass fmt, lint, check and their own test", async () => {
-  const root = await scratchProject();
-  try {
+  await withTempDir("inlet-new-", async (root) => {
+    await scratchProject(root);
     const done = await newConnector("books", { root });
     assert.deepEqual(done.files, [
       "connectors/books.ts",
@@ -94,15 +81,12 @@ Deno.test("new: scaffolds a plugin and a test that pass fmt, lint, check and the
       /books: pulls every item exactly once \.\.\. .*ok/,
     );
     assert.match(test.stdout, /ok \| 2 passed \| 0 failed/);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("new: the command refuses a taken or bad name with exit code 2 and prints the registration", async () => {
-  const root = await Deno.makeTempDir({ prefix: "inlet-new-" });
-  const cli = `${project}core/new_connector.ts`;
-  try {
+  const cli = `${ROOT}/core/new_connector.ts`;
+  await withTempDir("inlet-new-", async (root) => {
     const ok = await deno([
       "run",
       "--allow-read",
@@ -161,13 +145,11 @@ Deno.test("new: the command refuses a taken or bad name with exit code 2 and pri
       entries.push(e.name);
     }
     assert.deepEqual(entries, ["my_shop.ts"]);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("new: the README shows the scaffolded plugin verbatim", async () => {
-  const readme = await Deno.readTextFile(`${project}README.md`);
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
   const marker = "<!-- new-connector-example -->";
   const at = readme.indexOf(marker);
   assert.ok(at >= 0, `README.md lacks ${marker} before the example plugin`);

@@ -8,18 +8,8 @@ import {
 } from "../../core/parquet_writer.ts";
 import type { FileSink } from "../../core/storage.ts";
 import type { Row } from "../../core/types.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-async function withLake(
-  fn: (lake: LocalStorage, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "inlet_parquet_" });
-  try {
-    await fn(new LocalStorage(dir), dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { columnTypes, duck, sqlString } from "../_duckdb.ts";
+import { withStorage } from "../_lake.ts";
 
 async function writeFile(
   lake: LocalStorage,
@@ -35,16 +25,8 @@ async function writeFile(
   return await w.close();
 }
 
-function describe(file: string) {
-  return duck(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
-}
-
-function types(rows: Record<string, unknown>[]): Record<string, unknown> {
-  return Object.fromEntries(rows.map((r) => [r.column_name, r.column_type]));
-}
-
 Deno.test("ParquetWriter: DuckDB reads every column type back", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const rows: Row[] = [
       {
         id: 1,
@@ -73,7 +55,7 @@ Deno.test("ParquetWriter: DuckDB reads every column type back", async () => {
     const summary = await writeFile(lake, "t.parquet", [rows]);
     assert.equal(summary.records, 3);
     const file = `${dir}/t.parquet`;
-    assert.deepEqual(types(await describe(file)), {
+    assert.deepEqual(await columnTypes(file), {
       id: "BIGINT",
       score: "DOUBLE",
       title: "VARCHAR",
@@ -126,7 +108,7 @@ Deno.test("ParquetWriter: DuckDB reads every column type back", async () => {
 });
 
 Deno.test("ParquetWriter: several row groups, exact count and sum", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const batches: Row[][] = [];
     for (let b = 0; b < 21; b++) {
       batches.push(
@@ -153,7 +135,7 @@ Deno.test("ParquetWriter: several row groups, exact count and sum", async () => 
 });
 
 Deno.test("ParquetWriter: SNAPPY and UNCOMPRESSED are readable too", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     for (const codec of ["SNAPPY", "UNCOMPRESSED"] as const) {
       await writeFile(lake, `${codec}.parquet`, [[{ id: 1 }, { id: 2 }]], {
         codec,
@@ -187,7 +169,7 @@ function measuring(sink: FileSink, chunks: number[]): FileSink {
 }
 
 Deno.test("ParquetWriter: 200k rows stream out a row group at a time; memory does not grow", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const chunks: number[] = [];
     const w = await ParquetWriter.create(
       measuring(await lake.create("big.parquet"), chunks),
@@ -236,13 +218,13 @@ Deno.test("ParquetWriter: 200k rows stream out a row group at a time; memory doe
 });
 
 Deno.test("ParquetWriter: before the first row group, types widen freely", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     await writeFile(lake, "w.parquet", [[{ id: 1, v: null }], [{
       id: 2.5,
       v: "x",
       later: true,
     }]]);
-    assert.deepEqual(types(await describe(`${dir}/w.parquet`)), {
+    assert.deepEqual(await columnTypes(`${dir}/w.parquet`), {
       id: "DOUBLE",
       v: "VARCHAR",
       later: "BOOLEAN",
@@ -251,7 +233,7 @@ Deno.test("ParquetWriter: before the first row group, types widen freely", async
 });
 
 Deno.test("ParquetWriter: a new column after the schema is fixed is a SchemaChange; roll to a new file", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const opts = { stream: "demo/items", rowGroupSize: 2 };
     const w = await ParquetWriter.create(await lake.create("a.parquet"), opts);
     await w.write([{ id: 1 }, { id: 2 }]);
@@ -283,7 +265,7 @@ Deno.test("ParquetWriter: a new column after the schema is fixed is a SchemaChan
       }) ORDER BY id`,
     );
     assert.deepEqual(a.map((r) => r.id), [1n, 2n, 3n]);
-    assert.deepEqual(types(await describe(`${dir}/b.parquet`)), {
+    assert.deepEqual(await columnTypes(`${dir}/b.parquet`), {
       id: "DOUBLE",
       note: "VARCHAR",
     });
@@ -297,7 +279,7 @@ Deno.test("ParquetWriter: a new column after the schema is fixed is a SchemaChan
 });
 
 Deno.test("ParquetWriter: an all-null column that gets values later is a SchemaChange", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_parquet_", async (lake) => {
     const w = await ParquetWriter.create(await lake.create("n.parquet"), {
       stream: "s/t",
       rowGroupSize: 1,
@@ -314,7 +296,7 @@ Deno.test("ParquetWriter: an all-null column that gets values later is a SchemaC
 });
 
 Deno.test("ParquetWriter: an incompatible type is a SchemaError naming field and stream", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const w = await ParquetWriter.create(
       await lake.create("demo/items/e.parquet"),
       {
@@ -344,7 +326,7 @@ Deno.test("ParquetWriter: an incompatible type is a SchemaError naming field and
 });
 
 Deno.test("ParquetWriter: abort leaves nothing; a closed writer refuses writes", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_parquet_", async (lake) => {
     const w = await ParquetWriter.create(await lake.create("x.parquet"), {
       stream: "s/t",
       rowGroupSize: 1,
@@ -365,7 +347,7 @@ Deno.test("ParquetWriter: abort leaves nothing; a closed writer refuses writes",
 });
 
 Deno.test("ParquetWriter: all-null fields are left out; union_by_name takes types from files with values", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     await writeFile(lake, "s/a.parquet", [[{
       id: 1,
       v: null,
@@ -379,17 +361,13 @@ Deno.test("ParquetWriter: all-null fields are left out; union_by_name takes type
       l: ["x"],
       n: "new",
     }]]);
-    assert.deepEqual(types(await describe(`${dir}/s/a.parquet`)), {
+    assert.deepEqual(await columnTypes(`${dir}/s/a.parquet`), {
       id: "BIGINT",
       l: "VARCHAR[]",
     });
     const glob = sqlString(`${dir}/s/*.parquet`);
     assert.deepEqual(
-      types(
-        await duck(
-          `DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`,
-        ),
-      ),
+      await columnTypes(`${dir}/s/*.parquet`),
       {
         id: "BIGINT",
         l: "VARCHAR[]",
@@ -414,7 +392,7 @@ Deno.test("ParquetWriter: all-null fields are left out; union_by_name takes type
       name: "b",
       type: "NULL",
     }]);
-    assert.deepEqual(types(await describe(`${dir}/o/only.parquet`)), {
+    assert.deepEqual(await columnTypes(`${dir}/o/only.parquet`), {
       a: "VARCHAR",
       b: "VARCHAR",
     });
@@ -422,7 +400,7 @@ Deno.test("ParquetWriter: all-null fields are left out; union_by_name takes type
 });
 
 Deno.test("ParquetWriter: an empty file closes only when it has columns", async () => {
-  await withLake(async (lake, dir) => {
+  await withStorage("inlet_parquet_", async (lake, dir) => {
     const w = await ParquetWriter.create(await lake.create("e.parquet"), {
       stream: "s/t",
     });
@@ -444,7 +422,7 @@ Deno.test("ParquetWriter: an empty file closes only when it has columns", async 
 });
 
 Deno.test("ParquetWriter: bad options are RangeError/TypeError", async () => {
-  await withLake(async (lake) => {
+  await withStorage("inlet_parquet_", async (lake) => {
     const sink = await lake.create("z.parquet");
     try {
       await assert.rejects(

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
-import { defineConnector } from "../../core/connector.ts";
-import { cursorPaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { BASE_S, createdOf } from "../../core/testing/_records.ts";
 import type { RangePartition } from "../../core/types.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-const sumTo = (n: number) => n * (n + 1) / 2;
+import { stripeLikeStream, testConnector } from "../_connectors.ts";
+import { ID_COLUMNS, streamStats, sumTo } from "../_duckdb.ts";
+import { withStorage, withTempDir } from "../_lake.ts";
+import { newRunId } from "../../core/commit_log.ts";
+import type { HttpRequest, HttpResponse } from "../../core/http.ts";
+import { type JsonFetcher, newStreamStats } from "../../core/paginate.ts";
+import { runStream } from "../../core/stream_run.ts";
 
 /**
  * A Stripe-like stream over the test API's `/stripe/items` (newest first,
@@ -18,35 +20,7 @@ function stripeLike(
   page: number,
   partition: Partial<RangePartition>,
 ) {
-  return defineConnector({
-    name: "t",
-    baseUrl,
-    hosts: ["127.0.0.1"],
-    streams: {
-      items: {
-        path: "/stripe/items",
-        recordsPath: "data",
-        primaryKey: "id",
-        partition: {
-          kind: "unix",
-          gteParam: "created[gte]",
-          ltParam: "created[lt]",
-          start: BASE_S,
-          field: "created",
-          order: "desc",
-          ...partition,
-        },
-        paginator: cursorPaginator({
-          cursorParam: "starting_after",
-          cursorFrom: "lastRecord",
-          recordField: "id",
-          hasMorePath: "has_more",
-          limitParam: "limit",
-          limit: page,
-        }),
-      },
-    },
-  });
+  return testConnector(baseUrl, { items: stripeLikeStream(page, partition) });
 }
 
 /** A fetch that records each range asked for and the records each answer held. */
@@ -74,33 +48,18 @@ function observingFetch() {
   };
 }
 
-async function lakeStats(lake: string) {
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s,
-       count(DISTINCT created) AS seconds
-     FROM read_parquet(${sqlString(`${lake}/t/items/*.parquet`)})`,
-  );
-  return {
-    n: Number(row!.n),
-    ids: Number(row!.ids),
-    s: Number(row!.s),
-    seconds: Number(row!.seconds),
-  };
-}
-
-async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-partition-" });
-  try {
-    await fn(lake);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+/** Rows, distinct ids, their sum and the distinct `created` seconds landed. */
+function lakeStats(lake: string) {
+  return streamStats(`${lake}/t/items`, {
+    ...ID_COLUMNS,
+    seconds: "count(DISTINCT created)",
+  });
 }
 
 Deno.test("partitions: many ranges, some empty, every record exactly once", async () => {
   const records = 1500;
   await using server = await startApiServer({ records });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-partition-", async (lake) => {
     const seen = observingFetch();
     const summary = await pull(
       stripeLike(server.url, 10, {
@@ -126,7 +85,7 @@ Deno.test("partitions: many ranges, some empty, every record exactly once", asyn
 Deno.test("partitions: a dense range splits at a shared second, no gap and no overlap", async () => {
   const records = 2000;
   await using server = await startApiServer({ records });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-partition-", async (lake) => {
     const seen = observingFetch();
     // One partition, and a concurrency that wants ten lanes: the lane must
     // split, and with 7 records a page most splits fall inside a second
@@ -163,7 +122,7 @@ Deno.test("partitions: splits under adaptive concurrency, pages of one record", 
     latencyMs: 2,
     capacity: 8,
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-partition-", async (lake) => {
     const seen = observingFetch();
     const summary = await pull(
       stripeLike(server.url, 1, {
@@ -181,4 +140,88 @@ Deno.test("partitions: splits under adaptive concurrency, pages of one record", 
       seconds: createdOf(records) - createdOf(1) + 1,
     });
   });
+});
+
+/**
+ * A source with many records per `created` value, answered in memory:
+ * newest first (`created`, then `id`, descending), `starting_after` an id.
+ */
+function denseSource(values: number[], perValue: number): JsonFetcher {
+  const all: Array<{ id: number; created: number }> = [];
+  let id = 0;
+  for (const v of values) {
+    for (let j = 0; j < perValue; j++) all.push({ id: ++id, created: v });
+  }
+  all.sort((a, b) => b.created - a.created || b.id - a.id);
+  return {
+    getJson(req: HttpRequest): Promise<HttpResponse> {
+      const q = new URL(req.url).searchParams;
+      const gte = Number(q.get("created[gte]")),
+        lt = Number(q.get("created[lt]"));
+      const limit = Number(q.get("limit") ?? 10);
+      let rows = all.filter((r) => r.created >= gte && r.created < lt);
+      const after = q.get("starting_after");
+      if (after !== null) {
+        rows = rows.slice(rows.findIndex((r) => r.id === Number(after)) + 1);
+      }
+      const data = rows.slice(0, limit);
+      return Promise.resolve({
+        url: req.url,
+        status: 200,
+        headers: new Headers(),
+        body: { data, has_more: rows.length > limit },
+        bytes: 0,
+        attempts: 1,
+      });
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "partitions: splits inside a dense second (ten pages of it) still land every record once",
+  fn: async () => {
+    // Ten records per second: a second spans ten pages of one record.
+    const source = denseSource([100, 101, 102, 103], 10);
+    let fetches = 0;
+    let served = 0;
+    const http: JsonFetcher = {
+      getJson: async (req) => {
+        fetches++;
+        const res = await source.getJson(req);
+        served += (res.body as { data: unknown[] }).data.length;
+        return res;
+      },
+    };
+    const connector = testConnector("http://127.0.0.1:1", {
+      items: {
+        ...stripeLikeStream(1, { start: 100, end: 104, partitions: 1 }),
+      },
+    });
+    await withStorage("inlet-partition-", async (storage, dir) => {
+      const result = await runStream({
+        connector,
+        name: "items",
+        storage,
+        runId: newRunId(),
+        http,
+        baseUrl: "http://127.0.0.1:1",
+        stats: newStreamStats(),
+        poolWidth: 2,
+        // The only lane is asked to split from its fifth page on, half way
+        // through second 103; every later lane as soon as it has two pages.
+        // A half that starts inside a second its parent partly landed skips
+        // those records, and must go on skipping them if it splits again.
+        targetLanes: () => fetches >= 5 ? 100 : 1,
+      });
+      assert.equal(result.records, 40, "records landed");
+      assert.ok(served > 40, `served ${served}: no half re-read a second`);
+      assert.deepEqual(await lakeStats(dir), {
+        n: 40,
+        ids: 40,
+        s: sumTo(40),
+        seconds: 4,
+      });
+    });
+  },
 });

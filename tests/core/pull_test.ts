@@ -2,9 +2,7 @@ import assert, {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import { defineConnector } from "../../core/connector.ts";
 import {
-  cursorPaginator,
   linkHeaderPaginator,
   nextUrlPaginator,
   offsetPaginator,
@@ -13,26 +11,25 @@ import {
 import { pull } from "../../core/pull.ts";
 import type { StreamDef } from "../../core/types.ts";
 import { type Fault, startApiServer } from "../../core/testing/api_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-
-const sumTo = (n: number) => n * (n + 1) / 2;
-
-async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-lake-" });
-  try {
-    await fn(lake);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
-}
+import {
+  cursorStream,
+  hasMoreStream,
+  offsetStream,
+  testConnector,
+} from "../_connectors.ts";
+import {
+  columnTypes,
+  duck,
+  globStats,
+  ID_COLUMNS,
+  sqlString,
+  streamStats,
+  sumTo,
+} from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 function connector(baseUrl: string, stream: StreamDef) {
-  return defineConnector({
-    name: "t",
-    baseUrl,
-    hosts: ["127.0.0.1"],
-    streams: { items: stream },
-  });
+  return testConnector(baseUrl, { items: stream });
 }
 
 async function visibleFiles(dir: string): Promise<string[]> {
@@ -41,23 +38,8 @@ async function visibleFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function lakeStats(glob: string, reader = "read_parquet") {
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM ${reader}(${
-      sqlString(glob)
-    })`,
-  );
-  return { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) };
-}
-
 const styles: Array<[string, StreamDef]> = [
-  ["offset with total (fan-out)", {
-    path: "/offset/items",
-    params: { limit: 50 },
-    recordsPath: "items",
-    primaryKey: "id",
-    paginator: offsetPaginator({ limit: 50, totalPath: "total" }),
-  }],
+  ["offset with total (fan-out)", offsetStream(50)],
   ["offset without total (window)", {
     path: "/offset/items",
     params: { limit: 50, total: "false" },
@@ -72,27 +54,8 @@ const styles: Array<[string, StreamDef]> = [
     primaryKey: "id",
     paginator: pageNumberPaginator({ size: 40, totalPagesPath: "total_pages" }),
   }],
-  ["cursor in the body", {
-    path: "/cursor/items",
-    params: { limit: 70 },
-    recordsPath: "data",
-    primaryKey: "id",
-    paginator: cursorPaginator({
-      cursorParam: "cursor",
-      cursorPath: "next_cursor",
-    }),
-  }],
-  ["has_more + last id", {
-    path: "/stripe/items",
-    params: { limit: 100 },
-    recordsPath: "data",
-    primaryKey: "id",
-    paginator: cursorPaginator({
-      cursorParam: "starting_after",
-      hasMorePath: "has_more",
-      cursorFrom: "lastRecord",
-    }),
-  }],
+  ["cursor in the body", cursorStream(70)],
+  ["has_more + last id", hasMoreStream(100)],
   ["next URL in the body", {
     path: "/next/items",
     recordsPath: "results",
@@ -112,14 +75,14 @@ for (const [name, stream] of styles) {
     const records = 1234;
     const server = await startApiServer({ records });
     try {
-      await withLake(async (lake) => {
+      await withTempDir("inlet-lake-", async (lake) => {
         const summary = await pull(connector(server.url, stream), {
           lake,
           concurrency: 8,
         });
         assertEquals(summary.status, "ok", summary.errors.join("\n"));
         assertEquals(summary.records, records);
-        const got = await lakeStats(`${lake}/t/items/*.parquet`);
+        const got = await streamStats(`${lake}/t/items`);
         assertEquals(got, { n: records, ids: records, s: sumTo(records) });
       });
     } finally {
@@ -131,16 +94,9 @@ for (const [name, stream] of styles) {
 Deno.test("pull: column types come from the records", async () => {
   const server = await startApiServer({ records: 300 });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       await pull(connector(server.url, styles[0]![1]), { lake });
-      const cols = await duck(
-        `DESCRIBE SELECT * FROM read_parquet(${
-          sqlString(`${lake}/t/items/*.parquet`)
-        })`,
-      );
-      const types = Object.fromEntries(
-        cols.map((c) => [c.column_name, c.column_type]),
-      );
+      const types = await columnTypes(`${lake}/t/items/*.parquet`);
       assertEquals(types.id, "BIGINT");
       assertEquals(types.name, "VARCHAR");
       assertEquals(types.score, "DOUBLE");
@@ -166,13 +122,16 @@ Deno.test("pull: column types come from the records", async () => {
 Deno.test("pull: --limit stops at exactly that many records", async () => {
   const server = await startApiServer({ records: 1000 });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       const summary = await pull(connector(server.url, styles[0]![1]), {
         lake,
         limit: 123,
       });
       assertEquals(summary.records, 123);
-      assertEquals((await lakeStats(`${lake}/t/items/*.parquet`)).n, 123);
+      assertEquals(
+        (await streamStats(`${lake}/t/items`)).n,
+        123,
+      );
     });
   } finally {
     await server.close();
@@ -183,7 +142,7 @@ Deno.test("pull: NDJSON (zstd and gzip) lands readable by DuckDB", async () => {
   const server = await startApiServer({ records: 500 });
   try {
     for (const compression of ["zstd", "gzip"] as const) {
-      await withLake(async (lake) => {
+      await withTempDir("inlet-lake-", async (lake) => {
         const summary = await pull(connector(server.url, styles[0]![1]), {
           lake,
           format: "ndjson",
@@ -191,8 +150,9 @@ Deno.test("pull: NDJSON (zstd and gzip) lands readable by DuckDB", async () => {
         });
         assertEquals(summary.status, "ok");
         const ext = compression === "zstd" ? "zst" : "gz";
-        const got = await lakeStats(
+        const got = await globStats(
           `${lake}/t/items/*.ndjson.${ext}`,
+          ID_COLUMNS,
           "read_json_auto",
         );
         assertEquals(got, { n: 500, ids: 500, s: sumTo(500) });
@@ -206,7 +166,7 @@ Deno.test("pull: NDJSON (zstd and gzip) lands readable by DuckDB", async () => {
 Deno.test("pull: writes a run summary beside the data", async () => {
   const server = await startApiServer({ records: 200 });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       const summary = await pull(connector(server.url, styles[0]![1]), {
         lake,
       });
@@ -246,7 +206,7 @@ for (const [name, fault, reason] of badInputs) {
   Deno.test(`pull: ${name} stops the stream with an error naming connector, stream and URL`, async () => {
     const server = await startApiServer({ records: 3000, faults: [fault] });
     try {
-      await withLake(async (lake) => {
+      await withTempDir("inlet-lake-", async (lake) => {
         const summary = await pull(connector(server.url, styles[0]![1]), {
           lake,
           concurrency: 2,
@@ -261,7 +221,7 @@ for (const [name, fault, reason] of badInputs) {
         const files = await visibleFiles(`${lake}/t/items`);
         assert(files.length >= 1, "earlier checkpoints stay");
         assert(files.every((f) => f.endsWith(".parquet")), files.join(","));
-        const got = await lakeStats(`${lake}/t/items/*.parquet`);
+        const got = await streamStats(`${lake}/t/items`);
         assertEquals(got.n % 500, 0);
         assert(got.n >= 500 && got.n <= 1500);
         assertEquals(got.ids, got.n);
@@ -275,7 +235,7 @@ for (const [name, fault, reason] of badInputs) {
 Deno.test("pull: a missing records path names the path, the stream and the URL", async () => {
   const server = await startApiServer({ records: 100 });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       const summary = await pull(
         connector(server.url, { ...styles[0]![1], recordsPath: "rows" }),
         { lake },
@@ -300,7 +260,7 @@ Deno.test("pull: retries 5xx and dropped connections, then lands everything", as
     ],
   });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       const summary = await pull(connector(server.url, styles[0]![1]), {
         lake,
         concurrency: 4,
@@ -311,7 +271,7 @@ Deno.test("pull: retries 5xx and dropped connections, then lands everything", as
       assert(summary.retries >= 3, `retries: ${summary.retries}`);
       assertEquals(server.stats.dropped, 1);
       assertEquals(server.stats.byStatus[502], 2);
-      const got = await lakeStats(`${lake}/t/items/*.parquet`);
+      const got = await streamStats(`${lake}/t/items`);
       assertEquals(got, { n: 1000, ids: 1000, s: sumTo(1000) });
     });
   } finally {
@@ -322,7 +282,7 @@ Deno.test("pull: retries 5xx and dropped connections, then lands everything", as
 Deno.test("pull: an unknown stream is a ConfigError listing the streams", async () => {
   const server = await startApiServer({ records: 10 });
   try {
-    await withLake(async (lake) => {
+    await withTempDir("inlet-lake-", async (lake) => {
       let message = "";
       try {
         await pull(connector(server.url, styles[0]![1]), {

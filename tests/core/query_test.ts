@@ -16,26 +16,11 @@ import { queryLake } from "../../core/query.ts";
 import type { Storage } from "../../core/storage.ts";
 import { StreamWriter } from "../../core/stream_writer.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
+import { runTask } from "../_cli.ts";
+import { streamStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 const KEY = "sk_test_51QueryTest0123456789";
-
-async function task(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
 
 Deno.test("query: deno task query prints rows with merge applied", async () => {
   await using server = startStripeServer({
@@ -43,8 +28,7 @@ Deno.test("query: deno task query prints rows with merge applied", async () => {
     customers: 40,
     apiKey: KEY,
   });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-query-" });
-  try {
+  await withTempDir("inlet-query-", async (lake) => {
     // Two full pulls of a merge stream: every charge lands twice.
     for (let i = 0; i < 2; i++) {
       const s = await pull(stripe, {
@@ -55,14 +39,10 @@ Deno.test("query: deno task query prints rows with merge applied", async () => {
       });
       assertEquals(s.status, "ok", s.errors.join("\n"));
     }
-    const [raw] = await duck(
-      `SELECT count(*) AS n FROM read_parquet(${
-        sqlString(`${lake}/stripe/charges/*.parquet`)
-      })`,
-    );
-    assertEquals(Number(raw!.n), 360);
+    const raw = await streamStats(`${lake}/stripe/charges`, { n: "count(*)" });
+    assertEquals(raw.n, 360);
 
-    const table = await task([
+    const table = await runTask([
       "query",
       "stripe",
       "SELECT count(*) AS charges, count(DISTINCT id) AS ids FROM charges",
@@ -72,7 +52,7 @@ Deno.test("query: deno task query prints rows with merge applied", async () => {
     assertEquals(table.code, 0, table.stderr);
     assertMatch(table.stdout, /^charges\s+ids\n-+\s+-+\n180\s+180\n$/);
 
-    const json = await task([
+    const json = await runTask([
       "query",
       "stripe",
       "SELECT (SELECT count(*) FROM charges) AS charges, (SELECT count(*) FROM customers) AS customers",
@@ -84,7 +64,7 @@ Deno.test("query: deno task query prints rows with merge applied", async () => {
     assertEquals(json.code, 0, json.stderr);
     assertEquals(JSON.parse(json.stdout), { charges: 180, customers: 40 });
 
-    const bad = await task([
+    const bad = await runTask([
       "query",
       "stripe",
       "SELECT nope FROM charges",
@@ -93,9 +73,7 @@ Deno.test("query: deno task query prints rows with merge applied", async () => {
     ]);
     assert(bad.code !== 0);
     assertMatch(bad.stderr, /nope/);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 const q = defineConnector({
@@ -113,8 +91,7 @@ const q = defineConnector({
 });
 
 Deno.test("query: a merge stream in NDJSON keeps the newest version, even of a key seen twice in one commit", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-query-" });
-  try {
+  await withTempDir("inlet-query-", async (lake) => {
     const storage = new LocalStorage(lake);
     const log = new CommitLog(storage, "q/items", {
       runId: "20260101T000000.000Z-0001",
@@ -143,14 +120,11 @@ Deno.test("query: a merge stream in NDJSON keeps the newest version, even of a k
       id: 3,
       v: "a",
     }]);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("query: a commit whose files a dead run never moved is read from where they are", async () => {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-query-" });
-  try {
+  await withTempDir("inlet-query-", async (lake) => {
     const storage = new LocalStorage(lake);
     const run = async (
       runId: string,
@@ -194,7 +168,5 @@ Deno.test("query: a commit whose files a dead run never moved is read from where
       "SELECT id::INTEGER AS id, v FROM items ORDER BY id",
     );
     assertEquals(rows, [{ id: 1, v: "b" }, { id: 2, v: "b" }]);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

@@ -6,68 +6,33 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import demo from "../../connectors/demo.ts";
-import { defineConnector } from "../../core/connector.ts";
-import { offsetPaginator } from "../../core/paginators.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
 import { pull } from "../../core/pull.ts";
 import type { Storage } from "../../core/storage.ts";
-import { queryLake } from "../../core/query.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-import { inlet } from "./_lake_snapshot.ts";
+import { pullArgs, runCliChild, spawnCli, waitUntil } from "../_cli.ts";
+import { offsetStream, testConnector } from "../_connectors.ts";
+import { streamStats, viewStats } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-/** Rows a plain glob sees, and how many carry the new names. */
-async function glob(lake: string, stream: string) {
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, count(*) FILTER (WHERE name LIKE 'new-%') AS fresh FROM read_parquet(${
-      sqlString(`${lake}/${stream}/*.parquet`)
-    })`,
-  );
-  return {
-    n: Number(row!.n),
-    ids: Number(row!.ids),
-    fresh: Number(row!.fresh),
-  };
-}
+/** Rows, distinct ids, and how many rows carry the new names. */
+const FRESH = {
+  n: "count(*)",
+  ids: "count(DISTINCT id)",
+  fresh: "count(*) FILTER (WHERE name LIKE 'new-%')",
+};
 
 Deno.test("replace: while the sweep runs readers see only the old set; its last commit swaps in the new one", async () => {
   const records = 600;
-  const server = await startApiServer({ records });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-replace-" });
-  const c = defineConnector({
-    name: "r",
-    baseUrl: server.url,
-    hosts: ["127.0.0.1"],
-    streams: {
-      items: {
-        path: "/offset/items",
-        params: { limit: 50 },
-        recordsPath: "items",
-        primaryKey: "id",
-        writeDisposition: "replace",
-        paginator: offsetPaginator({ limit: 50, totalPath: "total" }),
-      },
-    },
-  });
-  const view = async () => {
-    const [row] = await queryLake(
-      lake,
-      c,
-      "SELECT count(*) AS n, count(DISTINCT id) AS ids, count(*) FILTER (WHERE name LIKE 'new-%') AS fresh FROM items",
-    );
-    return {
-      n: Number(row!.n),
-      ids: Number(row!.ids),
-      fresh: Number(row!.fresh),
-    };
-  };
-  try {
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, {
+    items: offsetStream(50, { writeDisposition: "replace" }),
+  }, "r");
+  await withTempDir("inlet-replace-", async (lake) => {
     const first = await pull(c, { lake, concurrency: 4, fileRecords: 100 });
     assertEquals(first.status, "ok", first.errors.join("\n"));
     const old = { n: records, ids: records, fresh: 0 };
-    assertEquals(await glob(lake, "r/items"), old);
+    assertEquals(await streamStats(`${lake}/r/items`, FRESH), old);
 
     for (let id = 1; id <= records; id++) {
       server.updateRecord(id, { name: `new-${id}` });
@@ -89,8 +54,8 @@ Deno.test("replace: while the sweep runs readers see only the old set; its last 
         const entry = JSON.parse(new TextDecoder().decode(data));
         if (ok && path.includes("/_log/") && entry.state?.sweep === "running") {
           seen.push(entry.version);
-          assertEquals(await glob(lake, "r/items"), old);
-          assertEquals(await view(), old);
+          assertEquals(await streamStats(`${lake}/r/items`, FRESH), old);
+          assertEquals(await viewStats(lake, c, "items", FRESH), old);
         }
         return ok;
       },
@@ -103,8 +68,8 @@ Deno.test("replace: while the sweep runs readers see only the old set; its last 
     assertEquals(second.status, "ok", second.errors.join("\n"));
     assert(seen.length >= 6, `checkpoints seen: ${seen.join(",")}`);
     const fresh = { n: records, ids: records, fresh: records };
-    assertEquals(await glob(lake, "r/items"), fresh);
-    assertEquals(await view(), fresh);
+    assertEquals(await streamStats(`${lake}/r/items`, FRESH), fresh);
+    assertEquals(await viewStats(lake, c, "items", FRESH), fresh);
     // The old files are gone and nothing is left staged.
     const staged: string[] = [];
     for await (const e of Deno.readDir(`${lake}/r/items/_staging`)) {
@@ -115,35 +80,28 @@ Deno.test("replace: while the sweep runs readers see only the old set; its last 
       }
     }
     assertEquals(staged, []);
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("replace: --full-refresh killed mid-sweep resumes as a full refresh (without the flag) and swaps in once", async () => {
   const records = 20_000;
-  const server = await startApiServer({ records, latencyMs: 10 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-replace-" });
-  const args = (...extra: string[]) => [
-    "pull",
-    "demo",
-    "--no-sandbox",
-    "--base-url",
-    server.url,
-    "--lake",
-    lake,
-    "--concurrency",
-    "2",
-    "--checkpoint-records",
-    "200",
-    ...extra,
-  ];
-  try {
-    const first = await inlet(args());
+  await using server = await startApiServer({ records, latencyMs: 10 });
+  await withTempDir("inlet-replace-", async (lake) => {
+    const args = (...extra: string[]) =>
+      pullArgs(
+        "demo",
+        server.url,
+        lake,
+        "--concurrency",
+        "2",
+        "--checkpoint-records",
+        "200",
+        ...extra,
+      );
+    const first = await runCliChild(args());
     assertEquals(first.code, 0, first.stderr);
     const old = { n: records, ids: records, fresh: 0 };
-    assertEquals(await glob(lake, "demo/items"), old);
+    assertEquals(await streamStats(`${lake}/demo/items`, FRESH), old);
     for (let id = 1; id <= records; id += 1) {
       server.updateRecord(id, { name: `new-${id}` });
     }
@@ -158,41 +116,29 @@ Deno.test("replace: --full-refresh killed mid-sweep resumes as a full refresh (w
       return n;
     };
     const start = await entries();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}core/cli.ts`, ...args("--full-refresh")],
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    for (let i = 0; i < 2000 && await entries() < start + 4; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const child = spawnCli(args("--full-refresh"), { stderr: "null" });
+    await waitUntil(async () => await entries() >= start + 4);
     child.kill("SIGKILL");
     await child.status;
     assert(await entries() >= start + 4, "the refresh never checkpointed");
     // Killed mid-refresh: readers still see exactly the old set.
-    assertEquals(await glob(lake, "demo/items"), old);
-    const [mid] = await queryLake(
-      lake,
-      demo,
-      "SELECT count(*) AS n, count(*) FILTER (WHERE name LIKE 'new-%') AS fresh FROM items",
-    );
-    assertEquals({ n: Number(mid!.n), fresh: Number(mid!.fresh) }, {
+    assertEquals(await streamStats(`${lake}/demo/items`, FRESH), old);
+    const mid = await viewStats(lake, demo, "items", {
+      n: FRESH.n,
+      fresh: FRESH.fresh,
+    });
+    assertEquals(mid, {
       n: records,
       fresh: 0,
     });
 
     // The next run (no flag) finishes the refresh and swaps it in.
-    const resumed = await inlet(args());
+    const resumed = await runCliChild(args());
     assertEquals(resumed.code, 0, resumed.stderr);
-    assertEquals(await glob(lake, "demo/items"), {
+    assertEquals(await streamStats(`${lake}/demo/items`, FRESH), {
       n: records,
       ids: records,
       fresh: records,
     });
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

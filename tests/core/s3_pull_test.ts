@@ -12,7 +12,8 @@ import { startApiServer } from "../../core/testing/api_server.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import { type S3Server, startS3Server } from "../../core/testing/s3_server.ts";
 import { duck, sqlString } from "../_duckdb.ts";
-import { events, runCliChild, runTask, withTempDir } from "./_ship.ts";
+import { events, runCliChild, runTask } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 /** Every committed row of a stream, in key order, as JSON lines. */
 async function rowsOf(
@@ -78,7 +79,7 @@ async function twoHackerNewsRuns(
       lake,
       "--log-format",
       "json",
-    ], env);
+    ], { env });
     assert.equal(r.code, 0, r.stderr);
     const end = events(r.stderr).find((e) => e.type === "run_end");
     assert.ok(end, r.stderr);
@@ -189,7 +190,7 @@ Deno.test("s3: the sandboxed CLI reaches the S3 endpoint and reads AWS_* (and no
     `${api.url}/v0`,
     "--lake",
     "s3://lake/none",
-  ], env);
+  ], { env });
   assert.equal(denied.code, 2, denied.stderr);
   assert.match(denied.stderr, /set INLET_S3_ENDPOINT/);
 });

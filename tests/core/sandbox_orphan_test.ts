@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
 import { startApiServer } from "../../core/testing/api_server.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
+import { spawnCli } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 
 Deno.test("sandbox: a child whose parent is killed with SIGKILL stops instead of pulling on alone", async () => {
   // Slow enough that the pull is far from done when the parent dies.
-  const server = await startApiServer({
+  await using server = await startApiServer({
     records: 100_000,
     latencyMs: 50,
     capacity: 4,
   });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-orphan-" });
-  const parent = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      `${root}core/cli.ts`,
+  await withTempDir("inlet-orphan-", async (lake) => {
+    const parent = spawnCli([
       "pull",
       "demo",
       "--base-url",
@@ -24,11 +20,7 @@ Deno.test("sandbox: a child whose parent is killed with SIGKILL stops instead of
       lake,
       "--concurrency",
       "4",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
+    ], { stderr: "null" });
     const t0 = Date.now();
     while (server.stats.requests < 20 && Date.now() - t0 < 30_000) {
       await new Promise((r) => setTimeout(r, 50));
@@ -59,8 +51,5 @@ Deno.test("sandbox: a child whose parent is killed with SIGKILL stops instead of
       settled < 2000,
       `the child stopped early (${settled} of 2000 pages)`,
     );
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

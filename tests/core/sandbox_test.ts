@@ -9,21 +9,13 @@ import { runSandboxed, sandboxArgs } from "../../core/sandbox.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import { readStream } from "../../core/testing/kit.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
+import { ROOT } from "../_cli.ts";
+import { withTempDir } from "../_lake.ts";
 import { probeConnector } from "./_sandbox_probe.ts";
 
-const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const probe = new URL("./_sandbox_probe.ts", import.meta.url).pathname;
 const roomy = { authenticated: 1_000_000, anonymous: 1_000_000 };
 const dec = new TextDecoder();
-
-async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await Deno.makeTempDir({ prefix: "inlet-sandbox-" });
-  try {
-    await fn(lake);
-  } finally {
-    await Deno.remove(lake, { recursive: true });
-  }
-}
 
 async function runProbe(
   lake: string,
@@ -42,7 +34,7 @@ async function runProbe(
   ], {
     connector: probeConnector(declared),
     lake,
-    root,
+    root: ROOT,
     baseUrl,
     entry: probe,
     stdout: (c) => out += dec.decode(c),
@@ -63,7 +55,7 @@ Deno.test("sandbox: a connector that reaches an undeclared host fails with a per
     rateLimit: roomy,
     linkBaseUrl: b.url,
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     const denied = await runProbe(lake, a.url, {
       hosts: [`127.0.0.1:${a.port}`],
     });
@@ -84,7 +76,7 @@ Deno.test("sandbox: a connector that reaches an undeclared host fails with a per
   });
   // The control: the same pull allowed every port of the host lands everything,
   // so the failure above is the sandbox's doing and nothing else.
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     const allowed = await runProbe(lake, a.url, { hosts: ["127.0.0.1"] });
     assert.equal(allowed.code, 0, allowed.out);
     assert.match(allowed.out, /"status":"ok","records":120/);
@@ -102,7 +94,7 @@ Deno.test("sandbox: the github connector, sent to another host by a Link header,
     rateLimit: roomy,
     linkBaseUrl: b.url,
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     let out = "";
     const args = [
       "--repo",
@@ -117,7 +109,7 @@ Deno.test("sandbox: the github connector, sent to another host by a Link header,
     const code = await runSandboxed("github", args, {
       connector: github,
       lake,
-      root,
+      root: ROOT,
       baseUrl: a.url,
       childEnv: { NO_COLOR: "1" },
       stdout: (c) => out += dec.decode(c),
@@ -141,7 +133,7 @@ Deno.test("sandbox: reading an undeclared environment variable fails with a perm
     rateLimit: roomy,
   });
   const env = { PROBE_SECRET: "probe-value-123" };
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     const denied = await runProbe(
       lake,
       gh.url,
@@ -156,7 +148,7 @@ Deno.test("sandbox: reading an undeclared environment variable fails with a perm
     );
     assert.equal(gh.requests.length, 0);
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     const declared = {
       hosts: [`127.0.0.1:${gh.port}`],
       secrets: ["PROBE_SECRET"],
@@ -254,7 +246,7 @@ Deno.test("sandbox: a sandboxed stripe pull with a failing request writes its ke
       status: 400,
     }],
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     let stdout = "", stderr = "";
     const code = await runSandboxed("stripe", [
       "--lake",
@@ -266,7 +258,7 @@ Deno.test("sandbox: a sandboxed stripe pull with a failing request writes its ke
     ], {
       connector: stripe,
       lake,
-      root,
+      root: ROOT,
       baseUrl: s.baseUrl,
       childEnv: { STRIPE_API_KEY: key, NO_COLOR: "1" },
       stdout: (c) => stdout += dec.decode(c),
@@ -328,7 +320,7 @@ Deno.test("sandbox: a key sent in the query string is redacted from errors, summ
       },
     },
   });
-  await withLake(async (lake) => {
+  await withTempDir("inlet-sandbox-", async (lake) => {
     const events: unknown[] = [];
     const summary = await pull(echo, {
       lake,

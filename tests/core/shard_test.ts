@@ -8,13 +8,15 @@ import { HttpClient } from "../../core/http.ts";
 import { readStates } from "../../core/lake_reader.ts";
 import { LocalStorage } from "../../core/local_storage.ts";
 import { newStreamStats } from "../../core/paginate.ts";
-import { cursorPaginator } from "../../core/paginators.ts";
 import { pull, type RunSummary } from "../../core/pull.ts";
 import { runStream } from "../../core/stream_run.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
-import { events, profile, runCliChild, runTask, withTempDir } from "./_ship.ts";
+import { events, pullArgs, runCliChild, runTask } from "../_cli.ts";
+import { stripeLikeStream } from "../_connectors.ts";
+import { profile } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
 const KEY = "sk_test_shard0123456789";
 // The stripe connector's partitions: created from 2011-01-01 to now, in 8.
@@ -48,26 +50,16 @@ Deno.test("shard: stripe --shard 1/2 and 2/2 through the CLI land exactly the un
     start: straddlingStart(),
   });
   const env = { STRIPE_API_KEY: KEY };
-  const pullArgs = (lake: string, ...extra: string[]) => [
-    "pull",
-    "stripe",
-    "--no-sandbox",
-    "--base-url",
-    stripe.baseUrl,
-    "--lake",
-    lake,
-    "--log-format",
-    "json",
-    ...extra,
-  ];
+  const args = (lake: string, ...extra: string[]) =>
+    pullArgs("stripe", stripe.baseUrl, lake, "--log-format", "json", ...extra);
   await withTempDir("inlet-shard-whole-", async (whole) => {
     await withTempDir("inlet-shard-split-", async (split) => {
-      const one = await runCliChild(pullArgs(whole), env);
+      const one = await runCliChild(args(whole), { env });
       assert.equal(one.code, 0, one.stderr);
 
-      const s1 = await runCliChild(pullArgs(split, "--shard", "1/2"), env);
+      const s1 = await runCliChild(args(split, "--shard", "1/2"), { env });
       assert.equal(s1.code, 0, s1.stderr);
-      const s2 = await runCliChild(pullArgs(split, "--shard", "2/2"), env);
+      const s2 = await runCliChild(args(split, "--shard", "2/2"), { env });
       assert.equal(s2.code, 0, s2.stderr);
 
       const first = runEnd(s1.stderr), second = runEnd(s2.stderr);
@@ -268,27 +260,7 @@ Deno.test({
       name: "drift",
       baseUrl: server.url,
       streams: {
-        items: {
-          path: "/stripe/items",
-          recordsPath: "data",
-          primaryKey: "id",
-          partition: {
-            kind: "unix",
-            gteParam: "created[gte]",
-            ltParam: "created[lt]",
-            start,
-            field: "created",
-            order: "desc",
-          },
-          paginator: cursorPaginator({
-            cursorParam: "starting_after",
-            cursorFrom: "lastRecord",
-            recordField: "id",
-            hasMorePath: "has_more",
-            limitParam: "limit",
-            limit: 100,
-          }),
-        },
+        items: stripeLikeStream(100, { start }),
       },
     });
     // "now" puts three of the eight edges among the records; shard 2 plans

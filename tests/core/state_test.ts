@@ -7,8 +7,9 @@ import assert, {
   match as assertMatch,
 } from "node:assert/strict";
 import { startApiServer } from "../../core/testing/api_server.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-import { inlet, latestEntry, snapshot } from "./_lake_snapshot.ts";
+import { pullArgs, runCliChild } from "../_cli.ts";
+import { streamStats } from "../_duckdb.ts";
+import { latestEntry, snapshot, withTempDir } from "../_lake.ts";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -52,24 +53,21 @@ const edits: Array<[string, Edit | string, RegExp]> = [
 ];
 
 Deno.test("state: a corrupt or hand-edited state stops the run, names the file, changes nothing", async () => {
-  const server = await startApiServer({ records: 1000 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-state-" });
-  const pull = (...extra: string[]) =>
-    inlet([
-      "pull",
-      "demo",
-      "--no-sandbox",
-      "--base-url",
-      server.url,
-      "--lake",
-      lake,
-      "--concurrency",
-      "2",
-      "--checkpoint-records",
-      "50",
-      ...extra,
-    ]);
-  try {
+  await using server = await startApiServer({ records: 1000 });
+  await withTempDir("inlet-state-", async (lake) => {
+    const pull = (...extra: string[]) =>
+      runCliChild(
+        pullArgs(
+          "demo",
+          server.url,
+          lake,
+          "--concurrency",
+          "2",
+          "--checkpoint-records",
+          "50",
+          ...extra,
+        ),
+      );
     // A sweep left running: 120 of 1000 records, the third page cut short.
     const first = await pull("--limit", "120");
     assertEquals(first.code, 0, first.stderr);
@@ -100,7 +98,7 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
       assertEquals(server.stats.requests, requests, `${what}: no request`);
       assertEquals(await snapshot(lake), before, `${what}: the lake changed`);
       // `deno task state` shows what is wrong, and never a silent default.
-      const shown = await inlet(["state", "demo", "--lake", lake]);
+      const shown = await runCliChild(["state", "demo", "--lake", lake]);
       if (typeof edit === "string") {
         assert(shown.code !== 0, `${what}: ${shown.stdout}`);
         assertMatch(shown.stderr, new RegExp(escape(file)));
@@ -130,53 +128,50 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
     const e = JSON.parse(good);
     e.state.lanes.main.position.page = "2";
     await Deno.writeTextFile(file, JSON.stringify(e, null, 2));
-    const shown = await inlet(["state", "demo", "--lake", lake]);
+    const shown = await runCliChild(["state", "demo", "--lake", lake]);
     assertEquals(shown.code, 0, shown.stderr);
     assertMatch(shown.stdout, /demo\/items {2}version \d+/);
     assertMatch(shown.stdout, /"page": "2"/);
-    const reset = await inlet(["state", "demo", "--lake", lake, "--reset"]);
+    const reset = await runCliChild([
+      "state",
+      "demo",
+      "--lake",
+      lake,
+      "--reset",
+    ]);
     assertEquals(reset.code, 0, reset.stderr);
     assertMatch(reset.stdout, /cleared the state of 1 log/);
     assertMatch(
-      (await inlet(["state", "demo", "--lake", lake])).stdout,
+      (await runCliChild(["state", "demo", "--lake", lake])).stdout,
       /\nnull\n/,
     );
     const fresh = await pull();
     assertEquals(fresh.code, 0, fresh.stderr);
     assertMatch(fresh.stderr, /ok, 1,000 records/);
     // The reset keeps the data: the 120 from before, then a whole new sweep.
-    const [row] = await duck(
-      `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_parquet(${
-        sqlString(`${lake}/demo/items/*.parquet`)
-      })`,
-    );
-    assertEquals({ n: Number(row!.n), ids: Number(row!.ids) }, {
+    const counts = { n: "count(*)", ids: "count(DISTINCT id)" };
+    assertEquals(await streamStats(`${lake}/demo/items`, counts), {
       n: 1120,
       ids: 1000,
     });
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("state: a corrupt state of one stream stops every stream of the run before any change", async () => {
-  const server = await startApiServer({ records: 300 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-state-" });
-  const pull = (...extra: string[]) =>
-    inlet([
-      "pull",
-      "crash",
-      "--no-sandbox",
-      "--base-url",
-      server.url,
-      "--lake",
-      lake,
-      "--checkpoint-records",
-      "20",
-      ...extra,
-    ], "tests/core/_crash_cli.ts");
-  try {
+  await using server = await startApiServer({ records: 300 });
+  await withTempDir("inlet-state-", async (lake) => {
+    const pull = (...extra: string[]) =>
+      runCliChild(
+        pullArgs(
+          "crash",
+          server.url,
+          lake,
+          "--checkpoint-records",
+          "20",
+          ...extra,
+        ),
+        { entry: "tests/core/_crash_cli.ts" },
+      );
     const first = await pull("--limit", "40");
     assertEquals(first.code, 0, first.stderr);
     const file = await latestEntry(lake, "crash/cursor");
@@ -193,8 +188,5 @@ Deno.test("state: a corrupt state of one stream stops every stream of the run be
     assertMatch(r.stderr, /cursor\[""\] must be a string or a number/);
     assertEquals(server.stats.requests, requests);
     assertEquals(await snapshot(lake), before);
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

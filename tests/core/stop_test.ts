@@ -15,41 +15,23 @@ import {
   startApiServer,
 } from "../../core/testing/api_server.ts";
 import demo from "../../connectors/demo.ts";
-import { duck, sqlString } from "../_duckdb.ts";
-import { hasParquet, inlet } from "./_lake_snapshot.ts";
+import { pullArgs, runCliChild, spawnCli, waitUntil } from "../_cli.ts";
+import { streamStats, sumTo } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const sumTo = (n: number) => n * (n + 1) / 2;
-
-async function rows(lake: string, stream: string) {
-  if (!(await hasParquet(`${lake}/${stream}`))) return { n: 0, ids: 0, s: 0 };
-  const [row] = await duck(
-    `SELECT count(*) AS n, count(DISTINCT id) AS ids, coalesce(sum(id), 0) AS s FROM read_parquet(${
-      sqlString(`${lake}/${stream}/*.parquet`)
-    }, union_by_name = true)`,
-  );
-  return { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) };
-}
+const CRASH_CLI = "tests/core/_crash_cli.ts";
 
 /** Wait (bounded) until the server has answered `n` requests. */
 async function served(server: ApiServer, n: number): Promise<void> {
-  for (let i = 0; i < 2000 && server.stats.served < n; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitUntil(() => server.stats.served >= n);
   assert(server.stats.served >= n, `only ${server.stats.served} served`);
 }
 
-function pullArgs(server: ApiServer, lake: string, extra: string[] = []) {
-  return [
-    "run",
-    "-A",
-    `${root}core/cli.ts`,
-    "pull",
+/** A demo pull from `server` into `lake`, 4 at a time, then `extra`. */
+function demoArgs(server: ApiServer, lake: string, extra: string[] = []) {
+  return pullArgs(
     "demo",
-    "--no-sandbox",
-    "--base-url",
     server.url,
-    "--lake",
     lake,
     "--concurrency",
     "4",
@@ -57,22 +39,15 @@ function pullArgs(server: ApiServer, lake: string, extra: string[] = []) {
     "--checkpoint-records",
     "1000000",
     ...extra,
-  ];
+  );
 }
 
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
   Deno.test(`stop: ${signal} lets in-flight pages land, commits them, exits ${code}; the next run continues`, async () => {
     const records = 20_000;
-    const server = await startApiServer({ records, latencyMs: 20 });
-    const lake = await Deno.makeTempDir({ prefix: "inlet-stop-" });
-    try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: pullArgs(server, lake),
-        cwd: root,
-        env: { NO_COLOR: "1" },
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+    await using server = await startApiServer({ records, latencyMs: 20 });
+    await withTempDir("inlet-stop-", async (lake) => {
+      const child = spawnCli(demoArgs(server, lake));
       await served(server, 20);
       child.kill(signal);
       const out = await child.output();
@@ -83,7 +58,7 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       // Every page the server answered landed and was committed.
       const pages = server.stats.served;
       assert(pages < records / 50, "stopped before the end");
-      assertEquals(await rows(lake, "demo/items"), {
+      assertEquals(await streamStats(`${lake}/demo/items`), {
         n: pages * 50,
         ids: pages * 50,
         s: sumTo(pages * 50),
@@ -92,28 +67,24 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       assertEquals((report!.state as { sweep: string }).sweep, "running");
 
       // The next run asks only for the rest (and the first page, to plan).
-      const next = await inlet(pullArgs(server, lake).slice(3));
+      const next = await runCliChild(demoArgs(server, lake));
       assertEquals(next.code, 0, next.stderr);
       assertEquals(server.stats.served - pages, records / 50 - pages + 1);
-      assertEquals(await rows(lake, "demo/items"), {
+      assertEquals(await streamStats(`${lake}/demo/items`), {
         n: records,
         ids: records,
         s: sumTo(records),
       });
-    } finally {
-      await server.close();
-      await Deno.remove(lake, { recursive: true });
-    }
+    });
   });
 }
 
 Deno.test("stop: --max-duration stops the same way and exits 0; the next run continues", async () => {
   const records = 40_000;
-  const server = await startApiServer({ records, latencyMs: 20 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-stop-" });
-  try {
-    const first = await inlet(
-      pullArgs(server, lake, ["--max-duration", "1s"]).slice(3),
+  await using server = await startApiServer({ records, latencyMs: 20 });
+  await withTempDir("inlet-stop-", async (lake) => {
+    const first = await runCliChild(
+      demoArgs(server, lake, ["--max-duration", "1s"]),
     );
     assertEquals(first.code, 0, first.stderr);
     assertMatch(
@@ -122,100 +93,70 @@ Deno.test("stop: --max-duration stops the same way and exits 0; the next run con
     );
     const pages = server.stats.served;
     assert(pages < records / 50, "the run outlived its --max-duration");
-    assertEquals((await rows(lake, "demo/items")).n, pages * 50);
-    const next = await inlet(pullArgs(server, lake).slice(3));
+    assertEquals((await streamStats(`${lake}/demo/items`)).n, pages * 50);
+    const next = await runCliChild(demoArgs(server, lake));
     assertEquals(next.code, 0, next.stderr);
-    assertEquals(await rows(lake, "demo/items"), {
+    assertEquals(await streamStats(`${lake}/demo/items`), {
       n: records,
       ids: records,
       s: sumTo(records),
     });
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stop: --limit cuts a page short; the next run lands the rest of it and nothing twice", async () => {
   const records = 1000;
-  const server = await startApiServer({ records });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-stop-" });
-  try {
+  await using server = await startApiServer({ records });
+  await withTempDir("inlet-stop-", async (lake) => {
     for (const limit of ["123", "77", "400"]) {
-      const r = await inlet(
-        pullArgs(server, lake, ["--limit", limit]).slice(3),
+      const r = await runCliChild(
+        demoArgs(server, lake, ["--limit", limit]),
       );
       assertEquals(r.code, 0, r.stderr);
     }
-    assertEquals(await rows(lake, "demo/items"), {
+    assertEquals(await streamStats(`${lake}/demo/items`), {
       n: 600,
       ids: 600,
       s: sumTo(600),
     });
-    const last = await inlet(pullArgs(server, lake).slice(3));
+    const last = await runCliChild(demoArgs(server, lake));
     assertEquals(last.code, 0, last.stderr);
-    assertEquals(await rows(lake, "demo/items"), {
+    assertEquals(await streamStats(`${lake}/demo/items`), {
       n: records,
       ids: records,
       s: sumTo(records),
     });
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stop: SIGTERM to a run of cursor, partitioned and dependent streams; the next run makes it exact", async () => {
   const records = 1500;
-  const server = await startApiServer({ records, latencyMs: 5 });
-  const lake = await Deno.makeTempDir({ prefix: "inlet-stop-" });
-  const args = [
-    "run",
-    "-A",
-    `${root}tests/core/_crash_cli.ts`,
-    "pull",
-    "crash",
-    "--no-sandbox",
-    "--base-url",
-    server.url,
-    "--lake",
-    lake,
-    "--concurrency",
-    "8",
-    "--checkpoint-records",
-    "1000000",
-  ];
-  try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+  await using server = await startApiServer({ records, latencyMs: 5 });
+  await withTempDir("inlet-stop-", async (lake) => {
+    const args = pullArgs(
+      "crash",
+      server.url,
+      lake,
+      "--concurrency",
+      "8",
+      "--checkpoint-records",
+      "1000000",
+    );
+    const child = spawnCli(args, { entry: CRASH_CLI });
     await served(server, 150);
     child.kill("SIGTERM");
     const out = await child.output();
     assertEquals(out.code, 143, new TextDecoder().decode(out.stderr));
-    const landed = await rows(lake, "crash/details");
+    const landed = await streamStats(`${lake}/crash/details`);
     assert(landed.n > 0 && landed.n < records, `details: ${landed.n}`);
-    const next = await new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    assertEquals(next.code, 0, new TextDecoder().decode(next.stderr));
+    const next = await runCliChild(args, { entry: CRASH_CLI });
+    assertEquals(next.code, 0, next.stderr);
     for (const s of ["fanout", "cursor", "partitioned", "details"]) {
-      assertEquals(await rows(lake, `crash/${s}`), {
+      assertEquals(await streamStats(`${lake}/crash/${s}`), {
         n: records,
         ids: records,
         s: sumTo(records),
       }, s);
     }
-  } finally {
-    await server.close();
-    await Deno.remove(lake, { recursive: true });
-  }
+  });
 });

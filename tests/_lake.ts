@@ -1,0 +1,114 @@
+/**
+ * Lake folders for tests: a temp folder that is always removed, and what a
+ * test reads of a local lake's files (a byte snapshot, the newest log entry,
+ * whether a stream has committed Parquet).
+ *
+ * @module
+ */
+import { LocalStorage } from "../core/local_storage.ts";
+
+/**
+ * Make a temp dir, pass it to `fn`, remove it after (also when `fn` throws).
+ *
+ * @example
+ * ```ts
+ * import { withTempDir } from "./_lake.ts";
+ * const dir = await withTempDir("x-", (d) => Promise.resolve(d));
+ * console.assert(await Deno.stat(dir).then(() => false, () => true));
+ * ```
+ */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * {@linkcode withTempDir} with a {@linkcode LocalStorage} over the folder:
+ * `fn` gets both, the folder is removed after.
+ *
+ * @example
+ * ```ts
+ * import { withStorage } from "./_lake.ts";
+ * await withStorage("x-", async (lake, dir) => {
+ *   console.assert(lake.root === dir);
+ * });
+ * ```
+ */
+export function withStorage<T>(
+  prefix: string,
+  fn: (lake: LocalStorage, dir: string) => Promise<T>,
+): Promise<T> {
+  return withTempDir(prefix, (dir) => fn(new LocalStorage(dir), dir));
+}
+
+/**
+ * Every file under `dir` (except run summaries) and its bytes as hex
+ * SHA-256: equal snapshots mean an unchanged lake.
+ *
+ * @example
+ * ```ts
+ * import { snapshot, withTempDir } from "./_lake.ts";
+ * await withTempDir("x-", async (dir) => {
+ *   await Deno.writeTextFile(`${dir}/a`, "");
+ *   console.assert(Object.keys(await snapshot(dir)).join() === "a");
+ * });
+ * ```
+ */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string): Promise<void> => {
+    for await (const e of Deno.readDir(`${dir}/${rel}`)) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) {
+        // Run summaries are a log of attempts, not lake data or state.
+        if (e.name !== "_runs") await walk(path);
+        continue;
+      }
+      const bytes = await Deno.readFile(`${dir}/${path}`);
+      const hash = await crypto.subtle.digest("SHA-256", bytes);
+      out[path] = Array.from(
+        new Uint8Array(hash),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** Path of a stream's newest log entry in a local lake; throws when it has none. */
+export async function latestEntry(
+  lake: string,
+  stream: string,
+): Promise<string> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(`${lake}/${stream}/_log`)) {
+    if (/^\d{20}\.json$/.test(e.name)) names.push(e.name);
+  }
+  names.sort();
+  const last = names.at(-1);
+  if (last === undefined) throw new Error(`${stream} has no log entry`);
+  return `${lake}/${stream}/_log/${last}`;
+}
+
+/**
+ * True when a stream folder holds a committed Parquet file (a `*.parquet`
+ * glob matches); false also when the folder does not exist.
+ */
+export async function hasParquet(dir: string): Promise<boolean> {
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".parquet")) return true;
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return false;
+}
