@@ -5,10 +5,11 @@
  * The two kinds of overload call for opposite biases. A source that queues
  * past its capacity only gets slower: a limit above capacity costs latency,
  * one below it costs throughput, so the limiter errs upward and tolerates
- * latency up to twice its floor. A source that sheds load (429/503) punishes
- * every excess request, so after a drop the limiter holds just below the
- * level where the drop happened and probes above it rarely, more rarely
- * after each failed probe.
+ * latency up to one and a half times its floor. A source that sheds load
+ * (429/503) punishes every excess request, so after a drop the limiter holds
+ * just below the level where the drop happened and probes above it rarely,
+ * more rarely after each failed probe, and more rarely still when a drop
+ * asks for a wait (`Retry-After`) that every failed probe would cost again.
  *
  * Every decision is taken when a permit is released, from the latencies and
  * drops the HTTP layer reports, with time read from the injected `now`: no
@@ -72,8 +73,33 @@ export interface LimitChange {
   limit: number;
 }
 
-/** Queueing latency accepted over the baseline before the limit comes down. */
-const TOLERANCE = 2;
+/**
+ * What the HTTP layer may add to a dropped request's outcome: the wait the
+ * source asked for (`Retry-After`). A drop that asks for a wait makes
+ * every failed probe cost that much, so the limiter probes more rarely.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AdaptiveLimiter, type DropCost } from "./adaptive_limiter.ts";
+ * import type { PermitOutcome } from "./limiter.ts";
+ * const limiter = new AdaptiveLimiter({ initial: 4 });
+ * const permit = await limiter.acquire();
+ * const outcome: PermitOutcome & DropCost = { latencyMs: 1, dropped: true, retryAfterMs: 1000 };
+ * permit.release(outcome);
+ * assert(limiter.limit < 4);
+ * ```
+ */
+export interface DropCost {
+  /** The wait the source asked for before a retry, in ms. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Queueing latency accepted over the baseline before the limit comes down:
+ * enough queue at the source to cover the client's own pauses, no more.
+ */
+const TOLERANCE = 1.5;
 /** Slow start stops once latency is this far over the baseline. */
 const SLOW_START_TOLERANCE = 1.5;
 /** Multiplicative decrease on a drop (429/503/timeout). */
@@ -103,6 +129,13 @@ const MEASURE_SAME = 0.75;
 /** Samples a re-measure takes per level: the level, within these bounds. */
 const MEASURE_SAMPLES_MIN = 4;
 const MEASURE_SAMPLES = 32;
+/**
+ * Share of the time that waits asked for by failed probes (`Retry-After`
+ * on a 429) may take: a drop that asks for 1 s allows a probe every 50 s.
+ */
+const PROBE_COST_SHARE = 0.02;
+/** Slow start that grew the limit this many times over needs no baseline check. */
+const UNCHECKED_GROWTH = 4;
 /** Entries kept by `trace()`. */
 const TRACE_LENGTH = 1000;
 
@@ -115,19 +148,26 @@ const TRACE_LENGTH = 1000;
  * - Slow start: +1 per completion (doubling per round trip) while the limit
  *   is in use; it ends on a drop, at the level of the last drop, or once a
  *   window's median exceeds 1.5x the baseline.
- * - Then, per window: a median above 2x the baseline multiplies the limit by
- *   `clamp(2 * baseline / median, 0.5, 0.9)`; otherwise +1, up to the level
- *   of the last drop, and above it only after a wait that doubles after
- *   every failed probe (4 to 64 windows, and at least 1024 requests at the
+ * - Then, per window: a median above 1.5x the baseline in two windows in a
+ *   row (one window may be the client's own pause: a GC, a long encode)
+ *   multiplies the limit by `clamp(1.5 * baseline / median, 0.5, 0.9)`,
+ *   with the lower of the two medians; otherwise +1, up to the level of
+ *   the last drop, and above it only after a wait that doubles after every
+ *   failed probe (4 to 64 windows, and at least 1024 requests at the
  *   longest) and returns to 4 windows after a probe that held, whose step
  *   then doubles (so a source that got faster is re-found in a few probes).
+ *   A drop that asked for a wait (`retryAfterMs`, see {@linkcode DropCost})
+ *   also holds probes off for 50 times that wait, so that failed probes'
+ *   waits take at most 2% of the time.
  * - A drop, for a request granted after the last decrease, sets the drop
  *   level to the in-flight count at which the request went out, minus one,
  *   and the limit to `min(0.9 * limit, that level)`, at once; after a
  *   failed probe (a drop above the previous level), to that level.
  * - The baseline follows window medians down (a quarter of the way per
  *   window, so one lucky window does not set it). It is re-measured every
- *   `max(15 s, 300 baselines)`, once when slow start first ends, and when
+ *   `max(15 s, 300 baselines)`, once when slow start first ends (unless it
+ *   grew the limit fourfold, which a source already queueing at the
+ *   initial limit would not have allowed), and when
  *   latency-driven decreases cut the limit by a fifth without cutting
  *   latency by a tenth (latency that stays high while the limit falls means
  *   the source itself got slower). Re-measuring halves the limit, and halves
@@ -195,10 +235,15 @@ export class AdaptiveLimiter implements Limiter {
   /** Windows to spend at the ceiling before probing above it. */
   #probeWait = PROBE_WAIT_MIN;
   #windowsAtCeiling = 0;
+  /** No probe above the ceiling before this time (drops that ask for a wait). */
+  #probeNotBefore = -Infinity;
   /** How far a probe goes above the ceiling; doubles while probes hold. */
   #probeStep = 1;
   /** The latency-driven decreases in a row so far: latency and limit of each. */
   #latencyDecreases: { latency: number; limit: number }[] = [];
+  /** The limit at creation, and the highest since. */
+  #initial: number;
+  #peak: number;
   /** The last window's median, when it was over the tolerance too. */
   #highBefore: number | undefined;
   /** Samples from permits granted before this took no part in the last change. */
@@ -233,6 +278,8 @@ export class AdaptiveLimiter implements Limiter {
     this.#createdAt = this.#now();
     this.#baselineAt = this.#createdAt;
     this.#limit = Math.min(max, Math.max(min, Math.floor(initial)));
+    this.#initial = this.#limit;
+    this.#peak = this.#limit;
     this.#semaphore = new Semaphore(
       this.#limit,
       (outcome, grant) => this.#onRelease(outcome, grant),
@@ -269,12 +316,12 @@ export class AdaptiveLimiter implements Limiter {
     return this.#trace.slice(-TRACE_LENGTH);
   }
 
-  #onRelease(outcome: PermitOutcome, grant: Grant): void {
+  #onRelease(outcome: PermitOutcome & DropCost, grant: Grant): void {
     if (outcome === "ignore") return;
     const latency = outcome.latencyMs;
     if (!Number.isFinite(latency) || latency < 0) return;
     if (outcome.dropped) {
-      this.#onDrop(grant);
+      this.#onDrop(grant, outcome.retryAfterMs);
       return;
     }
     if (this.#measure) {
@@ -370,7 +417,10 @@ export class AdaptiveLimiter implements Limiter {
       this.#setLimit(this.#limit + 1);
     } else if (this.#limit < this.#ceiling) {
       this.#setLimit(this.#ceiling);
-    } else if (++this.#windowsAtCeiling >= this.#probeWait) {
+    } else if (
+      ++this.#windowsAtCeiling >= this.#probeWait &&
+      this.#now() >= this.#probeNotBefore
+    ) {
       this.#windowsAtCeiling = 0;
       this.#setLimit(this.#limit + this.#probeStep);
       // Judge the probe only on requests made at the new level.
@@ -378,9 +428,17 @@ export class AdaptiveLimiter implements Limiter {
     }
   }
 
-  #onDrop(grant: Grant): void {
+  #onDrop(grant: Grant, retryAfterMs: number | undefined): void {
     if (this.#measure) this.#endMeasure(undefined);
     if (grant.seq >= this.#windowFromSeq) this.#window.drops++;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      // Every failed probe will cost this wait again: probe so rarely
+      // that such waits take a small share of the time.
+      this.#probeNotBefore = Math.max(
+        this.#probeNotBefore,
+        this.#now() + retryAfterMs / PROBE_COST_SHARE,
+      );
+    }
     if (grant.seq < this.#decreasedAtSeq) return;
     const level = Math.max(this.#min, grant.inFlight - 1);
     // A probe above the last drop level that failed only confirms that
@@ -427,6 +485,15 @@ export class AdaptiveLimiter implements Limiter {
     );
     // The first baseline came from the initial limit, which may already
     // have queued at a small source: check it as soon as slow start ends.
+    // Unless slow start took the limit to four times the initial one: a
+    // source already queueing at the initial limit would have shown four
+    // times the latency, and slow start ends at one and a half.
+    if (
+      !this.#baselineChecked && !this.#slowStart &&
+      this.#peak >= UNCHECKED_GROWTH * this.#initial
+    ) {
+      this.#baselineChecked = true;
+    }
     const unchecked = !this.#baselineChecked && !this.#slowStart;
     if (!now && !unchecked && this.#now() - this.#baselineAt < interval) {
       return;
@@ -498,6 +565,7 @@ export class AdaptiveLimiter implements Limiter {
 
   #setLimit(value: number): void {
     this.#limit = Math.min(this.#max, Math.max(this.#min, value));
+    if (this.#limit > this.#peak) this.#peak = this.#limit;
     const whole = Math.floor(this.#limit);
     if (whole === this.#semaphore.limit) return;
     this.#semaphore.limit = whole;

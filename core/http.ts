@@ -19,7 +19,8 @@ import {
   NetworkError,
   PaginationError,
 } from "./errors.ts";
-import type { Limiter, Permit } from "./limiter.ts";
+import type { DropCost } from "./adaptive_limiter.ts";
+import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
 import { parseRateLimitHeaders, type RateBudget } from "./rate_budget.ts";
 import { redactError, redactor } from "./_redact.ts";
 
@@ -539,7 +540,19 @@ export class HttpClient {
         const status = response?.status;
         const dropped = outcome === "timeout" || status === 429 ||
           status === 503;
-        permit?.release({ latencyMs: this.#now() - sentAt, dropped });
+        const now = this.#now();
+        const released: PermitOutcome & DropCost = {
+          latencyMs: now - sentAt,
+          dropped,
+        };
+        // What a drop costs tells an adaptive limiter how often to probe.
+        const wait = dropped && response
+          ? parseRetryAfter(response.headers.get("retry-after"), now)
+          : undefined;
+        if (wait !== undefined) {
+          released.retryAfterMs = Math.min(wait, this.#maxRetryAfterMs);
+        }
+        permit?.release(released);
       }
       if (response) budget?.observe(response.status, response.headers, sentAt);
       else budget?.abandon();

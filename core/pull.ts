@@ -386,7 +386,9 @@ export async function pull(
     lake: storage.root,
   });
 
-  const poolWidth = concurrency === "auto" ? maxConcurrency : concurrency;
+  // The limiter caps what flies; the pool keeps the next pages queued at it,
+  // so a freed slot is refilled at once instead of after the page is parsed.
+  const poolWidth = concurrency === "auto" ? maxConcurrency : concurrency * 2;
   const streamSummaries = await Promise.all(
     names.map(async (name): Promise<StreamSummary> => {
       const t0 = performance.now();

@@ -555,7 +555,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           tracker.see(page.records);
           pages++;
           const split = page.position.next && pages >= 2 && lane.range &&
-              lanes.size < (o.targetLanes?.() ?? 1) && !stop.aborted
+              activeLanes() < (o.targetLanes?.() ?? 1) && !stop.aborted
             ? await trySplit(lane, tracker.boundary())
             : false;
           if (split) return;
@@ -577,6 +577,13 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     } finally {
       queue.done();
     }
+  };
+
+  // Lanes still paging: finished ones keep no worker busy.
+  const activeLanes = () => {
+    let n = 0;
+    for (const l of lanes.values()) if (!l.position.done) n++;
+    return n;
   };
 
   // Split a dense range lane: what it has not covered yet becomes two new lanes.

@@ -12,7 +12,8 @@
  *   deno task bench --quick      short runs, a smoke test
  *   deno task bench --mode id    one mode (repeatable)
  *
- * Modes: id, offset, id-64, offset-64, overload, rate, cursor, halving, memory.
+ * Modes: id, offset, id-64, offset-64, overload, overload-0, rate, cursor,
+ * halving, halving-429, memory.
  *
  * @module
  */
@@ -155,6 +156,25 @@ function limitText(m: Measured, concurrency: number | "auto"): string {
   return `${last} (median ${median})`;
 }
 
+/**
+ * The slowest half second of a run (its first and last excluded: start-up
+ * and the final commit), as a share of `perSecond`: where a run lost time.
+ */
+function dipText(m: Measured, perSecond: number): string {
+  let worst: { ratio: number; atMs: number } | undefined;
+  for (let i = 2; i < m.samples.length - 1; i++) {
+    const a = m.samples[i - 1]!, b = m.samples[i]!;
+    const ratio = (b.records - a.records) / ((b.atMs - a.atMs) / 1000) /
+      perSecond;
+    if (!worst || ratio < worst.ratio) worst = { ratio, atMs: b.atMs };
+  }
+  return worst
+    ? `slowest 0.5 s ${worst.ratio.toFixed(2)} at ${
+      (worst.atMs / 1000).toFixed(1)
+    } s`
+    : "";
+}
+
 /** Requests and 429s the server saw since `before`. */
 async function serverDelta(
   server: ServerProcess,
@@ -202,9 +222,9 @@ async function threeRuns(
       limit: limitText(m, concurrency),
       requests: d.requests,
       throttled: d.throttled,
-      ...(stopAfterMs !== undefined
-        ? { note: `stopped after ${stopAfterMs / 1000} s` }
-        : {}),
+      note: stopAfterMs !== undefined
+        ? `stopped after ${stopAfterMs / 1000} s`
+        : dipText(m, phys),
     });
   }
 }
@@ -252,10 +272,20 @@ async function offsetMode(name: string, source: Source, sizes: Sizes) {
   );
 }
 
-async function overloadMode(sizes: Sizes) {
+/**
+ * Past its capacity the source answers 429 at once, with `Retry-After`
+ * seconds: 1 (the server's default, the shortest wait HTTP can ask for) or
+ * 0 (come back now, as a source that sheds load by the millisecond means).
+ */
+async function overloadMode(sizes: Sizes, retryAfter: number) {
   const source = { latencyMs: 20, capacity: 32 };
   await using server = await startServerProcess(
-    serverArgs(source, sizes.records, ["--overflow", "429"]),
+    serverArgs(source, sizes.records, [
+      "--overflow",
+      "429",
+      "--retry-after",
+      String(retryAfter),
+    ]),
   );
   const phys = physical(source, PAGE);
   const m = await measure(offsetConnector(server.url), {
@@ -263,7 +293,7 @@ async function overloadMode(sizes: Sizes) {
   });
   const s = await server.stats();
   record({
-    mode: "overload 32@20ms (429 + Retry-After: 1)",
+    mode: `overload 32@20ms (429, Retry-After: ${retryAfter})`,
     run: "auto",
     records: m.summary.records,
     seconds: m.seconds,
@@ -272,7 +302,7 @@ async function overloadMode(sizes: Sizes) {
     limit: limitText(m, "auto"),
     requests: s.requests,
     throttled: s.throttled,
-    note: `retries ${m.summary.retries}`,
+    note: `retries ${m.summary.retries}; ${dipText(m, phys)}`,
   });
 }
 
@@ -328,18 +358,34 @@ async function cursorMode(sizes: Sizes) {
       limit: limitText(m, "auto"),
       requests: d.requests,
       throttled: d.throttled,
-      ...(partitioned
-        ? {}
-        : { note: `stopped after ${sizes.sequentialMs / 1000} s` }),
+      note: partitioned
+        ? dipText(m, phys)
+        : `stopped after ${sizes.sequentialMs / 1000} s`,
     });
   }
 }
 
-async function halvingMode(sizes: Sizes) {
+const median = (values: number[]) =>
+  values.length === 0
+    ? NaN
+    : values.toSorted((a, b) => a - b)[values.length >> 1]!;
+
+/**
+ * The capacity halves once half the records landed. The limit's level is
+ * its median over the second half of each phase; it has followed once the
+ * trace first comes within a quarter of the new level.
+ */
+async function halvingMode(sizes: Sizes, overflow: "queue" | "429") {
   const source = { latencyMs: 20, capacity: 32 };
+  const shed = overflow === "429";
   await using server = await startServerProcess(
-    serverArgs(source, sizes.records),
+    serverArgs(
+      source,
+      sizes.records,
+      shed ? ["--overflow", "429", "--retry-after", "0"] : [],
+    ),
   );
+  const half = source.capacity / 2;
   let halvedAt: number | undefined;
   let halvedRecords = 0;
   const m = await measure(offsetConnector(server.url), {
@@ -348,49 +394,57 @@ async function halvingMode(sizes: Sizes) {
       if (halvedAt === undefined && s.records >= sizes.records / 2) {
         halvedAt = s.atMs;
         halvedRecords = s.records;
-        server.command(`capacity ${source.capacity / 2}`).catch(() => {});
+        server.command(`capacity ${half}`).catch(() => {});
       }
     },
   });
-  const half = source.capacity / 2;
-  const after = m.samples.filter((s) =>
-    halvedAt !== undefined && s.atMs > halvedAt
-  );
-  // Following: the limit comes within a quarter above the new capacity.
-  const followed = after.find((s) => s.limit <= half * 1.25);
-  const follow = followed && halvedAt !== undefined
-    ? `${((followed.atMs - halvedAt) / 1000).toFixed(1)} s to limit <= ${
-      half * 1.25
-    }`
-    : "did not reach the new capacity";
-  const t1 = (halvedAt ?? 0) / 1000;
-  const firstRatio = halvedRecords / t1 / physical(source, PAGE);
-  const secondRatio = (m.summary.records - halvedRecords) /
-    (m.seconds - t1) / physical({ ...source, capacity: half }, PAGE);
+  const at = halvedAt ?? m.seconds * 1000;
+  const end = m.seconds * 1000;
+  const levelIn = (from: number, to: number) =>
+    median(
+      m.samples.filter((s) => s.atMs >= from && s.atMs < to).map((s) =>
+        s.limit
+      ),
+    );
+  const before = levelIn(at / 2, at);
+  const after = levelIn(at + (end - at) / 2, end + 1);
+  const trace = Object.values(m.summary.limitTrace)[0] ?? [];
+  const reached = trace.find((e) => e.atMs >= at && e.limit <= after * 1.25);
+  const follow = reached
+    ? `followed in ${((reached.atMs - at) / 1000).toFixed(2)} s`
+    : "did not follow";
+  const t1 = at / 1000;
+  const phys1 = physical(source, PAGE);
+  const phys2 = physical({ ...source, capacity: half }, PAGE);
   const s = await server.stats();
+  const label = shed ? "429, Retry-After: 0" : "queue";
   record({
-    mode: `halving 32 -> 16 @20ms`,
+    mode: `halving 32 -> 16 @20ms (${label})`,
     run: "auto",
     records: m.summary.records,
     seconds: m.seconds,
     // The time the capacity in force allows for each half, over the time taken.
-    ratio: (halvedRecords / physical(source, PAGE) +
-      (m.summary.records - halvedRecords) /
-        physical({ ...source, capacity: half }, PAGE)) / m.seconds,
+    ratio:
+      (halvedRecords / phys1 + (m.summary.records - halvedRecords) / phys2) /
+      m.seconds,
     of: "the capacity in force",
-    limit: limitText(m, "auto"),
+    limit: `${before} -> ${after}`,
     requests: s.requests,
     throttled: s.throttled,
-    note: `${follow}; before ${firstRatio.toFixed(3)}, after ${
-      secondRatio.toFixed(3)
+    note: `${follow}; ratio before ${
+      (halvedRecords / t1 / phys1).toFixed(3)
+    }, after ${
+      ((m.summary.records - halvedRecords) / (m.seconds - t1) / phys2).toFixed(
+        3,
+      )
     }`,
   });
   traces.push(
-    `limit every 0.5 s (capacity halved at ${t1.toFixed(1)} s):\n` +
-      m.samples.map((s) =>
-        `${(s.atMs / 1000).toFixed(1)}s:${s.limit}${
-          halvedAt !== undefined && Math.abs(s.atMs - halvedAt) < 1 ? "*" : ""
-        }`
+    `halving (${label}): the limit every 0.5 s, capacity 32 -> 16 at ${
+      t1.toFixed(1)
+    } s (*):\n` +
+      m.samples.map((x) =>
+        `${(x.atMs / 1000).toFixed(1)}s:${x.limit}${x.atMs === at ? "*" : ""}`
       ).join(" "),
   );
 }
@@ -401,7 +455,10 @@ async function memoryMode(sizes: Sizes) {
     serverArgs(source, sizes.memory.large),
   );
   const child = new URL("./_bench_memory.ts", import.meta.url).pathname;
-  const peaks: Record<string, { records: number; peakKiB: number }> = {};
+  const peaks: Record<
+    string,
+    { records: number; seconds: number; peakKiB: number }
+  > = {};
   for (const n of [sizes.memory.small, sizes.memory.large]) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", child, server.url, String(n)],
@@ -419,11 +476,11 @@ async function memoryMode(sizes: Sizes) {
     mode: "memory (peak RSS, Parquet)",
     run: `${fmt(large.records)} vs ${fmt(small.records)}`,
     records: large.records,
-    seconds: 0,
+    seconds: large.seconds,
     ratio: large.peakKiB / small.peakKiB,
     of: "the smaller pull's peak",
     limit: "auto",
-    requests: 0,
+    requests: (await server.stats()).requests,
     throttled: 0,
     note: `${mib(large.peakKiB)} vs ${mib(small.peakKiB)} (target <= 1.3)`,
   });
@@ -434,10 +491,12 @@ const MODES: Record<string, (sizes: Sizes) => Promise<void>> = {
   offset: (s) => offsetMode("offset", { latencyMs: 20, capacity: 32 }, s),
   "id-64": (s) => idMode("id", { latencyMs: 50, capacity: 64 }, s),
   "offset-64": (s) => offsetMode("offset", { latencyMs: 50, capacity: 64 }, s),
-  overload: overloadMode,
+  overload: (s) => overloadMode(s, 1),
+  "overload-0": (s) => overloadMode(s, 0),
   rate: rateMode,
   cursor: cursorMode,
-  halving: halvingMode,
+  halving: (s) => halvingMode(s, "queue"),
+  "halving-429": (s) => halvingMode(s, "429"),
   memory: memoryMode,
 };
 

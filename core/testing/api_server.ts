@@ -7,7 +7,10 @@
  * It runs on `node:http` rather than `Deno.serve` because only a raw socket
  * lets it count TCP connections exactly and drop one without an answer.
  *
- * Run it by hand: `deno run --allow-net core/testing/api_server.ts --latency 20 --capacity 32`.
+ * Run it by hand: `deno run --allow-net core/testing/api_server.ts --latency 20 --capacity 32`
+ * (also `--overflow 429 --retry-after 0`, `--rate-limit 500/1`, and
+ * `--stdin` to take `capacity <n>`, `latency <ms>` and `stats` commands as
+ * lines on standard input: the bench halves a running server's capacity so).
  *
  * @module
  */

@@ -225,3 +225,50 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "partitions: once the other lanes are done, the last dense one splits to keep the workers busy",
+  // Finished lanes stay in the state; only lanes still paging count when
+  // the engine decides whether to split.
+  fn: async () => {
+    // Eight partitions of ten seconds: seven hold a record each, the last
+    // one hundred.
+    const values = [100, 110, 120, 130, 140, 150, 160];
+    const sparse = denseSource(values, 1);
+    const dense = denseSource(
+      Array.from({ length: 10 }, (_, i) => 170 + i),
+      10,
+    );
+    const ranges = new Set<string>();
+    const http: JsonFetcher = {
+      getJson: (req) => {
+        const q = new URL(req.url).searchParams;
+        const gte = Number(q.get("created[gte]"));
+        ranges.add(`${gte},${q.get("created[lt]")}`);
+        return (gte >= 170 ? dense : sparse).getJson(req);
+      },
+    };
+    const connector = testConnector("http://127.0.0.1:1", {
+      items: stripeLikeStream(5, { start: 100, end: 180, partitions: 8 }),
+    });
+    await withStorage("inlet-partition-", async (storage) => {
+      const result = await runStream({
+        connector,
+        name: "items",
+        storage,
+        runId: newRunId(),
+        http,
+        baseUrl: "http://127.0.0.1:1",
+        stats: newStreamStats(),
+        poolWidth: 2,
+        targetLanes: () => 8,
+      });
+      assert.equal(result.records, 107);
+      assert.ok(
+        ranges.size > 8,
+        `${ranges.size} ranges: the dense one never split`,
+      );
+    });
+  },
+});
