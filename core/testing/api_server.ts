@@ -382,12 +382,13 @@ export async function startApiServer(
     res.end(body);
   }
 
+  // The answer is built before the service time elapses, so the time a
+  // request holds a slot is the configured latency, not latency + encoding.
   function answer(
-    res: ServerResponse,
     url: URL,
     fault: Fault | undefined,
     extra: Record<string, string>,
-  ): void {
+  ): [number, string, Record<string, string>] {
     if (fault?.kind === "status") {
       const headers: Record<string, string> = {
         ...extra,
@@ -400,23 +401,23 @@ export async function startApiServer(
         error: "injected fault",
         status: fault.status,
       });
-      return send(res, fault.status, body, headers);
+      return [fault.status, body, headers];
     }
     if (fault?.kind === "html") {
-      return send(res, 200, HTML_PAGE, {
+      return [200, HTML_PAGE, {
         ...extra,
         "content-type": "text/html; charset=utf-8",
-      });
+      }];
     }
     const reply: Reply = route(store, url);
     const body = fault?.kind === "malformed"
       ? truncate(reply.body)
       : reply.body;
-    send(res, reply.status, body, {
+    return [reply.status, body, {
       ...extra,
       ...reply.headers,
       "content-type": JSON_TYPE,
-    });
+    }];
   }
 
   async function handle(
@@ -467,6 +468,10 @@ export async function startApiServer(
       if (stats.inFlight > stats.maxInFlight) {
         stats.maxInFlight = stats.inFlight;
       }
+      const url = new URL(target, `http://${req.headers.host ?? "127.0.0.1"}`);
+      const reply = fault?.kind === "drop"
+        ? undefined
+        : answer(url, fault, extra);
       const ms = latencyMs + (fault?.kind === "slow" ? fault.ms : 0);
       if (ms > 0 && !(await pause(ms, ctl.signal))) return;
       if (fault?.kind === "drop") {
@@ -476,12 +481,7 @@ export async function startApiServer(
       }
       if (res.destroyed) return;
       stats.served++;
-      answer(
-        res,
-        new URL(target, `http://${req.headers.host ?? "127.0.0.1"}`),
-        fault,
-        extra,
-      );
+      if (reply) send(res, ...reply);
     } finally {
       if (held) gate.release();
       res.off("close", onClose);
