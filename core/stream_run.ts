@@ -8,6 +8,10 @@
  * @module
  */
 
+import { boundaryTracker } from "./_boundary_tracker.ts";
+import { runDependentLane } from "./_dependent_lane.ts";
+import { compareCursor, sinceFrom } from "./_incremental.ts";
+import { laneKey, planLanes, shardLanes, sliceKey } from "./_lanes.ts";
 import { fromNum, remaining, splitRange, toNum } from "./_ranges.ts";
 import { getPath } from "./_json_path.ts";
 import { Mutex } from "./_mutex.ts";
@@ -17,7 +21,6 @@ import type { Connector } from "./connector.ts";
 import { ConfigError, SchemaError } from "./errors.ts";
 import {
   type JsonFetcher,
-  newStreamStats,
   type PagePosition,
   paginate,
   type StreamSource,
@@ -31,7 +34,7 @@ import {
   type StreamState,
 } from "./stream_state.ts";
 import { type Format, StreamWriter } from "./stream_writer.ts";
-import type { Row, StreamDef } from "./types.ts";
+import type { Row } from "./types.ts";
 
 /** Options of {@linkcode runStream}. */
 export interface StreamRunOptions {
@@ -116,74 +119,6 @@ export interface StreamRunResult {
   state: StreamState | undefined;
   /** Nothing to do: the stream's sweep of the resumed pass was complete already. */
   skipped?: boolean;
-}
-
-const placeholders = (s: string) =>
-  [...s.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
-
-/** The option slices of a stream: one set of placeholder values per combination. */
-function optionSlices(
-  connector: Connector,
-  stream: StreamDef,
-  values: Record<string, readonly string[]>,
-): Array<Record<string, string>> {
-  const names = new Set([
-    ...placeholders(stream.path),
-    ...Object.values(stream.params ?? {}).flatMap((v) =>
-      typeof v === "string" ? placeholders(v) : []
-    ),
-  ]);
-  if (stream.parent) names.delete(stream.parent.as ?? stream.parent.field);
-  let slices: Array<Record<string, string>> = [{}];
-  for (const name of names) {
-    const decl = connector.options?.[name];
-    if (!decl) continue; // Filled by the paginator (e.g. {id}).
-    const given = values[name] ??
-      (decl.default === undefined ? [] : [decl.default].flat());
-    if (given.length === 0) {
-      throw new ConfigError(
-        `connector "${connector.name}": option --${name} is required (${decl.description})`,
-      );
-    }
-    slices = slices.flatMap((s) => given.map((v) => ({ ...s, [name]: v })));
-  }
-  return slices;
-}
-
-const sliceKey = (vars: Record<string, string>) =>
-  Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("&");
-
-function laneKey(
-  vars: Record<string, string>,
-  range?: { gte: number; lt: number },
-): string {
-  const parts = [sliceKey(vars), range ? `[${range.gte},${range.lt})` : ""]
-    .filter(Boolean);
-  return parts.join(" ") || "main";
-}
-
-function compareCursor(a: string | number, b: string | number): number {
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  const ta = Date.parse(String(a)), tb = Date.parse(String(b));
-  if (Number.isFinite(ta) && Number.isFinite(tb)) return ta - tb;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
-
-/** The filter value of a new incremental sweep: the bookmark minus the lookback. */
-function sinceFrom(
-  bookmark: string | number,
-  lookback: number,
-  format: "iso" | "unix" | "auto",
-): string | number {
-  if (typeof bookmark === "number") {
-    const v = bookmark - lookback;
-    return format === "iso" ? new Date(v * 1000).toISOString() : v;
-  }
-  const ms = Date.parse(bookmark);
-  if (!Number.isFinite(ms)) return bookmark;
-  const v = ms - lookback * 1000;
-  if (format === "unix") return Math.floor(v / 1000);
-  return new Date(v).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /**
@@ -686,235 +621,4 @@ async function readState(
     }.json`,
     o.connector.name,
   );
-}
-
-/**
- * Sharded ranges without a declared end are cut on a fixed grid of this many
- * seconds from `start`, so every shard cuts them alike whenever it plans.
- */
-const SHARD_CELL_S = 30 * 86_400;
-
-/** The grid cell width of an open range partition, in its numeric units. */
-function cellWidth(p: NonNullable<StreamDef["partition"]>): number {
-  return p.kind === "iso" ? SHARD_CELL_S * 1000 : SHARD_CELL_S;
-}
-
-/**
- * This shard's share of the lanes. A lane's ordinal depends only on its
- * option slice and, for a range, on its cell of the fixed grid (or its
- * place in a range with a declared end), never on when the shard planned:
- * shards planning minutes or sweeps apart still split the work exactly.
- * A stream with a single lane belongs to one shard, by its position.
- */
-function shardLanes(
-  lanes: LaneState[],
-  shard: StreamRunOptions["shard"],
-  stream: StreamDef,
-): LaneState[] {
-  if (!shard || shard.count <= 1) return lanes;
-  const mine = (j: number) => j % shard.count === shard.index - 1;
-  if (lanes.length <= 1) return mine(shard.streamIndex) ? lanes : [];
-  const p = stream.partition;
-  const slices = [...new Set(lanes.map((l) => sliceKey(l.vars ?? {})))].sort();
-  const ordinal = (lane: LaneState): number => {
-    const slice = sliceKey(lane.vars ?? {});
-    const s = slices.indexOf(slice);
-    if (!p || !lane.range) return s;
-    if (p.end === undefined && p.kind !== "int") {
-      return s +
-        Math.floor((lane.range.gte - toNum(p.start, p.kind)) / cellWidth(p));
-    }
-    const ranges = lanes.filter((l) => sliceKey(l.vars ?? {}) === slice)
-      .map((l) => l.range!.gte).sort((a, b) => a - b);
-    return s + ranges.indexOf(lane.range.gte);
-  };
-  return lanes.filter((l) => mine(ordinal(l)));
-}
-
-/** The lanes of a new sweep: option slices times range partitions. */
-function planLanes(
-  o: StreamRunOptions,
-  stream: StreamDef,
-  now: () => number,
-): LaneState[] {
-  const slices = optionSlices(o.connector, stream, o.options ?? {});
-  const p = stream.partition;
-  const out: LaneState[] = [];
-  for (const vars of slices) {
-    const hasVars = Object.keys(vars).length > 0;
-    if (!p) {
-      out.push({
-        key: laneKey(vars),
-        ...(hasVars ? { vars } : {}),
-        position: { page: -1 },
-      });
-      continue;
-    }
-    const end = p.end ??
-      (p.kind === "iso" ? now() + 1 : Math.floor(now() / 1000) + 1);
-    const whole = { gte: toNum(p.start, p.kind), lt: toNum(end, p.kind) };
-    // Sharded, an open range is cut on the fixed grid (see shardLanes).
-    const grid = (o.shard?.count ?? 1) > 1 && p.end === undefined &&
-      p.kind !== "int";
-    const ranges = grid
-      ? gridRanges(whole, cellWidth(p))
-      : splitRange(whole, p.partitions ?? 8);
-    for (const r of ranges) {
-      out.push({
-        key: laneKey(vars, r),
-        ...(hasVars ? { vars } : {}),
-        params: {
-          [p.gteParam]: fromNum(r.gte, p.kind),
-          [p.ltParam]: fromNum(r.lt, p.kind),
-        },
-        range: r,
-        position: { page: -1 },
-      });
-    }
-  }
-  return out;
-}
-
-/** `[gte, lt)` cut every `width` from `gte`; the last cell ends at `lt`. */
-function gridRanges(
-  whole: { gte: number; lt: number },
-  width: number,
-): Array<{ gte: number; lt: number }> {
-  const out: Array<{ gte: number; lt: number }> = [];
-  for (let gte = whole.gte; gte < whole.lt; gte += width) {
-    out.push({ gte, lt: Math.min(gte + width, whole.lt) });
-  }
-  return out;
-}
-
-/**
- * Tracks the last range-field value a lane landed and the keys that share it.
- * Only a value first met in this run is a boundary: records of the value a
- * resumed lane started in may have landed in an earlier run, and their keys
- * are not known here.
- */
-function boundaryTracker(stream: StreamDef, keyOf: (r: Row) => string) {
-  const p = stream.partition;
-  let value: number | undefined;
-  let firstValue: number | undefined;
-  let keys: string[] = [];
-  return {
-    see(rows: Row[]): void {
-      if (!p) return;
-      for (const r of rows) {
-        const raw = getPath(r, p.field);
-        if (typeof raw !== "string" && typeof raw !== "number") continue;
-        const v = toNum(raw, p.kind);
-        firstValue ??= v;
-        if (v !== value) {
-          value = v;
-          keys = [];
-        }
-        keys.push(keyOf(r));
-      }
-    },
-    boundary: () =>
-      value === undefined || value === firstValue
-        ? undefined
-        : { value, keys: [...keys] },
-  };
-}
-
-/**
- * A dependent stream's lane: walks the parent's pages and, for each parent
- * record, fetches this stream's page(s) with the record's field in the path,
- * concurrently but landed in parent order, so the position is exact.
- */
-async function runDependentLane(
-  o: StreamRunOptions,
-  stream: StreamDef,
-  lane: LaneState,
-  baseSource: (lane: LaneState, extra?: Partial<StreamSource>) => StreamSource,
-  accept: (
-    lane: LaneState,
-    rows: Row[],
-    position: PagePosition,
-    where?: { url?: string; item?: number },
-  ) => Promise<void>,
-  stop: AbortSignal,
-): Promise<void> {
-  const ref = stream.parent!;
-  const parent = o.connector.streams[ref.stream];
-  if (!parent) {
-    throw new ConfigError(
-      `connector "${o.connector.name}": stream "${o.name}" depends on unknown stream "${ref.stream}"`,
-    );
-  }
-  const as = ref.as ?? ref.field;
-  const parentSource: StreamSource = {
-    ...baseSource(lane),
-    id: `${o.connector.name}/${ref.stream}`,
-    stream: parent,
-    stats: newStreamStats(),
-  };
-  interface Task {
-    value: string | undefined;
-    before: PagePosition;
-    after: PagePosition;
-    item: number;
-    last: boolean;
-  }
-  async function* tasks(): AsyncGenerator<Task> {
-    let before = lane.position;
-    let skipThrough = lane.item ?? -1;
-    for await (const page of paginate(parentSource)) {
-      const rows = page.records;
-      // A stop starts no new detail request; those in flight still land.
-      if (stop.aborted) return;
-      if (rows.length === 0) {
-        yield {
-          value: undefined,
-          before,
-          after: page.position,
-          item: -1,
-          last: true,
-        };
-      }
-      for (let i = 0; i < rows.length; i++) {
-        if (i <= skipThrough) continue;
-        if (stop.aborted) return;
-        const v = getPath(rows[i], ref.field);
-        yield {
-          value: v === undefined || v === null ? undefined : String(v),
-          before,
-          after: page.position,
-          item: i,
-          last: i === rows.length - 1,
-        };
-      }
-      skipThrough = -1;
-      before = page.position;
-    }
-  }
-  const fetchDetail = async (
-    t: Task,
-    signal: AbortSignal,
-  ): Promise<{ t: Task; rows: Row[] }> => {
-    if (t.value === undefined) return { t, rows: [] };
-    const rows: Row[] = [];
-    const detail: StreamSource = {
-      ...baseSource(lane),
-      vars: { ...lane.vars, [as]: t.value },
-      resume: { page: -1 },
-      signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal,
-    };
-    delete detail.stop;
-    for await (const p of paginate(detail)) rows.push(...p.records);
-    return { t, rows };
-  };
-  for await (
-    const { t, rows } of pooledMap(tasks(), fetchDetail, {
-      concurrency: o.poolWidth,
-      ordered: true,
-      ...(o.signal ? { signal: o.signal } : {}),
-    })
-  ) {
-    if (t.last) await accept(lane, rows, t.after);
-    else await accept(lane, rows, t.before, { item: t.item });
-  }
 }
