@@ -556,8 +556,24 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-if (import.meta.main) {
-  const { default: connectors } = await import("../connectors/mod.ts");
+/**
+ * The program: runs the CLI on `args` with real standard streams, signal
+ * handling (a first SIGINT/SIGTERM stops gracefully, a second aborts) and,
+ * unless `sandbox` is false, each pull in a child with the connector's own
+ * permissions; then exits with the CLI's code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * import connectors from "../connectors/mod.ts";
+ * await main(connectors);
+ * ```
+ */
+export async function main(
+  connectors: readonly Connector[],
+  options: { args?: readonly string[]; sandbox?: boolean } = {},
+): Promise<never> {
+  const args = options.args ?? Deno.args;
   const stop = new AbortController();
   const abort = new AbortController();
   let stopCode: number = ExitCode.Interrupted;
@@ -570,10 +586,8 @@ if (import.meta.main) {
       }
     };
   // With --log-format json every stderr line is an event, the signal's too.
-  const jsonLog = Deno.args.includes("--log-format=json") ||
-    Deno.args.some((a, i) =>
-      a === "--log-format" && Deno.args[i + 1] === "json"
-    );
+  const jsonLog = args.includes("--log-format=json") ||
+    args.some((a, i) => a === "--log-format" && args[i + 1] === "json");
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
     const again = stop.signal.aborted;
     if (jsonLog) {
@@ -600,7 +614,7 @@ if (import.meta.main) {
     stop.abort(new Error(signal));
   };
   const root = new URL("..", import.meta.url).pathname;
-  const code = await runCli(Deno.args, connectors, {
+  const code = await runCli(args, connectors, {
     out: write(Deno.stdout),
     err: write(Deno.stderr),
     terminal: Deno.stderr.isTerminal(),
@@ -624,7 +638,7 @@ if (import.meta.main) {
     },
     // A compiled binary already runs with its connectors' permissions baked
     // in (deno task compile), and cannot start `deno run` for a child.
-    ...(Deno.build.standalone ? {} : {
+    ...(Deno.build.standalone || options.sandbox === false ? {} : {
       sandbox: async (connector, name, argv, req) => {
         const { runSandboxed } = await import("./sandbox.ts");
         return await runSandboxed(name, argv, {
@@ -638,4 +652,9 @@ if (import.meta.main) {
     }),
   });
   Deno.exit(code);
+}
+
+if (import.meta.main) {
+  const { default: connectors } = await import("../connectors/mod.ts");
+  await main(connectors);
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type CliRuntime, runCli } from "../../core/cli.ts";
+import { main } from "../../core/cli.ts";
 import { defineConnector, singlePaginator } from "../../core/mod.ts";
 import { BASE_S } from "../../core/testing/_records.ts";
 import {
@@ -47,37 +47,6 @@ export const crash = defineConnector({
 
 if (import.meta.main) {
   const { default: connectors } = await import("../../connectors/mod.ts");
-  const enc = new TextEncoder();
-  const write = (f: typeof Deno.stdout | typeof Deno.stderr) => (t: string) => {
-    const bytes = enc.encode(t);
-    for (let off = 0; off < bytes.length;) {
-      off += f.writeSync(bytes.subarray(off));
-    }
-  };
-  // The same graceful stop as core/cli.ts: the first signal stops, a second aborts.
-  const stop = new AbortController();
-  const abort = new AbortController();
-  let stopCode = 130;
-  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
-    if (stop.signal.aborted) return abort.abort(new Error(signal));
-    stopCode = signal === "SIGINT" ? 130 : 143;
-    stop.abort(new Error(signal));
-  };
-  const runtime: CliRuntime = {
-    stop: stop.signal,
-    abort: abort.signal,
-    stopCode: () => stopCode,
-    listen: () => {
-      Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
-      Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
-    },
-  };
-  Deno.exit(
-    await runCli(Deno.args, [...connectors, crash], {
-      out: write(Deno.stdout),
-      err: write(Deno.stderr),
-      terminal: false,
-      env: (n) => Deno.env.get(n),
-    }, runtime),
-  );
+  // The sandbox child would run core/cli.ts, which has no `crash` connector.
+  await main([...connectors, crash], { sandbox: false });
 }
