@@ -5,8 +5,9 @@
  */
 
 import { type Connector, defineConnector } from "../core/connector.ts";
-import { cursorPaginator, offsetPaginator } from "../core/paginators.ts";
-import { BASE_S, createdOf } from "../core/testing/_records.ts";
+import { offsetPaginator } from "../core/paginators.ts";
+import { createdOf } from "../core/testing/_records.ts";
+import { stripeLikeStream } from "./_connectors.ts";
 
 /** Records per page in offset and cursor modes. */
 export const PAGE = 50;
@@ -56,37 +57,13 @@ export function cursorConnector(
   records: number,
   partitioned = true,
 ): Connector {
+  const stream = stripeLikeStream(PAGE, { end: createdOf(records) + 1 });
+  // The same stream as one sequential chain.
+  const { partition: _, ...chain } = stream;
   return defineConnector({
     name: partitioned ? "bench_cursor" : "bench_chain",
     baseUrl: url,
     hosts: ["127.0.0.1"],
-    streams: {
-      items: {
-        path: "/stripe/items",
-        recordsPath: "data",
-        primaryKey: "id",
-        ...(partitioned
-          ? {
-            partition: {
-              kind: "unix" as const,
-              gteParam: "created[gte]",
-              ltParam: "created[lt]",
-              start: BASE_S,
-              end: createdOf(records) + 1,
-              field: "created",
-              order: "desc" as const,
-            },
-          }
-          : {}),
-        paginator: cursorPaginator({
-          cursorParam: "starting_after",
-          cursorFrom: "lastRecord",
-          recordField: "id",
-          hasMorePath: "has_more",
-          limitParam: "limit",
-          limit: PAGE,
-        }),
-      },
-    },
+    streams: { items: partitioned ? stream : chain },
   });
 }
