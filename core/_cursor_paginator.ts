@@ -12,6 +12,7 @@ import {
   enumOption,
   intOption,
   pathOption,
+  required,
   show,
   stringOption,
 } from "./_paginator_options.ts";
@@ -104,10 +105,11 @@ export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
     "limitParam",
     "limit",
   ]);
-  const cursorParam = stringOption(fn, "cursorParam", o.cursorParam);
-  if (cursorParam === undefined) {
-    throw new TypeError(`${fn}: option "cursorParam" is required`);
-  }
+  const cursorParam = required(
+    fn,
+    "cursorParam",
+    stringOption(fn, "cursorParam", o.cursorParam),
+  );
   const cursorPath = pathOption(fn, "cursorPath", o.cursorPath);
   const hasMorePath = pathOption(fn, "hasMorePath", o.hasMorePath);
   const cursorFrom =

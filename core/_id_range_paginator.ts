@@ -12,6 +12,7 @@ import {
   enumOption,
   intOption,
   lazy,
+  required,
   show,
   stringOption,
 } from "./_paginator_options.ts";
@@ -100,14 +101,16 @@ export function idRangePaginator(options: IdRangePaginatorOptions): Paginator {
     "count",
     "order",
   ]);
-  const maxIdPath = stringOption(fn, "maxIdPath", o.maxIdPath);
-  if (maxIdPath === undefined) {
-    throw new TypeError(`${fn}: option "maxIdPath" is required`);
-  }
-  const itemPath = stringOption(fn, "itemPath", o.itemPath);
-  if (itemPath === undefined) {
-    throw new TypeError(`${fn}: option "itemPath" is required`);
-  }
+  const maxIdPath = required(
+    fn,
+    "maxIdPath",
+    stringOption(fn, "maxIdPath", o.maxIdPath),
+  );
+  const itemPath = required(
+    fn,
+    "itemPath",
+    stringOption(fn, "itemPath", o.itemPath),
+  );
   const idParam = stringOption(fn, "idParam", o.idParam) ?? "id";
   const count = intOption(fn, "count", o.count, 1) ?? 10_000;
   const order = enumOption(fn, "order", o.order, ["desc", "asc"]) ?? "desc";

@@ -17,6 +17,7 @@ import {
   intOption,
   lazy,
   pathOption,
+  required,
   stringOption,
 } from "./_paginator_options.ts";
 import { PaginationError } from "./errors.ts";
@@ -95,10 +96,7 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
     "totalPath",
     "start",
   ]);
-  const limit = intOption(fn, "limit", o.limit, 1);
-  if (limit === undefined) {
-    throw new TypeError(`${fn}: option "limit" is required`);
-  }
+  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
   const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
   const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
     "offset";

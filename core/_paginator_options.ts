@@ -237,3 +237,20 @@ function ctxInt(
 export function lazy<T>(gen: () => Generator<T>): Iterable<T> {
   return { [Symbol.iterator]: gen };
 }
+
+/**
+ * A checked option that must be given: its value, or a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { required, stringOption } from "./_paginator_options.ts";
+ * const v = required("f", "cursorParam", stringOption("f", "cursorParam", "after"));
+ * console.assert(v === "after");
+ * ```
+ */
+export function required<T>(fn: string, name: string, value: T | undefined): T {
+  if (value === undefined) {
+    throw new TypeError(`${fn}: option "${name}" is required`);
+  }
+  return value;
+}
