@@ -436,7 +436,8 @@ export async function pull(
           onCommit: (e) => emit({ type: "commit", ...e }),
         });
       } catch (err) {
-        stats.errors++;
+        // stats.errors counts failed requests (the HTTP client's); the
+        // stream's failure is its error message.
         error = err instanceof Error ? err.message : String(err);
         if (!error.includes(`"${id}"`)) error = `"${id}": ${error}`;
         emit({ type: "stream_error", stream: id, error });
