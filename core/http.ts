@@ -297,7 +297,8 @@ function isRateLimited403(headers: Headers): boolean {
  * budget, the per-host limiters and rate budgets.
  *
  * Each attempt waits for the host's rate budget, then for a limiter permit,
- * then fetches with a timeout and reads the whole body. Network errors,
+ * then fetches with a timeout and reads the whole body; the permit goes
+ * back as soon as the status line arrives. Network errors,
  * timeouts, 408, 429 and 5xx are retried with full-jitter backoff, or after
  * `Retry-After` (429, 503) when the source sends one. Other statuses fail at
  * once with an {@linkcode HttpError}; a 2xx body that is not JSON fails with
@@ -598,6 +599,11 @@ export class HttpClient {
       }
       const status = response.status;
       const ok = status >= 200 && status < 300;
+      // The source is done once it answered: its slot frees now, not after
+      // the body is read and parsed here. Freeing the permit at the status
+      // line lets the next request go out before this body's bytes are
+      // touched, so the client's own work does not idle the source.
+      settle("answered");
       let bytes: Uint8Array;
       try {
         bytes = ok
@@ -608,7 +614,6 @@ export class HttpClient {
         // The status is what matters for an error answer: keep it.
         bytes = new Uint8Array();
       }
-      settle("answered");
       if (stats) stats.bytes += bytes.length;
 
       if (ok) {

@@ -11,7 +11,12 @@ import {
   type HttpOptions,
   newRequestStats,
 } from "../../core/http.ts";
-import type { Limiter, Permit, PermitOutcome } from "../../core/limiter.ts";
+import {
+  FixedLimiter,
+  type Limiter,
+  type Permit,
+  type PermitOutcome,
+} from "../../core/limiter.ts";
 import { RateBudget } from "../../core/rate_budget.ts";
 
 // A loopback server answering request n (from 0) with `reply(n, req)`.
@@ -606,4 +611,45 @@ Deno.test("http: client and request headers are sent, the request's winning", as
     x: "2",
     accept: "application/json",
   });
+});
+
+Deno.test("http: the permit is freed when the status line arrives, before the body is read", async () => {
+  // Request 0 answers its status line at once and holds the rest of its
+  // body until request 1 has been served: with one permit, request 1 can
+  // only go out if the permit was freed before request 0's body ended.
+  let releaseBody: () => void = () => {};
+  const bodyHeld = new Promise<void>((r) => releaseBody = r);
+  await using server = scripted((n) => {
+    if (n === 1) {
+      releaseBody();
+      return json({ second: true });
+    }
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(enc.encode('{"first":'));
+        await bodyHeld;
+        controller.enqueue(enc.encode("true}"));
+        controller.close();
+      },
+    });
+    return new Response(body, {
+      headers: { "content-type": "application/json" },
+    });
+  });
+  const limiter = new FixedLimiter(1);
+  // Without the early release request 0 would time out, holding the permit.
+  const { http } = client({
+    limiter: () => limiter,
+    timeoutMs: 1_000,
+    maxAttempts: 1,
+  });
+  const [first, second] = await Promise.all([
+    http.getJson({ url: `${server.url}/0` }),
+    http.getJson({ url: `${server.url}/1` }),
+  ]);
+  assertEquals(first.body, { first: true });
+  assertEquals(second.body, { second: true });
+  assertEquals(limiter.inFlight, 0);
+  assertEquals(server.count, 2);
 });
