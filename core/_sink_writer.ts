@@ -10,11 +10,11 @@ import type { FileSink } from "./storage.ts";
 
 /** ByteWriter whose `flush()` moves the buffered bytes to a sink. */
 export class SinkWriter extends ByteWriter {
-  readonly #sink: FileSink;
+  readonly #sink: Pick<FileSink, "write">;
   /** The largest buffer this writer has held, in bytes. */
   peakBytes = 0;
 
-  constructor(sink: FileSink) {
+  constructor(sink: Pick<FileSink, "write">) {
     super(64 * 1024);
     this.#sink = sink;
   }

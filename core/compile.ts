@@ -63,6 +63,10 @@ export type CompileConnector = ConnectorDef & {
   readonly secrets?: readonly string[];
 };
 
+// The registry is imported lazily by the CLI, and the Parquet encoder is a
+// worker: the static graph reaches neither.
+const DEFAULT_INCLUDE = ["connectors/mod.ts", "core/_parquet_worker.ts"];
+
 /**
  * How to build.
  *
@@ -90,8 +94,8 @@ export interface CompileOptions {
   allowEnv?: readonly string[];
   /**
    * Modules to embed that the static graph may miss (the registry is
-   * imported lazily by the CLI).
-   * @default ["connectors/mod.ts"]
+   * imported lazily by the CLI; the Parquet encoder runs as a worker).
+   * @default ["connectors/mod.ts", "core/_parquet_worker.ts"]
    */
   include?: readonly string[];
   /** The program. @default "core/cli.ts" */
@@ -229,7 +233,7 @@ export function compilePlan(
     // The lake's folder is only known at run time.
     "--allow-read",
     "--allow-write",
-    ...(opts.include ?? ["connectors/mod.ts"]).flatMap((m) => ["--include", m]),
+    ...(opts.include ?? DEFAULT_INCLUDE).flatMap((m) => ["--include", m]),
     ...(target ? ["--target", target] : []),
     "--output",
     output,

@@ -10,11 +10,13 @@
  *
  * @module
  */
-import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
-import { zstdCompressSync } from "node:zlib";
-import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
-import { writeGroupByColumn } from "./_parquet_group.ts";
-import { SinkWriter } from "./_sink_writer.ts";
+import {
+  InlineEncoder,
+  type ParquetCodec,
+  type ParquetEncoder,
+  WorkerEncoder,
+  yieldToEventLoop,
+} from "./_parquet_encoder.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
@@ -34,7 +36,15 @@ export interface ParquetWriterOptions {
   /** Rows per row group: memory holds about this many rows. @default {10_000} */
   rowGroupSize?: number;
   /** Page compression. @default {"ZSTD"} */
-  codec?: "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
+  codec?: ParquetCodec;
+  /**
+   * Where row groups are encoded: on a worker thread of the file's own, so
+   * the pull's event loop stays free for requests and answers, or on the
+   * calling thread (a column at a time, yielding between columns). Both
+   * write the same bytes.
+   * @default {"worker"}
+   */
+  encoder?: "worker" | "inline";
   /**
    * Columns to start from (the stream's schema so far, or
    * {@linkcode SchemaChange.schema}): the file has these columns with at
@@ -169,16 +179,17 @@ export class ParquetWriter {
   readonly #sink: FileSink;
   readonly #stream: string;
   readonly #rowGroupSize: number;
-  readonly #codec: "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
-  readonly #out: SinkWriter;
-  #pq: HyParquetWriter | undefined;
+  readonly #encoder: ParquetEncoder;
   #schema: Schema;
-  #buffer: Row[] = [];
+  // The schema is fixed once the first row group goes to the encoder.
+  #fixed = false;
+  // Rows handed to the encoder since its last group.
+  #inGroup = 0;
   #records = 0;
   #state: State = "open";
   /**
    * Row groups being encoded, in order, behind the caller's back: `write()`
-   * returns once rows are buffered, so a pull keeps reading pages while a
+   * returns once rows are handed over, so a pull keeps reading pages while a
    * group is encoded. Never rejects; a failure waits in `#failure`.
    */
   #encoding: Promise<void> = Promise.resolve();
@@ -199,12 +210,17 @@ export class ParquetWriter {
         `codec must be ZSTD, SNAPPY or UNCOMPRESSED, got ${codec}`,
       );
     }
+    const where = options.encoder ?? "worker";
+    if (where !== "worker" && where !== "inline") {
+      throw new TypeError(`encoder must be worker or inline, got ${where}`);
+    }
     this.#sink = sink;
     this.#stream = options.stream;
     this.#rowGroupSize = rowGroupSize;
-    this.#codec = codec;
     this.#schema = options.schema ?? [];
-    this.#out = new SinkWriter(sink);
+    this.#encoder = where === "worker"
+      ? new WorkerEncoder(sink, codec)
+      : new InlineEncoder(sink, codec);
   }
 
   /** Start a Parquet file on `sink`; the writer owns the sink from now on. */
@@ -231,7 +247,7 @@ export class ParquetWriter {
    * row group, however big the file grows.
    */
   get peakBufferBytes(): number {
-    return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
+    return this.#encoder.peakBytes;
   }
 
   /**
@@ -245,7 +261,7 @@ export class ParquetWriter {
     this.#throwFailure();
     this.#assertOpen("write to");
     if (rows.length === 0) return;
-    if (this.#pq === undefined) {
+    if (!this.#fixed) {
       this.#schema = inferSchema(rows, {
         stream: this.#stream,
         base: this.#schema,
@@ -267,12 +283,22 @@ export class ParquetWriter {
         throw new SchemaChange(this.#stream, this.#schema, merged);
       }
     }
-    for (const row of rows) this.#buffer.push(row);
     this.#records += rows.length;
-    while (this.#buffer.length >= this.#rowGroupSize) {
-      const group = this.#buffer.slice(0, this.#rowGroupSize);
-      this.#buffer = this.#buffer.slice(this.#rowGroupSize);
-      this.#schedule(group);
+    let from = 0;
+    while (from < rows.length) {
+      const take = Math.min(
+        rows.length - from,
+        this.#rowGroupSize - this.#inGroup,
+      );
+      this.#encoder.add(
+        from === 0 && take === rows.length
+          ? rows
+          : rows.slice(from, from + take),
+      );
+      this.#inGroup += take;
+      from += take;
+      if (this.#inGroup < this.#rowGroupSize) break;
+      this.#schedule();
       // One group may encode while the next fills; more would hold more rows.
       if (this.#pendingGroups > 1) await this.#encoding;
     }
@@ -286,12 +312,17 @@ export class ParquetWriter {
     }
   }
 
-  /** Encode `group` after the groups before it; fixes the schema now. */
-  #schedule(group: Row[]): void {
-    const pq = this.#writer();
+  /** Encode the rows handed over as a row group; fixes the schema now. */
+  #schedule(): void {
+    this.#fixed = true;
+    this.#inGroup = 0;
     this.#pendingGroups++;
+    const group = this.#encoder.group(this.#schema);
+    // Observed in order below; marked handled now so an early failure is not
+    // an unhandled rejection meanwhile.
+    group.catch(() => {});
     this.#encoding = this.#encoding
-      .then(() => this.#failure ? undefined : this.#writeGroup(pq, group))
+      .then(() => group)
       .catch((error) => {
         this.#failure ??= { error };
       })
@@ -323,15 +354,12 @@ export class ParquetWriter {
     try {
       await this.#encoding;
       this.#throwFailure();
-      if (this.#buffer.length > 0) {
-        const group = this.#buffer;
-        this.#buffer = [];
-        await this.#writeGroup(this.#writer(), group);
-      }
-      await this.#writer().finish();
+      if (this.#inGroup > 0) await this.#encoder.group(this.#schema);
+      await this.#encoder.finish(this.#schema);
       await this.#sink.close();
     } catch (err) {
       this.#state = "failed";
+      await this.#encoder.dispose();
       throw err;
     }
     this.#state = "closed";
@@ -346,8 +374,8 @@ export class ParquetWriter {
   async abort(): Promise<void> {
     if (this.#state === "closed" || this.#state === "aborted") return;
     this.#state = "aborted";
-    this.#buffer = [];
     // No group may still be writing to the sink once it is gone.
+    await this.#encoder.dispose();
     await this.#encoding;
     await this.#sink.abort();
   }
@@ -359,34 +387,7 @@ export class ParquetWriter {
       );
     }
   }
-
-  #writer(): HyParquetWriter {
-    this.#pq ??= new HyParquetWriter({
-      writer: this.#out,
-      schema: schemaElements(fileColumns(this.#schema)),
-      codec: this.#codec,
-      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
-      createdBy: "inlet",
-    });
-    return this.#pq;
-  }
-
-  #writeGroup(pq: HyParquetWriter, rows: Row[]): Promise<void> {
-    const columns = fileColumns(this.#schema);
-    return writeGroupByColumn(
-      pq,
-      columns.map((c) => c.name),
-      rows.length,
-      (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
-      yieldToEventLoop,
-    );
-  }
 }
 
 /** The longest `write()` calls run without letting the event loop turn. */
 const YIELD_EVERY_MS = 2;
-
-/** Let timers and I/O run (a macrotask, not a microtask). */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}

@@ -438,3 +438,75 @@ Deno.test("ParquetWriter: bad options are RangeError/TypeError", async () => {
     }
   });
 });
+
+Deno.test("ParquetWriter: the worker and the inline encoder write the same bytes", async () => {
+  await withStorage("inlet_parquet_", async (lake) => {
+    // Every column kind, pages that straddle row groups, a last short group.
+    const batches: Row[][] = [];
+    for (let b = 0; b < 13; b++) {
+      batches.push(Array.from({ length: 37 }, (_, i) => {
+        const id = b * 37 + i;
+        return {
+          id,
+          score: id / 7,
+          ok: id % 3 === 0,
+          name: id % 5 === 0 ? null : `n${id}`,
+          at: new Date(Date.UTC(2024, 0, 1, 0, 0, id)).toISOString(),
+          tags: id % 4 === 0 ? [] : [`t${id % 3}`, "x"],
+          meta: { rank: id, deep: { ok: id % 2 === 0 } },
+        };
+      }));
+    }
+    for (const codec of ["ZSTD", "SNAPPY"] as const) {
+      const files: Uint8Array[] = [];
+      for (const encoder of ["worker", "inline"] as const) {
+        const path = `${encoder}-${codec}.parquet`;
+        const { records } = await writeFile(lake, path, batches, {
+          rowGroupSize: 100,
+          codec,
+          encoder,
+        });
+        assert.equal(records, 13 * 37);
+        files.push((await lake.get(path))!);
+      }
+      assert.ok(files[0]!.length > 0);
+      assert.deepEqual(files[0], files[1], `${codec}: same bytes`);
+    }
+  });
+});
+
+Deno.test("ParquetWriter: a sink that fails under the worker encoder fails close(), and abort() cleans up", async () => {
+  await withStorage("inlet_parquet_", async (lake) => {
+    const real = await lake.create("broken.parquet");
+    let writes = 0;
+    const sink: FileSink = {
+      write(chunk) {
+        if (++writes === 2) return Promise.reject(new Error("disk full"));
+        return real.write(chunk);
+      },
+      close: () => real.close(),
+      abort: () => real.abort(),
+      get bytesWritten() {
+        return real.bytesWritten;
+      },
+    };
+    const w = await ParquetWriter.create(sink, {
+      stream: "s/t",
+      rowGroupSize: 10,
+    });
+    let failed: unknown;
+    try {
+      for (let b = 0; b < 10; b++) {
+        await w.write(
+          Array.from({ length: 10 }, (_, i) => ({ id: b * 10 + i })),
+        );
+      }
+      await w.close();
+    } catch (err) {
+      failed = err;
+    }
+    assert.match(String(failed), /disk full/);
+    await w.abort();
+    assert.deepEqual(await lake.list(""), []);
+  });
+});

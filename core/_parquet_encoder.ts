@@ -1,0 +1,298 @@
+/**
+ * Where a Parquet file's row groups are encoded. Encoding and compressing a
+ * row group is the one heavy piece of CPU work in a pull; on the thread that
+ * also sends requests and reads answers it delays both, and a source with a
+ * fixed number of slots sits idle meanwhile. So by default it runs on a
+ * worker thread: rows go there as each page lands (a structured clone, far
+ * cheaper than encoding), and the encoded bytes come back, in order, to the
+ * file's sink. The inline encoder does the same work on the calling thread,
+ * a column at a time with pauses between columns; it is the fallback and
+ * the reference the worker is checked against.
+ *
+ * @module
+ */
+import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
+import { zstdCompressSync } from "node:zlib";
+import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
+import { writeGroupByColumn } from "./_parquet_group.ts";
+import { SinkWriter } from "./_sink_writer.ts";
+import type { Schema } from "./schema.ts";
+import type { FileSink } from "./storage.ts";
+import type { Row } from "./types.ts";
+
+/** Page compression of a Parquet file. */
+export type ParquetCodec = "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
+
+/** Encodes the row groups of one file into its sink. */
+export interface ParquetEncoder {
+  /** Rows of the group being filled (cloned or kept: do not mutate them). */
+  add(rows: readonly Row[]): void;
+  /**
+   * Encode the rows added since the last group as one row group with
+   * `schema` (the same for every group of a file). Resolves once its bytes
+   * are in the sink; groups are encoded and written in call order.
+   */
+  group(schema: Schema): Promise<void>;
+  /** Write the footer after every group; resolves once it is in the sink. */
+  finish(schema: Schema): Promise<void>;
+  /** Stop: nothing more reaches the sink once this resolves. Safe any time. */
+  dispose(): Promise<void>;
+  /** The largest encode buffer held so far, in bytes. */
+  readonly peakBytes: number;
+}
+
+/**
+ * The encoding itself: a hyparquet-writer over a byte buffer handed to
+ * `out` after every row group and the footer. Both encoders run this.
+ */
+export class GroupEncoder {
+  readonly #out: SinkWriter;
+  readonly #codec: ParquetCodec;
+  #pq: HyParquetWriter | undefined;
+
+  constructor(out: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#out = new SinkWriter(out);
+    this.#codec = codec;
+  }
+
+  /** See {@linkcode ParquetEncoder.peakBytes}. */
+  get peakBytes(): number {
+    return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
+  }
+
+  /** Encode `rows` as one row group; `pause` is awaited between columns. */
+  encode(
+    schema: Schema,
+    rows: readonly Row[],
+    pause: () => Promise<void>,
+  ): Promise<void> {
+    const columns = fileColumns(schema);
+    return writeGroupByColumn(
+      this.#writer(schema),
+      columns.map((c) => c.name),
+      rows.length,
+      (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
+      pause,
+    );
+  }
+
+  /** Write the footer. */
+  async finish(schema: Schema): Promise<void> {
+    await this.#writer(schema).finish();
+  }
+
+  #writer(schema: Schema): HyParquetWriter {
+    this.#pq ??= new HyParquetWriter({
+      writer: this.#out,
+      schema: schemaElements(fileColumns(schema)),
+      codec: this.#codec,
+      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
+      createdBy: "inlet",
+    });
+    return this.#pq;
+  }
+}
+
+/** Let timers and I/O run (a macrotask, not a microtask). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Encodes on the calling thread, yielding to the event loop between columns. */
+export class InlineEncoder implements ParquetEncoder {
+  readonly #encoder: GroupEncoder;
+  #rows: Row[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #disposed = false;
+
+  constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#encoder = new GroupEncoder(sink, codec);
+  }
+
+  get peakBytes(): number {
+    return this.#encoder.peakBytes;
+  }
+
+  add(rows: readonly Row[]): void {
+    for (const row of rows) this.#rows.push(row);
+  }
+
+  group(schema: Schema): Promise<void> {
+    const rows = this.#rows;
+    this.#rows = [];
+    return this.#then(() =>
+      this.#encoder.encode(schema, rows, yieldToEventLoop)
+    );
+  }
+
+  finish(schema: Schema): Promise<void> {
+    return this.#then(() => this.#encoder.finish(schema));
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    this.#rows = [];
+    await this.#chain.catch(() => {});
+  }
+
+  #then(step: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(() => {
+      if (this.#disposed) throw new Error("the encoder was disposed");
+      return step();
+    });
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+}
+
+/** A message to the encoder worker. */
+export type ToWorker =
+  | { t: "rows"; rows: readonly Row[] }
+  | { t: "group"; schema: Schema; codec: ParquetCodec }
+  | { t: "finish"; schema: Schema; codec: ParquetCodec };
+
+/** A message from the encoder worker. */
+export type FromWorker =
+  | { t: "bytes"; chunk: Uint8Array }
+  | { t: "done"; peakBytes: number }
+  | { t: "error"; name: string; message: string };
+
+const WORKER = new URL("./_parquet_worker.ts", import.meta.url);
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Encodes on a worker thread of its own; the sink is written here. */
+export class WorkerEncoder implements ParquetEncoder {
+  // Started with the first message: a file that never gets a row costs no thread.
+  #worker: Worker | undefined;
+  readonly #sink: Pick<FileSink, "write">;
+  readonly #codec: ParquetCodec;
+  // Sink writes in the order the bytes came; never rejects (see #failure).
+  #writes: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
+  #waiters: Waiter[] = [];
+  #peakBytes = 0;
+  #stopped = false;
+
+  constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#sink = sink;
+    this.#codec = codec;
+  }
+
+  #start(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(WORKER, { type: "module" });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#receive(e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      // Handled here: an uncaught worker error must not end the process.
+      e.preventDefault();
+      this.#fail(new Error(`the Parquet encoder worker failed: ${e.message}`));
+    };
+    worker.onmessageerror = () => {
+      this.#fail(
+        new Error("the Parquet encoder worker sent an unreadable message"),
+      );
+    };
+    this.#worker = worker;
+    return worker;
+  }
+
+  get peakBytes(): number {
+    return this.#peakBytes;
+  }
+
+  add(rows: readonly Row[]): void {
+    if (this.#stopped || rows.length === 0) return;
+    this.#post({ t: "rows", rows });
+  }
+
+  group(schema: Schema): Promise<void> {
+    return this.#ask({ t: "group", schema, codec: this.#codec });
+  }
+
+  async finish(schema: Schema): Promise<void> {
+    try {
+      await this.#ask({ t: "finish", schema, codec: this.#codec });
+    } finally {
+      this.#stop();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.#stop();
+    this.#fail(new Error("the encoder was disposed"));
+    await this.#writes;
+  }
+
+  #post(message: ToWorker): void {
+    try {
+      this.#start().postMessage(message);
+    } catch (err) {
+      // A value that cannot be cloned (a function, a symbol) in a record.
+      this.#fail(err);
+    }
+  }
+
+  #ask(message: ToWorker): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#stopped) {
+      return Promise.reject(new Error("the encoder was disposed"));
+    }
+    const done = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ resolve, reject })
+    );
+    this.#post(message);
+    return done;
+  }
+
+  #receive(message: FromWorker): void {
+    switch (message.t) {
+      case "bytes": {
+        const chunk = message.chunk;
+        this.#writes = this.#writes.then(async () => {
+          if (this.#failure) return;
+          try {
+            await this.#sink.write(chunk);
+          } catch (err) {
+            this.#fail(err);
+          }
+        });
+        return;
+      }
+      case "done": {
+        this.#peakBytes = Math.max(this.#peakBytes, message.peakBytes);
+        const waiter = this.#waiters.shift();
+        // Answered once the bytes before it are in the sink.
+        this.#writes.then(() =>
+          this.#failure
+            ? waiter?.reject(this.#failure.error)
+            : waiter?.resolve()
+        );
+        return;
+      }
+      case "error": {
+        const err = new Error(message.message);
+        err.name = message.name;
+        this.#fail(err);
+        return;
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#stop();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(this.#failure.error);
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#worker?.terminate();
+  }
+}
