@@ -43,9 +43,9 @@ export interface RequestStats {
   retries: number;
   /** Response body bytes received. */
   bytes: number;
-  /** Attempts on the wire right now. */
+  /** Attempts waiting for an answer right now (what the limiter caps). */
   inFlight: number;
-  /** Most attempts on the wire at once so far. */
+  /** Most attempts waiting for an answer at once so far. */
   maxInFlight: number;
   /** Answers that said slow down: 429, and 403 with an exhausted rate limit (GitHub). */
   throttled: number;
@@ -539,6 +539,7 @@ export class HttpClient {
     const settle = (outcome: "answered" | "timeout" | "ignore") => {
       if (settled) return;
       settled = true;
+      if (stats) stats.inFlight--;
       if (outcome === "ignore") permit?.release("ignore");
       else {
         const status = response?.status;
@@ -646,7 +647,8 @@ export class HttpClient {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      if (stats) stats.inFlight--;
+      // Whatever ended the attempt (a thrown error included) settles it.
+      settle("ignore");
     }
   }
 

@@ -644,12 +644,15 @@ Deno.test("http: the permit is freed when the status line arrives, before the bo
     timeoutMs: 1_000,
     maxAttempts: 1,
   });
+  const stats = newRequestStats();
   const [first, second] = await Promise.all([
-    http.getJson({ url: `${server.url}/0` }),
-    http.getJson({ url: `${server.url}/1` }),
+    http.getJson({ url: `${server.url}/0`, stats }),
+    http.getJson({ url: `${server.url}/1`, stats }),
   ]);
   assertEquals(first.body, { first: true });
   assertEquals(second.body, { second: true });
   assertEquals(limiter.inFlight, 0);
   assertEquals(server.count, 2);
+  // In flight means waiting for an answer, as the limiter counts it.
+  assertEquals([stats.inFlight, stats.maxInFlight], [0, 1]);
 });
