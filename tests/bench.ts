@@ -372,8 +372,11 @@ const median = (values: number[]) =>
 
 /**
  * The capacity halves once half the records landed. The limit's level is
- * its median over the second half of each phase; it has followed once the
- * trace first comes within a quarter of the new level.
+ * its median over the second half of each phase. It has followed once the
+ * trace first comes within a quarter of the level before scaled to the new
+ * capacity (half of it): the limit keeps its ratio to the capacity. The
+ * level after is printed too, since the limit may drift later for reasons
+ * of its own (it re-measures its latency floor now and then).
  */
 async function halvingMode(sizes: Sizes, overflow: "queue" | "429") {
   const source = { latencyMs: 20, capacity: 32 };
@@ -409,7 +412,8 @@ async function halvingMode(sizes: Sizes, overflow: "queue" | "429") {
   const before = levelIn(at / 2, at);
   const after = levelIn(at + (end - at) / 2, end + 1);
   const trace = Object.values(m.summary.limitTrace)[0] ?? [];
-  const reached = trace.find((e) => e.atMs >= at && e.limit <= after * 1.25);
+  const scaled = before * half / source.capacity;
+  const reached = trace.find((e) => e.atMs >= at && e.limit <= scaled * 1.25);
   const follow = reached
     ? `followed in ${((reached.atMs - at) / 1000).toFixed(2)} s`
     : "did not follow";
