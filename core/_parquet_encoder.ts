@@ -145,31 +145,114 @@ export class InlineEncoder implements ParquetEncoder {
   }
 }
 
-/** A message to the encoder worker. */
+/** A message to the encoder worker, about file `id`. */
 export type ToWorker =
-  | { t: "rows"; rows: readonly Row[] }
-  | { t: "group"; schema: Schema; codec: ParquetCodec }
-  | { t: "finish"; schema: Schema; codec: ParquetCodec };
+  & { id: number }
+  & (
+    | { t: "rows"; rows: readonly Row[] }
+    | { t: "group"; schema: Schema; codec: ParquetCodec }
+    | { t: "finish"; schema: Schema; codec: ParquetCodec }
+    | { t: "drop" }
+  );
 
-/** A message from the encoder worker. */
+/** A message from the encoder worker, about file `id`. */
 export type FromWorker =
-  | { t: "bytes"; chunk: Uint8Array }
-  | { t: "done"; peakBytes: number }
-  | { t: "error"; name: string; message: string };
+  & { id: number }
+  & (
+    | { t: "bytes"; chunk: Uint8Array }
+    | { t: "done"; peakBytes: number }
+    | { t: "error"; name: string; message: string }
+  );
 
 const WORKER = new URL("./_parquet_worker.ts", import.meta.url);
+
+/**
+ * Worker threads shared by every open file: each costs an isolate (about
+ * 15 MiB), so a connector with many streams must not start one per file.
+ * Encoding is quick next to the network; one worker keeps up with a pull
+ * at tens of thousands of records a second, and a second core does more.
+ */
+const MAX_WORKERS = Math.max(
+  1,
+  Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1),
+);
+
+/** A worker thread and the files it encodes. */
+class EncoderThread {
+  readonly worker: Worker;
+  readonly files = new Map<number, WorkerEncoder>();
+
+  constructor(onGone: (thread: EncoderThread) => void) {
+    this.worker = new Worker(WORKER, { type: "module" });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) =>
+      this.files.get(e.data.id)?.receive(e.data);
+    const fail = (message: string) => {
+      onGone(this);
+      this.worker.terminate();
+      const files = [...this.files.values()];
+      this.files.clear();
+      for (const file of files) file.fail(new Error(message));
+    };
+    this.worker.onerror = (e: ErrorEvent) => {
+      // Handled here: an uncaught worker error must not end the process.
+      e.preventDefault();
+      fail(`the Parquet encoder worker failed: ${e.message}`);
+    };
+    this.worker.onmessageerror = () =>
+      fail("the Parquet encoder worker sent an unreadable message");
+  }
+}
+
+const threads: EncoderThread[] = [];
+let nextId = 1;
+
+/** Worker threads running now (for tests: none once every file is done). */
+export function encoderThreads(): number {
+  return threads.length;
+}
+
+function forget(thread: EncoderThread): void {
+  const at = threads.indexOf(thread);
+  if (at >= 0) threads.splice(at, 1);
+}
+
+/** A thread for a new file: a new one while under the cap, else the least busy. */
+function threadFor(file: WorkerEncoder): EncoderThread {
+  let thread = threads.length < MAX_WORKERS
+    ? undefined
+    : threads.reduce((a, b) => (b.files.size < a.files.size ? b : a));
+  if (!thread) {
+    thread = new EncoderThread(forget);
+    threads.push(thread);
+  }
+  thread.files.set(file.id, file);
+  return thread;
+}
+
+/** A file is done with its thread; an idle thread ends, so the process can exit. */
+function release(thread: EncoderThread, file: WorkerEncoder): void {
+  if (!thread.files.delete(file.id)) return;
+  if (thread.files.size > 0) {
+    thread.worker.postMessage({ id: file.id, t: "drop" } satisfies ToWorker);
+    return;
+  }
+  forget(thread);
+  thread.worker.terminate();
+}
 
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
 }
 
-/** Encodes on a worker thread of its own; the sink is written here. */
+/** Encodes on a shared worker thread; the sink is written here, in order. */
 export class WorkerEncoder implements ParquetEncoder {
-  // Started with the first message: a file that never gets a row costs no thread.
-  #worker: Worker | undefined;
+  /** This file's id on its thread. */
+  readonly id = nextId++;
   readonly #sink: Pick<FileSink, "write">;
   readonly #codec: ParquetCodec;
+  // Taken with the first message: a file that never gets a row costs nothing.
+  #thread: EncoderThread | undefined;
   // Sink writes in the order the bytes came; never rejects (see #failure).
   #writes: Promise<void> = Promise.resolve();
   #failure: { error: unknown } | undefined;
@@ -182,40 +265,22 @@ export class WorkerEncoder implements ParquetEncoder {
     this.#codec = codec;
   }
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER, { type: "module" });
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#receive(e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      // Handled here: an uncaught worker error must not end the process.
-      e.preventDefault();
-      this.#fail(new Error(`the Parquet encoder worker failed: ${e.message}`));
-    };
-    worker.onmessageerror = () => {
-      this.#fail(
-        new Error("the Parquet encoder worker sent an unreadable message"),
-      );
-    };
-    this.#worker = worker;
-    return worker;
-  }
-
   get peakBytes(): number {
     return this.#peakBytes;
   }
 
   add(rows: readonly Row[]): void {
     if (this.#stopped || rows.length === 0) return;
-    this.#post({ t: "rows", rows });
+    this.#post({ id: this.id, t: "rows", rows });
   }
 
   group(schema: Schema): Promise<void> {
-    return this.#ask({ t: "group", schema, codec: this.#codec });
+    return this.#ask({ id: this.id, t: "group", schema, codec: this.#codec });
   }
 
   async finish(schema: Schema): Promise<void> {
     try {
-      await this.#ask({ t: "finish", schema, codec: this.#codec });
+      await this.#ask({ id: this.id, t: "finish", schema, codec: this.#codec });
     } finally {
       this.#stop();
     }
@@ -223,32 +288,12 @@ export class WorkerEncoder implements ParquetEncoder {
 
   async dispose(): Promise<void> {
     this.#stop();
-    this.#fail(new Error("the encoder was disposed"));
+    this.fail(new Error("the encoder was disposed"));
     await this.#writes;
   }
 
-  #post(message: ToWorker): void {
-    try {
-      this.#start().postMessage(message);
-    } catch (err) {
-      // A value that cannot be cloned (a function, a symbol) in a record.
-      this.#fail(err);
-    }
-  }
-
-  #ask(message: ToWorker): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure.error);
-    if (this.#stopped) {
-      return Promise.reject(new Error("the encoder was disposed"));
-    }
-    const done = new Promise<void>((resolve, reject) =>
-      this.#waiters.push({ resolve, reject })
-    );
-    this.#post(message);
-    return done;
-  }
-
-  #receive(message: FromWorker): void {
+  /** Take a message from the thread about this file. */
+  receive(message: FromWorker): void {
     switch (message.t) {
       case "bytes": {
         const chunk = message.chunk;
@@ -257,7 +302,7 @@ export class WorkerEncoder implements ParquetEncoder {
           try {
             await this.#sink.write(chunk);
           } catch (err) {
-            this.#fail(err);
+            this.fail(err);
           }
         });
         return;
@@ -276,13 +321,14 @@ export class WorkerEncoder implements ParquetEncoder {
       case "error": {
         const err = new Error(message.message);
         err.name = message.name;
-        this.#fail(err);
+        this.fail(err);
         return;
       }
     }
   }
 
-  #fail(error: unknown): void {
+  /** Fail every pending and later call with `error` (the first one wins). */
+  fail(error: unknown): void {
     this.#failure ??= { error };
     this.#stop();
     const waiters = this.#waiters;
@@ -290,9 +336,31 @@ export class WorkerEncoder implements ParquetEncoder {
     for (const w of waiters) w.reject(this.#failure.error);
   }
 
+  #post(message: ToWorker): void {
+    try {
+      this.#thread ??= threadFor(this);
+      this.#thread.worker.postMessage(message);
+    } catch (err) {
+      // A value that cannot be cloned (a function, a symbol) in a record.
+      this.fail(err);
+    }
+  }
+
+  #ask(message: ToWorker): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#stopped) {
+      return Promise.reject(new Error("the encoder was disposed"));
+    }
+    const done = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ resolve, reject })
+    );
+    this.#post(message);
+    return done;
+  }
+
   #stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#worker?.terminate();
+    if (this.#thread) release(this.#thread, this);
   }
 }

@@ -11,6 +11,7 @@
 import {
   type FromWorker,
   GroupEncoder,
+  type ParquetCodec,
   type ToWorker,
 } from "./_parquet_encoder.ts";
 import type { Row } from "./types.ts";
@@ -18,17 +19,35 @@ import type { Row } from "./types.ts";
 const send = (message: FromWorker, transfer: Transferable[] = []) =>
   self.postMessage(message, transfer);
 
-const out = {
-  write(chunk: Uint8Array): Promise<void> {
-    // The chunk is a fresh copy (see SinkWriter.flush): hand it over.
-    send({ t: "bytes", chunk }, [chunk.buffer as ArrayBuffer]);
-    return Promise.resolve();
-  },
-};
-let encoder: GroupEncoder | undefined;
+/** One open file: the rows of its next group, and its encoder. */
+interface File {
+  rows: Row[];
+  encoder: GroupEncoder | undefined;
+  failed: boolean;
+}
 
-let rows: Row[] = [];
-let failed = false;
+const files = new Map<number, File>();
+
+function fileOf(id: number): File {
+  let file = files.get(id);
+  if (!file) {
+    file = { rows: [], encoder: undefined, failed: false };
+    files.set(id, file);
+  }
+  return file;
+}
+
+function encoderOf(id: number, file: File, codec: ParquetCodec): GroupEncoder {
+  file.encoder ??= new GroupEncoder({
+    write(chunk: Uint8Array): Promise<void> {
+      // The chunk is a fresh copy (see SinkWriter.flush): hand it over.
+      send({ id, t: "bytes", chunk }, [chunk.buffer as ArrayBuffer]);
+      return Promise.resolve();
+    },
+  }, codec);
+  return file.encoder;
+}
+
 const noPause = () => Promise.resolve();
 
 // One message at a time, in arrival order.
@@ -36,29 +55,39 @@ let queue: Promise<void> = Promise.resolve();
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const message = e.data;
   queue = queue.then(async () => {
-    if (failed) return;
+    const { id } = message;
+    if (message.t === "drop") {
+      files.delete(id);
+      return;
+    }
+    const file = fileOf(id);
+    if (file.failed) return;
     try {
       switch (message.t) {
         case "rows":
-          for (const row of message.rows) rows.push(row);
+          for (const row of message.rows) file.rows.push(row);
           return;
         case "group": {
-          const group = rows;
-          rows = [];
-          encoder ??= new GroupEncoder(out, message.codec);
-          await encoder.encode(message.schema, group, noPause);
+          const group = file.rows;
+          file.rows = [];
+          await encoderOf(id, file, message.codec).encode(
+            message.schema,
+            group,
+            noPause,
+          );
           break;
         }
         case "finish":
-          encoder ??= new GroupEncoder(out, message.codec);
-          await encoder.finish(message.schema);
+          await encoderOf(id, file, message.codec).finish(message.schema);
+          files.delete(id);
           break;
       }
-      send({ t: "done", peakBytes: encoder?.peakBytes ?? 0 });
+      send({ id, t: "done", peakBytes: file.encoder?.peakBytes ?? 0 });
     } catch (err) {
-      failed = true;
+      file.failed = true;
+      file.rows = [];
       const e = err instanceof Error ? err : new Error(String(err));
-      send({ t: "error", name: e.name, message: e.message });
+      send({ id, t: "error", name: e.name, message: e.message });
     }
   });
 };
