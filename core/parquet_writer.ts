@@ -38,10 +38,10 @@ export interface ParquetWriterOptions {
   /** Page compression. @default {"ZSTD"} */
   codec?: ParquetCodec;
   /**
-   * Where row groups are encoded: on a worker thread of the file's own, so
-   * the pull's event loop stays free for requests and answers, or on the
-   * calling thread (a column at a time, yielding between columns). Both
-   * write the same bytes.
+   * Where row groups are encoded: on a worker thread (a few at most, shared
+   * by every open file), so the pull's event loop stays free for requests
+   * and answers, or on the calling thread (a column at a time, yielding
+   * between columns). Both write the same bytes.
    * @default {"worker"}
    */
   encoder?: "worker" | "inline";
