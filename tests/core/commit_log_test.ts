@@ -425,3 +425,48 @@ Deno.test("newRunId: UTC start time to the millisecond, then 4 hex digits; sorts
   assert.ok(a < b);
   assert.match(newRunId(), /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}$/);
 });
+
+Deno.test("CommitLog: a long log is read several entries at a time, in order, and the first bad entry is the one named", async () => {
+  await withStorage("inlet_log_", async (lake) => {
+    const entry = (version: number) =>
+      JSON.stringify({
+        version,
+        runId: RUN_A,
+        committedAt: "2026-11-24T04:13:05Z",
+        add: [],
+        remove: [],
+        state: { n: version },
+      });
+    const path = (v: number) =>
+      `demo/items/_log/${String(v).padStart(20, "0")}.json`;
+    for (let v = 1; v <= 60; v++) await lake.put(path(v), enc.encode(entry(v)));
+    // Count reads in flight: a log read one entry at a time never has two.
+    let inFlight = 0, most = 0;
+    const get = lake.get.bind(lake);
+    lake.get = async (p: string) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 1));
+        return await get(p);
+      } finally {
+        inFlight--;
+      }
+    };
+    const entries = await log(lake).entries();
+    assert.deepEqual(
+      entries.map((e) => (e.state as { n: number }).n),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
+    assert.ok(most > 1, `at most ${most} read at once`);
+    // Two bad entries: the earlier one is named, whichever is read first.
+    await lake.put(path(20), enc.encode("{not json"));
+    await lake.put(path(40), enc.encode("[]"));
+    await assert.rejects(
+      log(lake).entries(),
+      (err: Error) =>
+        err.message.includes("00000000000000000020.json") &&
+        !err.message.includes("00000000000000000040.json"),
+    );
+    assert.equal(inFlight, 0, "no read left running after the error");
+  });
+});
