@@ -20,7 +20,12 @@
 
 import { parseArgs } from "node:util";
 import type { Connector } from "../core/connector.ts";
-import { pull, type RunMonitor, type RunSummary } from "../core/pull.ts";
+import {
+  pull,
+  type RunEvent,
+  type RunMonitor,
+  type RunSummary,
+} from "../core/pull.ts";
 import hackernews from "../connectors/hackernews.ts";
 import { cursorConnector, offsetConnector, PAGE } from "./_bench_connectors.ts";
 import {
@@ -83,6 +88,10 @@ const physical = (s: Source, pageSize: number) =>
 interface Measured {
   summary: RunSummary;
   seconds: number;
+  /** Time the host was paused by `Retry-After`, ms (overlapping pauses once). */
+  pausedMs: number;
+  /** Pauses (throttles that started one). */
+  pauses: number;
   /** The limit every `sampleMs`, with the records landed by then. */
   samples: Array<{ atMs: number; limit: number; records: number }>;
 }
@@ -120,6 +129,19 @@ async function measure(
     options.onSample?.(s);
   };
   const sampler = setInterval(sample, options.sampleMs ?? 500);
+  // Union of the pause windows the source asked for, by the clock of the
+  // HTTP client (Date.now), from each throttle to its Retry-After end.
+  let pausedMs = 0, pauses = 0, pausedUntil = -Infinity;
+  const onEvent = (e: RunEvent) => {
+    if (e.type !== "throttle") return;
+    const at = Date.now();
+    if (e.untilMs <= pausedUntil) return;
+    if (at >= pausedUntil) {
+      if (e.untilMs > at) pauses++;
+      pausedMs += Math.max(0, e.untilMs - at);
+    } else pausedMs += e.untilMs - pausedUntil;
+    pausedUntil = e.untilMs;
+  };
   const stopper = options.stopAfterMs === undefined
     ? undefined
     : setTimeout(() => stop.abort(), options.stopAfterMs);
@@ -129,6 +151,7 @@ async function measure(
       concurrency: options.concurrency,
       stop: stop.signal,
       monitor: (m) => monitor = m,
+      onEvent,
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });
@@ -137,7 +160,7 @@ async function measure(
     if (summary.status === "failed") {
       throw new Error(`${connector.name}: ${summary.errors.join("\n")}`);
     }
-    return { summary, seconds, samples };
+    return { summary, seconds, samples, pausedMs, pauses };
   } finally {
     clearInterval(sampler);
     clearTimeout(stopper);
@@ -173,6 +196,18 @@ function dipText(m: Measured, perSecond: number): string {
       (worst.atMs / 1000).toFixed(1)
     } s`
     : "";
+}
+
+/**
+ * The host's pauses, when the source asked for any, and the ratio over the
+ * time outside them: what a pause cost, beside what the rest ran at.
+ */
+function pausedText(m: Measured, perSecond: number): string {
+  if (m.pauses === 0) return "";
+  const outside = m.seconds - m.pausedMs / 1000;
+  return `paused ${(m.pausedMs / 1000).toFixed(2)} s (${m.pauses} pause${
+    m.pauses === 1 ? "" : "s"
+  }), ${(m.summary.records / outside / perSecond).toFixed(3)} outside pauses; `;
 }
 
 /** Requests and 429s the server saw since `before`. */
@@ -302,7 +337,9 @@ async function overloadMode(sizes: Sizes, retryAfter: number) {
     limit: limitText(m, "auto"),
     requests: s.requests,
     throttled: s.throttled,
-    note: `retries ${m.summary.retries}; ${dipText(m, phys)}`,
+    note: `retries ${m.summary.retries}; ${pausedText(m, phys)}${
+      dipText(m, phys)
+    }`,
   });
 }
 
