@@ -298,7 +298,8 @@ function isRateLimited403(headers: Headers): boolean {
  *
  * Each attempt waits for the host's rate budget, then for a limiter permit,
  * then fetches with a timeout and reads the whole body; the permit goes
- * back as soon as the status line arrives. Network errors,
+ * back as soon as the status line arrives (while fewer bodies than the
+ * host's limit are still being read that way). Network errors,
  * timeouts, 408, 429 and 5xx are retried with full-jitter backoff, or after
  * `Retry-After` (429, 503) when the source sends one. Other statuses fail at
  * once with an {@linkcode HttpError}; a 2xx body that is not JSON fails with
@@ -329,6 +330,8 @@ export class HttpClient {
   #limiterOf: ((host: string) => Limiter) | undefined;
   #budgetOf: ((host: string) => RateBudget) | undefined;
   #limiters = new Map<string, Limiter>();
+  /** Per host: answers whose permit went back while their body is still read. */
+  #reading = new Map<string, number>();
   #budgets = new Map<string, RateBudget>();
   #headers: Headers;
   #redact: (text: string) => string;
@@ -536,6 +539,7 @@ export class HttpClient {
     // or broken connections; the budget counts whatever the source answered.
     let response: Response | undefined;
     let settled = false;
+    let early = false;
     const settle = (outcome: "answered" | "timeout" | "ignore") => {
       if (settled) return;
       settled = true;
@@ -603,11 +607,19 @@ export class HttpClient {
       }
       const status = response.status;
       const ok = status >= 200 && status < 300;
-      // The source is done once it answered: its slot frees now, not after
-      // the body is read and parsed here. Freeing the permit at the status
-      // line lets the next request go out before this body's bytes are
-      // touched, so the client's own work does not idle the source.
-      settle("answered");
+      // A JSON page arrives right behind its status line: the source is
+      // done, so its slot frees now, not after the body is read and parsed
+      // here, and the next request goes out before this body's bytes are
+      // touched. A body still coming (a large page, a slow stream) still
+      // keeps the source busy, so at most as many bodies as the limit are
+      // read on a freed permit: beyond that, the permit waits for the body.
+      const limit = this.#limiter(host)?.limit;
+      const reading = this.#reading.get(host) ?? 0;
+      if (limit !== undefined && reading < limit) {
+        this.#reading.set(host, reading + 1);
+        early = true;
+        settle("answered");
+      }
       let bytes: Uint8Array;
       try {
         bytes = ok
@@ -618,6 +630,7 @@ export class HttpClient {
         // The status is what matters for an error answer: keep it.
         bytes = new Uint8Array();
       }
+      settle("answered");
       if (stats) stats.bytes += bytes.length;
 
       if (ok) {
@@ -649,6 +662,7 @@ export class HttpClient {
       signal?.removeEventListener("abort", onAbort);
       // Whatever ended the attempt (a thrown error included) settles it.
       settle("ignore");
+      if (early) this.#reading.set(host, (this.#reading.get(host) ?? 1) - 1);
     }
   }
 

@@ -10,9 +10,10 @@ function offsetItems(baseUrl: string, page: number) {
 
 /**
  * Connections that `n` requests at a time may open. A permit goes back when
- * an answer's status line arrives, so the next request may start while that
- * answer's body is still being read on its connection: up to two
- * connections per permit, kept alive and reused, never one per request.
+ * an answer's status line arrives (for at most `n` bodies still being read),
+ * so the next request may start while that answer's body is still being
+ * read on its connection: up to two connections per permit, kept alive and
+ * reused, never one per request.
  */
 const about = (n: number) => 2 * n + 1;
 

@@ -656,3 +656,50 @@ Deno.test("http: the permit is freed when the status line arrives, before the bo
   // In flight means waiting for an answer, as the limiter counts it.
   assertEquals([stats.inFlight, stats.maxInFlight], [0, 1]);
 });
+
+Deno.test("http: once as many bodies as the limit are still coming, a permit waits for its body", async () => {
+  const enc = new TextEncoder();
+  const held = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+  // Requests 0 and 1 send their status line at once and the rest of the
+  // body only when the test lets them; request 2 answers at once.
+  await using server = scripted((n) => {
+    if (n >= 2) return json({ n });
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(enc.encode('{"n":'));
+        await held[n]!.promise;
+        controller.enqueue(enc.encode(`${n}}`));
+        controller.close();
+      },
+    });
+    return new Response(body, {
+      headers: { "content-type": "application/json" },
+    });
+  });
+  const answered = Promise.withResolvers<void>();
+  const limiter = new FixedLimiter(1);
+  const { http } = client({
+    limiter: () => limiter,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith("/1")) answered.resolve();
+      return res;
+    },
+  });
+  const all = Promise.all(
+    [0, 1, 2].map((n) => http.getJson({ url: `${server.url}/${n}` })),
+  );
+  // Request 0's permit went back at its status line, so request 1 went
+  // out; request 1's status line came while request 0's body is still
+  // coming, one body already for a limit of one: it keeps its permit.
+  await answered.promise;
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  assertEquals(server.count, 2);
+  assertEquals(limiter.inFlight, 1);
+  held[1]!.resolve();
+  held[0]!.resolve();
+  const results = await all;
+  assertEquals(results.map((r) => r.body), [{ n: 0 }, { n: 1 }, { n: 2 }]);
+  assertEquals(server.count, 3);
+  assertEquals(limiter.inFlight, 0);
+});
