@@ -155,16 +155,53 @@ export type ToWorker =
     | { t: "drop" }
   );
 
-/** A message from the encoder worker, about file `id`. */
+/** A message from the encoder worker, about file `id` (0 for `ready`). */
 export type FromWorker =
   & { id: number }
   & (
+    | { t: "ready" }
     | { t: "bytes"; chunk: Uint8Array }
     | { t: "done"; peakBytes: number }
     | { t: "error"; name: string; message: string }
   );
 
 const WORKER = new URL("./_parquet_worker.ts", import.meta.url);
+
+const probes = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether encoder workers start in this process: one is started and must
+ * say it is ready. Asked once per worker module (the answer is kept). A
+ * binary built without the worker module, or a runtime without workers,
+ * answers `false`, and files are encoded inline instead: slower at a fixed
+ * concurrency, never wrong.
+ */
+export function workersAvailable(url: URL = WORKER): Promise<boolean> {
+  let probe = probes.get(url.href);
+  if (!probe) {
+    probe = new Promise<boolean>((resolve) => {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { type: "module" });
+      } catch {
+        resolve(false);
+        return;
+      }
+      const done = (ok: boolean) => {
+        worker.terminate();
+        resolve(ok);
+      };
+      worker.onmessage = (e: MessageEvent<FromWorker>) =>
+        done(e.data.t === "ready");
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        done(false);
+      };
+    });
+    probes.set(url.href, probe);
+  }
+  return probe;
+}
 
 /**
  * Worker threads shared by every open file: each costs an isolate (about
@@ -184,8 +221,9 @@ class EncoderThread {
 
   constructor(onGone: (thread: EncoderThread) => void) {
     this.worker = new Worker(WORKER, { type: "module" });
-    this.worker.onmessage = (e: MessageEvent<FromWorker>) =>
-      this.files.get(e.data.id)?.receive(e.data);
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.t !== "ready") this.files.get(e.data.id)?.receive(e.data);
+    };
     const fail = (message: string) => {
       onGone(this);
       this.worker.terminate();
@@ -293,7 +331,7 @@ export class WorkerEncoder implements ParquetEncoder {
   }
 
   /** Take a message from the thread about this file. */
-  receive(message: FromWorker): void {
+  receive(message: Exclude<FromWorker, { t: "ready" }>): void {
     switch (message.t) {
       case "bytes": {
         const chunk = message.chunk;

@@ -50,6 +50,9 @@ function encoderOf(id: number, file: File, codec: ParquetCodec): GroupEncoder {
 
 const noPause = () => Promise.resolve();
 
+// Loaded and able to encode: the owner may send files.
+send({ id: 0, t: "ready" });
+
 // One message at a time, in arrival order.
 let queue: Promise<void> = Promise.resolve();
 self.onmessage = (e: MessageEvent<ToWorker>) => {

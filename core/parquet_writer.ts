@@ -15,6 +15,7 @@ import {
   type ParquetCodec,
   type ParquetEncoder,
   WorkerEncoder,
+  workersAvailable,
   yieldToEventLoop,
 } from "./_parquet_encoder.ts";
 import { inferSchema, type Schema } from "./schema.ts";
@@ -42,7 +43,7 @@ export interface ParquetWriterOptions {
    * by every open file), so the pull's event loop stays free for requests
    * and answers, or on the calling thread (a column at a time, yielding
    * between columns). Both write the same bytes.
-   * @default {"worker"}
+   * @default {"worker"} where workers start (checked once), else `"inline"`
    */
   encoder?: "worker" | "inline";
   /**
@@ -229,7 +230,11 @@ export class ParquetWriter {
     options: ParquetWriterOptions,
   ): Promise<ParquetWriter> {
     // Async so bad options reject rather than throw.
-    return Promise.resolve().then(() => new ParquetWriter(sink, options));
+    return Promise.resolve().then(async () => {
+      const encoder = options.encoder ??
+        (await workersAvailable() ? "worker" : "inline");
+      return new ParquetWriter(sink, { ...options, encoder });
+    });
   }
 
   /** The file's columns so far (fixed once the first row group is written). */

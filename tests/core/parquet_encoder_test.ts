@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { encoderThreads, WorkerEncoder } from "../../core/_parquet_encoder.ts";
+import {
+  encoderThreads,
+  WorkerEncoder,
+  workersAvailable,
+} from "../../core/_parquet_encoder.ts";
 import { ParquetWriter } from "../../core/parquet_writer.ts";
 import type { Row } from "../../core/types.ts";
 import { duck, sqlString } from "../_duckdb.ts";
@@ -85,4 +89,20 @@ Deno.test("parquet encoder: a file that fails on a shared thread fails alone", a
   assert.equal(magic, "PAR1");
   assert.equal(new TextDecoder().decode(bytes.subarray(-4)), "PAR1");
   assert.equal(encoderThreads(), 0);
+});
+
+Deno.test("parquet encoder: workers are checked once; a worker module that cannot start answers false", async () => {
+  assert.equal(await workersAvailable(), true);
+  const missing = new URL("./_no_such_worker.ts", import.meta.url);
+  assert.equal(await workersAvailable(missing), false);
+  // A module that loads but throws before it is ready.
+  const dir = await Deno.makeTempDir();
+  try {
+    const broken = new URL(`file://${dir}/broken_worker.ts`);
+    await Deno.writeTextFile(broken, 'throw new Error("cannot start");\n');
+    assert.equal(await workersAvailable(broken), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(encoderThreads(), 0, "the probes leave no thread running");
 });
