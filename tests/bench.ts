@@ -222,6 +222,32 @@ async function serverDelta(
   };
 }
 
+/** A row of items/s as a share of the physical limit `phys`. */
+function itemsRow(
+  m: Measured,
+  phys: number,
+  row: {
+    mode: string;
+    run: string;
+    concurrency: number | "auto";
+    server: { requests: number; throttled: number };
+    note: string;
+  },
+): BenchRow {
+  return {
+    mode: row.mode,
+    run: row.run,
+    records: m.summary.records,
+    seconds: m.seconds,
+    ratio: m.summary.records / m.seconds / phys,
+    of: `${fmt(phys)} items/s`,
+    limit: limitText(m, row.concurrency),
+    requests: row.server.requests,
+    throttled: row.server.throttled,
+    note: row.note,
+  };
+}
+
 /** auto, fixed 32 and a short sequential run of one connector against one source. */
 async function threeRuns(
   mode: string,
@@ -233,7 +259,6 @@ async function threeRuns(
   extra: { baseUrl?: string; limit?: number } = {},
 ): Promise<void> {
   const phys = physical(source, pageSize);
-  const of = `${fmt(phys)} items/s`;
   const runs: Array<[string, number | "auto", number | undefined]> = [
     ["auto", "auto", undefined],
     ["fixed 32", 32, undefined],
@@ -246,21 +271,15 @@ async function threeRuns(
       ...extra,
       ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
     });
-    const d = await serverDelta(server, before);
-    record({
+    record(itemsRow(m, phys, {
       mode,
       run,
-      records: m.summary.records,
-      seconds: m.seconds,
-      ratio: m.summary.records / m.seconds / phys,
-      of,
-      limit: limitText(m, concurrency),
-      requests: d.requests,
-      throttled: d.throttled,
+      concurrency,
+      server: await serverDelta(server, before),
       note: stopAfterMs !== undefined
         ? `stopped after ${stopAfterMs / 1000} s`
         : dipText(m, phys),
-    });
+    }));
   }
 }
 
@@ -326,21 +345,15 @@ async function overloadMode(sizes: Sizes, retryAfter: number) {
   const m = await measure(offsetConnector(server.url), {
     concurrency: "auto",
   });
-  const s = await server.stats();
-  record({
+  record(itemsRow(m, phys, {
     mode: `overload 32@20ms (429, Retry-After: ${retryAfter})`,
     run: "auto",
-    records: m.summary.records,
-    seconds: m.seconds,
-    ratio: m.summary.records / m.seconds / phys,
-    of: `${fmt(phys)} items/s`,
-    limit: limitText(m, "auto"),
-    requests: s.requests,
-    throttled: s.throttled,
+    concurrency: "auto",
+    server: await server.stats(),
     note: `retries ${m.summary.retries}; ${pausedText(m, phys)}${
       dipText(m, phys)
     }`,
-  });
+  }));
 }
 
 async function rateMode(sizes: Sizes) {
@@ -384,21 +397,15 @@ async function cursorMode(sizes: Sizes) {
         ...(partitioned ? {} : { stopAfterMs: sizes.sequentialMs }),
       },
     );
-    const d = await serverDelta(server, before);
-    record({
+    record(itemsRow(m, phys, {
       mode,
       run: partitioned ? "auto, partitions" : "single chain",
-      records: m.summary.records,
-      seconds: m.seconds,
-      ratio: m.summary.records / m.seconds / phys,
-      of: `${fmt(phys)} items/s`,
-      limit: limitText(m, "auto"),
-      requests: d.requests,
-      throttled: d.throttled,
+      concurrency: "auto",
+      server: await serverDelta(server, before),
       note: partitioned
         ? dipText(m, phys)
         : `stopped after ${sizes.sequentialMs / 1000} s`,
-    });
+    }));
   }
 }
 
