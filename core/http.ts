@@ -506,10 +506,11 @@ export class HttpClient {
   ): Promise<Omit<HttpResponse, "attempts"> | { failure: Failure }> {
     const { signal, stats } = req;
     const budget = this.#budget(host);
+    const limiter = this.#limiter(host);
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
-      permit = await this.#limiter(host)?.acquire(signal);
+      permit = await limiter?.acquire(signal);
     } catch (err) {
       budget?.abandon();
       throw err;
@@ -613,7 +614,7 @@ export class HttpClient {
       // touched. A body still coming (a large page, a slow stream) still
       // keeps the source busy, so at most as many bodies as the limit are
       // read on a freed permit: beyond that, the permit waits for the body.
-      const limit = this.#limiter(host)?.limit;
+      const limit = limiter?.limit;
       const reading = this.#reading.get(host) ?? 0;
       if (limit !== undefined && reading < limit) {
         this.#reading.set(host, reading + 1);
