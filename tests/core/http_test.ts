@@ -613,6 +613,23 @@ Deno.test("http: client and request headers are sent, the request's winning", as
   });
 });
 
+// A JSON answer whose status line and `head` go out at once and whose
+// `tail` follows only once `until` resolves: a body still coming.
+function heldJson(head: string, until: Promise<void>, tail: string): Response {
+  const enc = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(enc.encode(head));
+      await until;
+      controller.enqueue(enc.encode(tail));
+      controller.close();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "application/json" },
+  });
+}
+
 Deno.test("http: the permit is freed when the status line arrives, before the body is read", async () => {
   // Request 0 answers its status line at once and holds the rest of its
   // body until request 1 has been served: with one permit, request 1 can
@@ -624,18 +641,7 @@ Deno.test("http: the permit is freed when the status line arrives, before the bo
       releaseBody();
       return json({ second: true });
     }
-    const enc = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(enc.encode('{"first":'));
-        await bodyHeld;
-        controller.enqueue(enc.encode("true}"));
-        controller.close();
-      },
-    });
-    return new Response(body, {
-      headers: { "content-type": "application/json" },
-    });
+    return heldJson('{"first":', bodyHeld, "true}");
   });
   const limiter = new FixedLimiter(1);
   // Without the early release request 0 would time out, holding the permit.
@@ -658,23 +664,12 @@ Deno.test("http: the permit is freed when the status line arrives, before the bo
 });
 
 Deno.test("http: once as many bodies as the limit are still coming, a permit waits for its body", async () => {
-  const enc = new TextEncoder();
   const held = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
   // Requests 0 and 1 send their status line at once and the rest of the
   // body only when the test lets them; request 2 answers at once.
   await using server = scripted((n) => {
     if (n >= 2) return json({ n });
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(enc.encode('{"n":'));
-        await held[n]!.promise;
-        controller.enqueue(enc.encode(`${n}}`));
-        controller.close();
-      },
-    });
-    return new Response(body, {
-      headers: { "content-type": "application/json" },
-    });
+    return heldJson('{"n":', held[n]!.promise, `${n}}`);
   });
   const answered = Promise.withResolvers<void>();
   const limiter = new FixedLimiter(1);
