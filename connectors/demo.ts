@@ -13,8 +13,9 @@ import { defineConnector, offsetPaginator } from "../core/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import demo from "./demo.ts";
- * console.assert(demo.streams.items !== undefined);
+ * assert(demo.streams.items !== undefined);
  * ```
  */
 export default defineConnector({

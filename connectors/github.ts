@@ -22,10 +22,11 @@ const perPage = { per_page: 100 };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import github from "./github.ts";
- * console.assert(github.hosts.includes("api.github.com"));
- * console.assert(github.secrets.includes("GITHUB_TOKEN"));
- * console.assert(github.streams.issues?.incremental?.param === "since");
+ * assert(github.hosts.includes("api.github.com"));
+ * assert(github.secrets.includes("GITHUB_TOKEN"));
+ * assert(github.streams.issues?.incremental?.param === "since");
  * ```
  */
 export default defineConnector({

@@ -13,8 +13,9 @@ import { defineConnector, idRangePaginator } from "../core/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import hackernews from "./hackernews.ts";
- * console.assert(hackernews.hosts.includes("hacker-news.firebaseio.com"));
+ * assert(hackernews.hosts.includes("hacker-news.firebaseio.com"));
  * ```
  */
 export default defineConnector({

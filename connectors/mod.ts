@@ -3,8 +3,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import connectors from "./mod.ts";
- * console.assert(connectors.some((c) => c.name === "hackernews"));
+ * assert(connectors.some((c) => c.name === "hackernews"));
  * ```
  *
  * @module

@@ -18,8 +18,9 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pokeapi from "./pokeapi.ts";
- * console.assert(pokeapi.streams.pokemon_details?.parent?.stream === "pokemon");
+ * assert(pokeapi.streams.pokemon_details?.parent?.stream === "pokemon");
  * ```
  */
 export default defineConnector({

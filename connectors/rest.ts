@@ -116,8 +116,9 @@ export const PAGINATOR_TYPES: readonly string[] = Object.keys(PAGINATORS);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectorFromSpec, exampleSpec } from "./rest.ts";
- * console.assert(Object.keys(connectorFromSpec(exampleSpec).streams).length === 3);
+ * assert(Object.keys(connectorFromSpec(exampleSpec).streams).length === 3);
  * ```
  */
 export const exampleSpec = {
@@ -759,8 +760,9 @@ export async function loadSpec(path: string): Promise<Connector> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import rest from "./rest.ts";
- * console.assert(rest.name === "rest" && rest.options?.spec !== undefined);
+ * assert(rest.name === "rest" && rest.options?.spec !== undefined);
  * ```
  */
 const rest: Connector = connectorFromSpec(

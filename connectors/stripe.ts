@@ -47,9 +47,10 @@ function list(path: string): StreamDef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import stripe from "./stripe.ts";
- * console.assert(stripe.secrets.includes("STRIPE_API_KEY"));
- * console.assert(stripe.streams.charges?.partition?.gteParam === "created[gte]");
+ * assert(stripe.secrets.includes("STRIPE_API_KEY"));
+ * assert(stripe.streams.charges?.partition?.gteParam === "created[gte]");
  * ```
  */
 export default defineConnector({

@@ -3,6 +3,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Mutex } from "./_mutex.ts";
  * const m = new Mutex();
  * const order: number[] = [];
@@ -10,7 +11,7 @@
  *   m.run(async () => { await Promise.resolve(); order.push(1); }),
  *   m.run(() => { order.push(2); }),
  * ]);
- * console.assert(order.join() === "1,2");
+ * assert(order.join() === "1,2");
  * ```
  */
 export class Mutex {

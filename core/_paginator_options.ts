@@ -243,9 +243,10 @@ export function lazy<T>(gen: () => Generator<T>): Iterable<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { required, stringOption } from "./_paginator_options.ts";
  * const v = required("f", "cursorParam", stringOption("f", "cursorParam", "after"));
- * console.assert(v === "after");
+ * assert(v === "after");
  * ```
  */
 export function required<T>(fn: string, name: string, value: T | undefined): T {

@@ -20,9 +20,10 @@ export interface NumRange {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toNum } from "./_ranges.ts";
- * console.assert(toNum("1970-01-01T00:00:01Z", "iso") === 1000);
- * console.assert(toNum(5, "int") === 5);
+ * assert(toNum("1970-01-01T00:00:01Z", "iso") === 1000);
+ * assert(toNum(5, "int") === 5);
  * ```
  */
 export function toNum(
@@ -48,9 +49,10 @@ export function toNum(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromNum } from "./_ranges.ts";
- * console.assert(fromNum(1000, "iso") === "1970-01-01T00:00:01.000Z");
- * console.assert(fromNum(7, "unix") === "7");
+ * assert(fromNum(1000, "iso") === "1970-01-01T00:00:01.000Z");
+ * assert(fromNum(7, "unix") === "7");
  * ```
  */
 export function fromNum(n: number, kind: RangePartition["kind"]): string {
@@ -63,9 +65,10 @@ export function fromNum(n: number, kind: RangePartition["kind"]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitRange } from "./_ranges.ts";
  * const parts = splitRange({ gte: 0, lt: 10 }, 3);
- * console.assert(parts.length === 3 && parts[0]!.gte === 0 && parts[2]!.lt === 10);
+ * assert(parts.length === 3 && parts[0]!.gte === 0 && parts[2]!.lt === 10);
  * ```
  */
 export function splitRange(range: NumRange, parts: number): NumRange[] {
@@ -89,9 +92,10 @@ export function splitRange(range: NumRange, parts: number): NumRange[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { remaining } from "./_ranges.ts";
- * console.assert(remaining({ gte: 0, lt: 100 }, 60, "desc").lt === 61);
- * console.assert(remaining({ gte: 0, lt: 100 }, 60, "asc").gte === 60);
+ * assert(remaining({ gte: 0, lt: 100 }, 60, "desc").lt === 61);
+ * assert(remaining({ gte: 0, lt: 100 }, 60, "asc").gte === 60);
  * ```
  */
 export function remaining(

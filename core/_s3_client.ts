@@ -123,8 +123,9 @@ const BASE_BACKOFF_MS = 100;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeKey } from "./_s3_client.ts";
- * console.assert(encodeKey("a b/c(1).json") === "a%20b/c%281%29.json");
+ * assert(encodeKey("a b/c(1).json") === "a%20b/c%281%29.json");
  * ```
  */
 export function encodeKey(key: string): string {
@@ -154,6 +155,7 @@ async function sha256Hex(data: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { S3Client } from "./_s3_client.ts";
  * import { startS3Server } from "./testing/s3_server.ts";
  * const server = await startS3Server();
@@ -166,7 +168,7 @@ async function sha256Hex(data: Uint8Array): Promise<string> {
  *     sleep: () => Promise.resolve(), random: Math.random,
  *   });
  *   const res = await client.send({ op: "get", method: "GET", key: "missing" });
- *   console.assert(res.status === 404 && res.code === "NoSuchKey");
+ *   assert(res.status === 404 && res.code === "NoSuchKey");
  * } finally {
  *   await server.close();
  * }

@@ -34,6 +34,7 @@ type State = "open" | "closing" | "closed" | "aborted";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { S3Storage } from "./s3_storage.ts";
  * import { startS3Server } from "./testing/s3_server.ts";
  * const server = await startS3Server();
@@ -41,9 +42,9 @@ type State = "open" | "closing" | "closed" | "aborted";
  *   const storage = S3Storage.fromUrl(server.bucket("lake") + "/p", { env: (n) => server.env[n] });
  *   const sink = await storage.create("a.bin");
  *   await sink.write(new Uint8Array([1, 2, 3]));
- *   console.assert((await storage.get("a.bin")) === undefined);
+ *   assert((await storage.get("a.bin")) === undefined);
  *   await sink.close();
- *   console.assert((await storage.get("a.bin"))?.length === 3);
+ *   assert((await storage.get("a.bin"))?.length === 3);
  * } finally {
  *   await server.close();
  * }

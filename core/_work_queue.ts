@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkQueue } from "./_work_queue.ts";
  * const q = new WorkQueue<number>([1]);
  * const seen: number[] = [];
@@ -12,7 +13,7 @@
  *   if (n < 3) q.push(n + 1);
  *   q.done();
  * }
- * console.assert(seen.join() === "1,2,3");
+ * assert(seen.join() === "1,2,3");
  * ```
  */
 export class WorkQueue<T> implements AsyncIterable<T> {

@@ -26,8 +26,9 @@ const NAMED: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { xmlEscape } from "./_xml.ts";
- * console.assert(xmlEscape('a<b & "c"') === "a&lt;b &amp; &quot;c&quot;");
+ * assert(xmlEscape('a<b & "c"') === "a&lt;b &amp; &quot;c&quot;");
  * ```
  */
 export function xmlEscape(text: string): string {
@@ -39,8 +40,9 @@ export function xmlEscape(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { xmlUnescape } from "./_xml.ts";
- * console.assert(xmlUnescape("&quot;e1&quot; &#233;&#x41;") === '"e1" éA');
+ * assert(xmlUnescape("&quot;e1&quot; &#233;&#x41;") === '"e1" éA');
  * ```
  */
 export function xmlUnescape(text: string): string {
@@ -68,9 +70,10 @@ export function xmlUnescape(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { xmlElements } from "./_xml.ts";
  * const parts = xmlElements("<a><Part><N>1</N></Part><Part><N>2</N></Part></a>", "Part");
- * console.assert(parts.length === 2 && parts[1] === "<N>2</N>");
+ * assert(parts.length === 2 && parts[1] === "<N>2</N>");
  * ```
  */
 export function xmlElements(xml: string, name: string): string[] {
@@ -86,11 +89,12 @@ export function xmlElements(xml: string, name: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { xmlText } from "./_xml.ts";
  * const xml = "<Error><Code>NoSuchKey</Code><Message>a &amp; b</Message></Error>";
- * console.assert(xmlText(xml, "Code") === "NoSuchKey");
- * console.assert(xmlText(xml, "Message") === "a & b");
- * console.assert(xmlText(xml, "Key") === undefined);
+ * assert(xmlText(xml, "Code") === "NoSuchKey");
+ * assert(xmlText(xml, "Message") === "a & b");
+ * assert(xmlText(xml, "Key") === undefined);
  * ```
  */
 export function xmlText(xml: string, name: string): string | undefined {

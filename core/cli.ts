@@ -103,8 +103,9 @@ function collect(value: string, previous: string[] = []): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./cli.ts";
- * console.assert(parseDuration("1h30m") === 5_400_000);
+ * assert(parseDuration("1h30m") === 5_400_000);
  * ```
  */
 export function parseDuration(
@@ -158,6 +159,7 @@ interface PullFlags {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCli } from "./cli.ts";
  * import connectors from "../connectors/mod.ts";
  * let out = "";
@@ -167,7 +169,7 @@ interface PullFlags {
  *   terminal: false,
  *   env: () => undefined,
  * });
- * console.assert(code === 0 && out.includes("hackernews"));
+ * assert(code === 0 && out.includes("hackernews"));
  * ```
  */
 export async function runCli(

@@ -148,9 +148,10 @@ export interface CommitLogOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommitConflictError } from "./commit_log.ts";
  * const err = new CommitConflictError("demo/items", 7, "demo/items/_log/00000000000000000007.json");
- * console.assert(err.message.includes("concurrent commit"));
+ * assert(err.message.includes("concurrent commit"));
  * ```
  */
 export class CommitConflictError extends Error {
@@ -186,9 +187,10 @@ function pad(n: number, width: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newRunId } from "./commit_log.ts";
  * const id = newRunId({ now: Date.UTC(2026, 10, 24, 4, 13, 0, 123), random: () => 0.5 });
- * console.assert(id === "20261124T041300.123Z-8000");
+ * assert(id === "20261124T041300.123Z-8000");
  * ```
  */
 export function newRunId(
@@ -222,6 +224,7 @@ const EXTENSION = /(?:\.[A-Za-z][A-Za-z0-9]*)+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommitLog, newRunId } from "./commit_log.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
@@ -235,9 +238,9 @@ const EXTENSION = /(?:\.[A-Za-z][A-Za-z0-9]*)+$/;
  *     add: [{ staged, records: 1, bytes: 9 }],
  *     state: { lastId: 1 },
  *   });
- *   console.assert(entry.version === 1);
- *   console.assert((await log.files())[0] === entry.add[0]?.path);
- *   console.assert(JSON.stringify((await log.latest())?.state) === '{"lastId":1}');
+ *   assert(entry.version === 1);
+ *   assert((await log.files())[0] === entry.add[0]?.path);
+ *   assert(JSON.stringify((await log.latest())?.state) === '{"lastId":1}');
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

@@ -22,8 +22,9 @@ import type { ConnectorDef } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TARGETS } from "./compile.ts";
- * console.assert(TARGETS.includes("aarch64-apple-darwin"));
+ * assert(TARGETS.includes("aarch64-apple-darwin"));
  * ```
  */
 export const TARGETS: readonly string[] = [
@@ -41,8 +42,9 @@ export const TARGETS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BASE_ENV } from "./compile.ts";
- * console.assert(BASE_ENV.includes("AWS_*") && BASE_ENV.includes("NO_COLOR"));
+ * assert(BASE_ENV.includes("AWS_*") && BASE_ENV.includes("NO_COLOR"));
  * ```
  */
 export const BASE_ENV: readonly string[] = [...ENGINE_ENV, "AWS_*"];
@@ -132,9 +134,10 @@ export interface CompilePlan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectorHosts } from "./compile.ts";
  * const hosts = connectorHosts({ name: "x", baseUrl: "https://api.x.com:8443/v1", streams: {} });
- * console.assert(hosts[0] === "api.x.com:8443");
+ * assert(hosts[0] === "api.x.com:8443");
  * ```
  */
 export function connectorHosts(c: CompileConnector): string[] {
@@ -158,6 +161,7 @@ export function connectorHosts(c: CompileConnector): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectorSecrets } from "./compile.ts";
  * const env = connectorSecrets({
  *   name: "gh",
@@ -165,7 +169,7 @@ export function connectorHosts(c: CompileConnector): string[] {
  *   auth: { type: "bearer", env: "GITHUB_TOKEN", optional: true },
  *   streams: {},
  * });
- * console.assert(env[0] === "GITHUB_TOKEN");
+ * assert(env[0] === "GITHUB_TOKEN");
  * ```
  */
 export function connectorSecrets(c: CompileConnector): string[] {
@@ -179,11 +183,12 @@ export function connectorSecrets(c: CompileConnector): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePlan } from "./compile.ts";
  * const hn = { name: "hn", baseUrl: "https://hacker-news.firebaseio.com/v0", streams: {} };
  * const plan = compilePlan(hn, [hn], { out: "dist", target: "x86_64-unknown-linux-gnu" });
- * console.assert(plan.output === "dist/inlet-hn-x86_64-unknown-linux-gnu");
- * console.assert(plan.hosts.join() === "hacker-news.firebaseio.com");
+ * assert(plan.output === "dist/inlet-hn-x86_64-unknown-linux-gnu");
+ * assert(plan.hosts.join() === "hacker-news.firebaseio.com");
  * ```
  */
 export function compilePlan(
@@ -247,6 +252,7 @@ export function compilePlan(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileArgs } from "./compile.ts";
  * const gh = {
  *   name: "github",
@@ -255,11 +261,11 @@ export function compilePlan(
  *   streams: {},
  * };
  * const args = compileArgs(gh, [gh], { out: "dist" });
- * console.assert(args.includes("--allow-net=api.github.com"));
- * console.assert(args.includes(
+ * assert(args.includes("--allow-net=api.github.com"));
+ * assert(args.includes(
  *   "--allow-env=AWS_*,CLICOLOR_FORCE,FORCE_COLOR,GITHUB_TOKEN,INLET_*,NO_COLOR",
  * ));
- * console.assert(args.at(-1) === "core/cli.ts");
+ * assert(args.at(-1) === "core/cli.ts");
  * ```
  */
 export function compileArgs(
@@ -320,6 +326,7 @@ export interface MissingRuntime {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { diagnoseCompileFailure } from "./compile.ts";
  * const m = diagnoseCompileFailure(`error: Writing deno compile executable to temporary file 'x'
  *
@@ -328,9 +335,9 @@ export interface MissingRuntime {
  *     1: error sending request for url (https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip): client error (Connect)
  *     2: dns error
  * `);
- * console.assert(m?.host === "dl.deno.land" && m.version === "2.9.6");
- * console.assert(m?.reason === "client error (Connect)");
- * console.assert(diagnoseCompileFailure("error: Module not found") === undefined);
+ * assert(m?.host === "dl.deno.land" && m.version === "2.9.6");
+ * assert(m?.reason === "client error (Connect)");
+ * assert(diagnoseCompileFailure("error: Module not found") === undefined);
  * ```
  */
 export function diagnoseCompileFailure(
@@ -384,12 +391,13 @@ function escapeRegExp(s: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { missingRuntimeMessage } from "./compile.ts";
  * const text = missingRuntimeMessage({
  *   url: "https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip",
  *   host: "dl.deno.land", version: "2.9.6", target: "x86_64-unknown-linux-gnu", reason: "dns error",
  * });
- * console.assert(text.includes("cannot be fetched") && text.includes("DENORT_BIN"));
+ * assert(text.includes("cannot be fetched") && text.includes("DENORT_BIN"));
  * ```
  */
 export function missingRuntimeMessage(
@@ -458,6 +466,7 @@ Options:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCompile } from "./compile.ts";
  * let printed = "";
  * const code = await runCompile(["--target", "x86_64-unknown-linux-gnu"], [
@@ -479,8 +488,8 @@ Options:
  *         },
  *     ),
  * });
- * console.assert(code === 1 && printed.includes("--allow-net=hacker-news.firebaseio.com"));
- * console.assert(printed.includes("runtime cannot be fetched"));
+ * assert(code === 1 && printed.includes("--allow-net=hacker-news.firebaseio.com"));
+ * assert(printed.includes("runtime cannot be fetched"));
  * ```
  */
 export async function runCompile(
@@ -586,10 +595,11 @@ export async function runCompile(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denoCompileIo } from "./compile.ts";
  * const io = denoCompileIo();
  * const res = await io.deno(["--version"]);
- * console.assert(res.code === 0 && res.stdout.startsWith("deno "));
+ * assert(res.code === 0 && res.stdout.startsWith("deno "));
  * ```
  */
 export function denoCompileIo(): CompileIo {

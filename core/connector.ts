@@ -13,6 +13,7 @@ import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineConnector } from "./connector.ts";
  * import { singlePaginator } from "./paginators.ts";
  * const c = defineConnector({
@@ -20,7 +21,7 @@ import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
  *   baseUrl: "https://api.example.com/v1",
  *   streams: { things: { path: "/things", primaryKey: "id", paginator: singlePaginator() } },
  * });
- * console.assert(c.hosts[0] === "api.example.com");
+ * assert(c.hosts[0] === "api.example.com");
  * ```
  */
 export interface Connector extends Readonly<ConnectorDef> {

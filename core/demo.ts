@@ -46,11 +46,12 @@ export interface DemoResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runDemo } from "./demo.ts";
  * const lake = await Deno.makeTempDir();
  * try {
  *   const r = await runDemo({ lake, records: 500, latencyMs: 1, write: () => {}, progress: false });
- *   console.assert(r.records === 500);
+ *   assert(r.records === 500);
  * } finally {
  *   await Deno.remove(lake, { recursive: true });
  * }

@@ -27,12 +27,13 @@ function where(ctx: ErrorContext): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpError } from "./errors.ts";
  * const err = new HttpError(502, "https://api.example.com/items?page=3", {
  *   stream: "example/items",
  *   page: 2,
  * });
- * console.assert(err.message === 'Cannot fetch page 3 of "example/items": status 502 at https://api.example.com/items?page=3');
+ * assert(err.message === 'Cannot fetch page 3 of "example/items": status 502 at https://api.example.com/items?page=3');
  * ```
  */
 export class HttpError extends Error {
@@ -72,9 +73,10 @@ export class HttpError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkError } from "./errors.ts";
  * const err = new NetworkError("http://127.0.0.1:1/x", "connection refused");
- * console.assert(err.message.includes("connection refused"));
+ * assert(err.message.includes("connection refused"));
  * ```
  */
 export class NetworkError extends Error {
@@ -104,13 +106,14 @@ export class NetworkError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PaginationError } from "./errors.ts";
  * const err = new PaginationError('records path "items" is missing', {
  *   stream: "demo/items",
  *   url: "http://127.0.0.1:8000/items?offset=0",
  *   page: 0,
  * });
- * console.assert(err.message.startsWith('Cannot read page 1 of "demo/items"'));
+ * assert(err.message.startsWith('Cannot read page 1 of "demo/items"'));
  * ```
  */
 export class PaginationError extends Error {
@@ -139,9 +142,10 @@ export class PaginationError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./errors.ts";
  * const err = new ConfigError('connector "demo": stream "items": primaryKey is required');
- * console.assert(err.name === "ConfigError");
+ * assert(err.name === "ConfigError");
  * ```
  */
 export class ConfigError extends Error {
@@ -157,9 +161,10 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SchemaError } from "./errors.ts";
  * const err = new SchemaError('"demo/items": field "score" was a number, now a string');
- * console.assert(err.name === "SchemaError");
+ * assert(err.name === "SchemaError");
  * ```
  */
 export class SchemaError extends Error {

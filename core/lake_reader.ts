@@ -17,10 +17,11 @@ import type { Storage } from "./storage.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logScopes } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert((await logScopes(new LocalStorage(dir), "demo/items")).length === 0);
+ * assert((await logScopes(new LocalStorage(dir), "demo/items")).length === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -51,10 +52,11 @@ function logFor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { committedFiles } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert((await committedFiles(new LocalStorage(dir), "demo/items")).length === 0);
+ * assert((await committedFiles(new LocalStorage(dir), "demo/items")).length === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -77,10 +79,11 @@ export async function committedFiles(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readableFiles } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert((await readableFiles(new LocalStorage(dir), "demo/items")).length === 0);
+ * assert((await readableFiles(new LocalStorage(dir), "demo/items")).length === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -159,12 +162,13 @@ export interface StateReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readStates } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * import demo from "../connectors/demo.ts";
  * const dir = await Deno.makeTempDir();
  * const states = await readStates(new LocalStorage(dir), demo);
- * console.assert(states[0]?.version === 0);
+ * assert(states[0]?.version === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -217,13 +221,14 @@ export async function readStates(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readStates, resetState } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * import demo from "../connectors/demo.ts";
  * const dir = await Deno.makeTempDir();
  * const lake = new LocalStorage(dir);
  * await resetState(lake, demo);
- * console.assert((await readStates(lake, demo))[0]?.version === 1);
+ * assert((await readStates(lake, demo))[0]?.version === 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -256,9 +261,10 @@ const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { viewSql } from "./lake_reader.ts";
  * const sql = viewSql("items", ["/lake/demo/items/a.parquet"], ["id"], "merge");
- * console.assert(sql.includes("QUALIFY row_number()"));
+ * assert(sql.includes("QUALIFY row_number()"));
  * ```
  */
 export function viewSql(

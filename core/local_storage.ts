@@ -35,18 +35,19 @@ function tempPath(path: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
  * try {
  *   const lake = new LocalStorage(dir);
  *   const sink = await lake.create("demo/items/a.ndjson");
  *   await sink.write(new TextEncoder().encode('{"id":1}\n'));
- *   console.assert((await lake.list("demo/")).length === 0); // not visible yet
+ *   assert((await lake.list("demo/")).length === 0); // not visible yet
  *   await sink.close();
- *   console.assert((await lake.list("demo/"))[0] === "demo/items/a.ndjson");
+ *   assert((await lake.list("demo/"))[0] === "demo/items/a.ndjson");
  *   const data = new TextEncoder().encode("{}");
- *   console.assert(await lake.putIfAbsent("demo/items/_log/1.json", data));
- *   console.assert(!(await lake.putIfAbsent("demo/items/_log/1.json", data)));
+ *   assert(await lake.putIfAbsent("demo/items/_log/1.json", data));
+ *   assert(!(await lake.putIfAbsent("demo/items/_log/1.json", data)));
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

@@ -18,9 +18,10 @@ import type { Row } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type NdjsonCompression, NdjsonWriter } from "./ndjson_writer.ts";
  * const c: NdjsonCompression = "gzip";
- * console.assert(NdjsonWriter.extension(c) === "ndjson.gz");
+ * assert(NdjsonWriter.extension(c) === "ndjson.gz");
  * ```
  */
 export type NdjsonCompression = "zstd" | "gzip" | "none";
@@ -68,6 +69,7 @@ type State = "open" | "closed" | "aborted" | "failed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NdjsonWriter } from "./ndjson_writer.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * import { zstdDecompressSync } from "node:zlib";
@@ -77,9 +79,9 @@ type State = "open" | "closed" | "aborted" | "failed";
  *   const path = `demo/items/a.${NdjsonWriter.extension("zstd")}`;
  *   const w = await NdjsonWriter.create(await lake.create(path), { compression: "zstd" });
  *   await w.write([{ id: 1 }, { id: 2 }]);
- *   console.assert((await w.close()).records === 2);
+ *   assert((await w.close()).records === 2);
  *   const text = new TextDecoder().decode(zstdDecompressSync((await lake.get(path))!));
- *   console.assert(text === '{"id":1}\n{"id":2}\n');
+ *   assert(text === '{"id":1}\n{"id":2}\n');
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

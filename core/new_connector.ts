@@ -32,9 +32,10 @@ function fileName(name: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectorIdent } from "./new_connector.ts";
- * console.assert(connectorIdent("my-shop") === "myShop");
- * console.assert(connectorIdent("delete") === "deleteConnector");
+ * assert(connectorIdent("my-shop") === "myShop");
+ * assert(connectorIdent("delete") === "deleteConnector");
  * ```
  */
 export function connectorIdent(name: string): string {
@@ -50,8 +51,9 @@ export function connectorIdent(name: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectorSource } from "./new_connector.ts";
- * console.assert(connectorSource("shop").includes('name: "shop"'));
+ * assert(connectorSource("shop").includes('name: "shop"'));
  * ```
  */
 export function connectorSource(name: string): string {
@@ -62,8 +64,9 @@ export function connectorSource(name: string): string {
  * The \`${name}\` connector: its items, paged by offset with a total.
  * @example
  * \`\`\`ts
+ * import assert from "node:assert/strict";
  * import ${id} from "./${fileName(name)}.ts";
- * console.assert(${id}.streams.items !== undefined);
+ * assert(${id}.streams.items !== undefined);
  * \`\`\`
  */
 export default defineConnector({
@@ -86,8 +89,9 @@ export default defineConnector({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { testSource } from "./new_connector.ts";
- * console.assert(testSource("shop").includes("startRecordedServer"));
+ * assert(testSource("shop").includes("startRecordedServer"));
  * ```
  */
 export function testSource(name: string): string {
@@ -228,10 +232,11 @@ export async function newConnector(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./new_connector.ts";
  * let err = "";
  * const code = await main(["Bad Name"], { out: () => {}, err: (t) => err += t });
- * console.assert(code === 2 && err.includes("is invalid"));
+ * assert(code === 2 && err.includes("is invalid"));
  * ```
  */
 export async function main(

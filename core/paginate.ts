@@ -126,8 +126,9 @@ export interface Page extends PageResponse {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillTemplate } from "./paginate.ts";
- * console.assert(fillTemplate("/repos/{repo}/issues", { repo: "a/b" }, true) === "/repos/a/b/issues");
+ * assert(fillTemplate("/repos/{repo}/issues", { repo: "a/b" }, true) === "/repos/a/b/issues");
  * ```
  */
 export function fillTemplate(
@@ -153,8 +154,9 @@ export function fillTemplate(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newStreamStats } from "./paginate.ts";
- * console.assert(newStreamStats().records === 0);
+ * assert(newStreamStats().records === 0);
  * ```
  */
 export function newStreamStats(): StreamStats {
@@ -167,12 +169,13 @@ export function newStreamStats(): StreamStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requestUrl } from "./paginate.ts";
  * const url = requestUrl("https://h.example.com/v0", { path: "/item/{id}.json", params: { a: "1" } }, {
  *   index: 3,
  *   path: "/item/7.json",
  * }, { key: "k" });
- * console.assert(url === "https://h.example.com/v0/item/7.json?a=1&key=k");
+ * assert(url === "https://h.example.com/v0/item/7.json?a=1&key=k");
  * ```
  */
 export function requestUrl(
@@ -210,11 +213,12 @@ export function requestUrl(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { extractRecords } from "./paginate.ts";
  * const rows = extractRecords({ data: { items: [{ id: 1 }] } }, "data.items", {});
- * console.assert(rows.length === 1);
- * console.assert(extractRecords({ id: 2 }, undefined, {}).length === 1);
- * console.assert(extractRecords(null, undefined, {}).length === 0);
+ * assert(rows.length === 1);
+ * assert(extractRecords({ id: 2 }, undefined, {}).length === 1);
+ * assert(extractRecords(null, undefined, {}).length === 0);
  * ```
  */
 export function extractRecords(
@@ -285,6 +289,7 @@ function untilStopped<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paginate, newStreamStats } from "./paginate.ts";
  * import { HttpClient } from "./http.ts";
  * import { offsetPaginator } from "./paginators.ts";
@@ -306,7 +311,7 @@ function untilStopped<T>(
  *     concurrency: 4,
  *     stats: newStreamStats(),
  *   })) records += page.records.length;
- *   console.assert(records === 120);
+ *   assert(records === 120);
  * } finally {
  *   await server.close();
  * }
@@ -433,6 +438,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newStreamStats, records } from "./paginate.ts";
  * import { HttpClient } from "./http.ts";
  * import { cursorPaginator } from "./paginators.ts";
@@ -455,7 +461,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
  *     concurrency: 1,
  *     stats: newStreamStats(),
  *   })) ids.push(r.id);
- *   console.assert(ids.length === 30);
+ *   assert(ids.length === 30);
  * } finally {
  *   await server.close();
  * }

@@ -82,6 +82,7 @@ export interface ParquetFileSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ParquetWriter, SchemaChange } from "./parquet_writer.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
@@ -99,7 +100,7 @@ export interface ParquetFileSummary {
  *     w = await ParquetWriter.create(await lake.create("b.parquet"), { ...opts, schema: err.schema });
  *     await w.write(rows);
  *   }
- *   console.assert((await w.close()).schema.length === 2);
+ *   assert((await w.close()).schema.length === 2);
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -151,6 +152,7 @@ type State = "open" | "closed" | "aborted" | "failed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ParquetWriter } from "./parquet_writer.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
@@ -163,7 +165,7 @@ type State = "open" | "closed" | "aborted" | "failed";
  *     await w.write([{ id: 1, at: "2024-01-02T03:04:05Z", tags: ["a", "b"] }]);
  *     await w.write([{ id: 2, at: null, tags: [] }]);
  *     const { records, bytes } = await w.close();
- *     console.assert(records === 2 && bytes > 0);
+ *     assert(records === 2 && bytes > 0);
  *   } catch (err) {
  *     await w.abort();
  *     throw err;

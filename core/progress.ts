@@ -34,6 +34,7 @@ function stderrWriter(): (text: string) => void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Progress } from "./progress.ts";
  * import { newStreamStats } from "./paginate.ts";
  * let out = "";
@@ -46,7 +47,7 @@ function stderrWriter(): (text: string) => void {
  *   limits: () => ({ "127.0.0.1:8787": 32 }),
  *   traces: () => ({}),
  * }, "demo");
- * console.assert(p.lines()[0]!.includes("demo/items"));
+ * assert(p.lines()[0]!.includes("demo/items"));
  * ```
  */
 export class Progress {
@@ -134,6 +135,7 @@ export class Progress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summaryTable } from "./progress.ts";
  * const text = summaryTable({
  *   runId: "r", connector: "demo", status: "ok", startedAt: "", durationMs: 2000,
@@ -142,7 +144,7 @@ export class Progress {
  *   streams: [{ stream: "items", records: 100, pages: 2, requests: 2, retries: 0, throttled: 0,
  *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000, maxInFlight: 4, complete: true }],
  * });
- * console.assert(text.includes("items") && text.includes("50"));
+ * assert(text.includes("items") && text.includes("50"));
  * ```
  */
 export function summaryTable(summary: RunSummary): string {

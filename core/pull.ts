@@ -201,10 +201,11 @@ export interface RunSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openLake } from "./pull.ts";
  * const dir = await Deno.makeTempDir();
  * const lake = await openLake(dir);
- * console.assert(lake.root === dir);
+ * assert(lake.root === dir);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -259,6 +260,7 @@ function authParts(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pull } from "./pull.ts";
  * import { defineConnector } from "./connector.ts";
  * import { offsetPaginator } from "./paginators.ts";
@@ -281,7 +283,7 @@ function authParts(
  *     },
  *   });
  *   const summary = await pull(demo, { lake });
- *   console.assert(summary.records === 200 && summary.status === "ok");
+ *   assert(summary.records === 200 && summary.status === "ok");
  * } finally {
  *   await server.close();
  *   await Deno.remove(lake, { recursive: true });

@@ -14,11 +14,12 @@ import { LocalStorage } from "./local_storage.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { queryLake } from "./query.ts";
  * import demo from "../connectors/demo.ts";
  * const dir = await Deno.makeTempDir();
  * const rows = await queryLake(dir, demo, "SELECT count(*) AS n FROM items");
- * console.assert(Number(rows[0]?.n) === 0);
+ * assert(Number(rows[0]?.n) === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -64,8 +65,9 @@ export async function queryLake(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRows } from "./query.ts";
- * console.assert(formatRows([{ n: 1n }]).includes("n"));
+ * assert(formatRows([{ n: 1n }]).includes("n"));
  * ```
  */
 export function formatRows(rows: readonly Record<string, unknown>[]): string {

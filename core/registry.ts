@@ -13,6 +13,7 @@ import { ConfigError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Registry } from "./registry.ts";
  * import { defineConnector } from "./connector.ts";
  * import { singlePaginator } from "./paginators.ts";
@@ -22,11 +23,11 @@ import { ConfigError } from "./errors.ts";
  *   streams: { a: { path: "/a", primaryKey: "id", paginator: singlePaginator() } },
  * });
  * const registry = new Registry([one]);
- * console.assert(registry.get("one") === one);
+ * assert(registry.get("one") === one);
  * try {
  *   registry.get("two");
  * } catch (err) {
- *   console.assert((err as Error).message.includes("known connectors: one"));
+ *   assert((err as Error).message.includes("known connectors: one"));
  * }
  * ```
  */

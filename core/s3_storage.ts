@@ -20,8 +20,9 @@ import type { FileSink, Storage } from "./storage.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MIN_PART_SIZE } from "./s3_storage.ts";
- * console.assert(MIN_PART_SIZE === 5 * 1024 * 1024);
+ * assert(MIN_PART_SIZE === 5 * 1024 * 1024);
  * ```
  */
 export const MIN_PART_SIZE: number = 5 * 1024 * 1024;
@@ -86,6 +87,7 @@ const MAX_LIST_PAGES = 1_000_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { S3Storage } from "./s3_storage.ts";
  * import { startS3Server } from "./testing/s3_server.ts";
  *
@@ -94,9 +96,9 @@ const MAX_LIST_PAGES = 1_000_000;
  *   // In production the env is the process's: INLET_S3_ENDPOINT, AWS_ACCESS_KEY_ID, ...
  *   const lake = S3Storage.fromUrl(server.bucket("lake") + "/prod", { env: (n) => server.env[n] });
  *   const entry = new TextEncoder().encode('{"version":1}');
- *   console.assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === true);
- *   console.assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === false);
- *   console.assert((await lake.list("demo/items"))[0] === "demo/items/_log/1.json");
+ *   assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === true);
+ *   assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === false);
+ *   assert((await lake.list("demo/items"))[0] === "demo/items/_log/1.json");
  * } finally {
  *   await server.close();
  * }
@@ -199,6 +201,7 @@ export class S3Storage implements Storage {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { S3Storage } from "./s3_storage.ts";
    * const env: Record<string, string> = {
    *   INLET_S3_ENDPOINT: "http://127.0.0.1:9000",
@@ -206,8 +209,8 @@ export class S3Storage implements Storage {
    *   AWS_SECRET_ACCESS_KEY: "secret",
    * };
    * const lake = S3Storage.fromUrl("s3://my-bucket/lake/", { env: (n) => env[n] });
-   * console.assert(lake.bucket === "my-bucket" && lake.prefix === "lake");
-   * console.assert(lake.root === "s3://my-bucket/lake");
+   * assert(lake.bucket === "my-bucket" && lake.prefix === "lake");
+   * assert(lake.root === "s3://my-bucket/lake");
    * ```
    */
   static fromUrl(url: string, options: S3StorageOptions = {}): S3Storage {

@@ -21,8 +21,9 @@ import type { Connector } from "./connector.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ENGINE_ENV } from "./sandbox.ts";
- * console.assert(ENGINE_ENV.includes("NO_COLOR"));
+ * assert(ENGINE_ENV.includes("NO_COLOR"));
  * ```
  */
 export const ENGINE_ENV: readonly string[] = [
@@ -38,8 +39,9 @@ export const ENGINE_ENV: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { S3_ENV } from "./sandbox.ts";
- * console.assert(S3_ENV.includes("AWS_SECRET_ACCESS_KEY"));
+ * assert(S3_ENV.includes("AWS_SECRET_ACCESS_KEY"));
  * ```
  */
 export const S3_ENV: readonly string[] = [

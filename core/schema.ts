@@ -90,11 +90,12 @@ const INT64_LIMIT = 2 ** 63;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTimestamp } from "./schema.ts";
- * console.assert(parseTimestamp("1970-01-01T00:00:01.5Z") === 1_500_000n);
- * console.assert(parseTimestamp("1970-01-01T01:00:00+01:00") === 0n);
- * console.assert(parseTimestamp("2024-02-30T00:00:00Z") === undefined);
- * console.assert(parseTimestamp("yesterday") === undefined);
+ * assert(parseTimestamp("1970-01-01T00:00:01.5Z") === 1_500_000n);
+ * assert(parseTimestamp("1970-01-01T01:00:00+01:00") === 0n);
+ * assert(parseTimestamp("2024-02-30T00:00:00Z") === undefined);
+ * assert(parseTimestamp("yesterday") === undefined);
  * ```
  */
 export function parseTimestamp(text: string): bigint | undefined {
@@ -213,14 +214,15 @@ function scalarType(value: unknown): ScalarType | "NULL" | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { valueType } from "./schema.ts";
- * console.assert(valueType(3) === "INT64");
- * console.assert(valueType(2.5) === "DOUBLE");
- * console.assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
- * console.assert(valueType(["a", null]) === "LIST<STRING>");
- * console.assert(valueType([1, "a"]) === "JSON");
- * console.assert(valueType({ a: 1 }) === "JSON");
- * console.assert(valueType(null) === "NULL");
+ * assert(valueType(3) === "INT64");
+ * assert(valueType(2.5) === "DOUBLE");
+ * assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
+ * assert(valueType(["a", null]) === "LIST<STRING>");
+ * assert(valueType([1, "a"]) === "JSON");
+ * assert(valueType({ a: 1 }) === "JSON");
+ * assert(valueType(null) === "NULL");
  * ```
  */
 export function valueType(value: unknown): ColumnType {
@@ -273,11 +275,12 @@ function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { widenType } from "./schema.ts";
- * console.assert(widenType("INT64", "DOUBLE") === "DOUBLE");
- * console.assert(widenType("NULL", "BOOLEAN") === "BOOLEAN");
- * console.assert(widenType("LIST<INT64>", "LIST<STRING>") === "JSON");
- * console.assert(widenType("DOUBLE", "STRING") === undefined);
+ * assert(widenType("INT64", "DOUBLE") === "DOUBLE");
+ * assert(widenType("NULL", "BOOLEAN") === "BOOLEAN");
+ * assert(widenType("LIST<INT64>", "LIST<STRING>") === "JSON");
+ * assert(widenType("DOUBLE", "STRING") === undefined);
  * ```
  */
 export function widenType(
@@ -336,12 +339,13 @@ export interface InferOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inferSchema } from "./schema.ts";
  * const schema = inferSchema([
  *   { id: 1, score: 1, at: "2024-01-02T03:04:05Z", tags: ["a"] },
  *   { id: 2, score: 2.5, at: null, extra: { deep: true } },
  * ], { stream: "demo/items" });
- * console.assert(JSON.stringify(schema) === JSON.stringify([
+ * assert(JSON.stringify(schema) === JSON.stringify([
  *   { name: "id", type: "INT64" },
  *   { name: "score", type: "DOUBLE" },
  *   { name: "at", type: "TIMESTAMP" },
@@ -385,13 +389,14 @@ export function inferSchema(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mergeSchemas } from "./schema.ts";
  * const merged = mergeSchemas(
  *   [{ name: "id", type: "INT64" }],
  *   [{ name: "id", type: "DOUBLE" }, { name: "name", type: "STRING" }],
  *   "demo/items",
  * );
- * console.assert(merged[0]?.type === "DOUBLE" && merged[1]?.name === "name");
+ * assert(merged[0]?.type === "DOUBLE" && merged[1]?.name === "name");
  * ```
  */
 export function mergeSchemas(a: Schema, b: Schema, stream: string): Schema {

@@ -128,6 +128,7 @@ export interface StreamRunResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runStream } from "./stream_run.ts";
  * import { defineConnector } from "./connector.ts";
  * import { HttpClient } from "./http.ts";
@@ -161,7 +162,7 @@ export interface StreamRunResult {
  *     stats: newStreamStats(),
  *     poolWidth: 4,
  *   });
- *   console.assert(r.records === 100 && r.complete);
+ *   assert(r.records === 100 && r.complete);
  * } finally {
  *   await server.close();
  *   await Deno.remove(dir, { recursive: true });

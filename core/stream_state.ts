@@ -101,16 +101,17 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseState } from "./stream_state.ts";
  * const s = parseState({ version: 1, sweep: "complete", records: 3 }, "demo/items/_log/1.json");
- * console.assert(s.sweep === "complete");
+ * assert(s.sweep === "complete");
  * let msg = "";
  * try {
  *   parseState({ version: 1, sweep: "sideways", records: 3 }, "x.json");
  * } catch (e) {
  *   msg = (e as Error).message;
  * }
- * console.assert(msg.includes("sweep"));
+ * assert(msg.includes("sweep"));
  * ```
  */
 export function parseState(

@@ -63,6 +63,7 @@ interface FileWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StreamWriter } from "./stream_writer.ts";
  * import { CommitLog } from "./commit_log.ts";
  * import { LocalStorage } from "./local_storage.ts";
@@ -74,7 +75,7 @@ interface FileWriter {
  *   const writer = new StreamWriter({ stream: "demo/items", storage, log });
  *   await writer.write([{ id: 1 }, { id: 2 }]);
  *   const entry = await writer.commit({ done: true });
- *   console.assert(entry?.add.length === 1);
+ *   assert(entry?.add.length === 1);
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

@@ -18,8 +18,9 @@ export const PAGE = 50;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { offsetConnector } from "./_bench_connectors.ts";
- * console.assert(offsetConnector("http://127.0.0.1:1").streams.items !== undefined);
+ * assert(offsetConnector("http://127.0.0.1:1").streams.items !== undefined);
  * ```
  */
 export function offsetConnector(url: string): Connector {
@@ -47,9 +48,10 @@ export function offsetConnector(url: string): Connector {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cursorConnector } from "./_bench_connectors.ts";
  * const c = cursorConnector("http://127.0.0.1:1", 1000);
- * console.assert(c.streams.items?.partition?.field === "created");
+ * assert(c.streams.items?.partition?.field === "created");
  * ```
  */
 export function cursorConnector(

@@ -17,9 +17,10 @@ import { offsetConnector } from "./_bench_connectors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { peakRssKiB } from "./_bench_memory.ts";
  * const kib = peakRssKiB();
- * console.assert(Number.isNaN(kib) || kib > 0);
+ * assert(Number.isNaN(kib) || kib > 0);
  * ```
  */
 export function peakRssKiB(): number {

@@ -32,10 +32,11 @@ const running = new Set<ServerProcess>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startServerProcess } from "./_bench_server.ts";
  * await using server = await startServerProcess(["--records", "10"]);
- * console.assert((await server.stats()).requests === 0);
- * console.assert(await server.command("capacity 4") === "ok");
+ * assert((await server.stats()).requests === 0);
+ * assert(await server.command("capacity 4") === "ok");
  * ```
  */
 export async function startServerProcess(

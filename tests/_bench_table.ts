@@ -35,12 +35,13 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { benchTable } from "./_bench_table.ts";
  * const text = benchTable([{
  *   mode: "offset", run: "auto", records: 100, seconds: 1, ratio: 0.5,
  *   of: "200 items/s", limit: "8", requests: 2, throttled: 0,
  * }]);
- * console.assert(text.includes("0.500"));
+ * assert(text.includes("0.500"));
  * ```
  */
 export function benchTable(rows: readonly BenchRow[]): string {

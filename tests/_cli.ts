@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ROOT } from "./_cli.ts";
- * console.assert(!ROOT.endsWith("/"));
+ * assert(!ROOT.endsWith("/"));
  * ```
  */
 export const ROOT = new URL("../", import.meta.url).pathname.replace(
@@ -55,9 +56,10 @@ export interface DenoOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runDeno } from "./_cli.ts";
  * const r = await runDeno(["eval", "console.log(1 + 1)"]);
- * console.assert(r.code === 0 && r.stdout === "2\n");
+ * assert(r.code === 0 && r.stdout === "2\n");
  * ```
  */
 export async function runDeno(
@@ -116,9 +118,10 @@ function cliArgs(args: readonly string[], entry: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCliChild } from "./_cli.ts";
  * const r = await runCliChild(["list"]);
- * console.assert(r.code === 0 && r.stdout.includes("hackernews"));
+ * assert(r.code === 0 && r.stdout.includes("hackernews"));
  * ```
  */
 export function runCliChild(
@@ -138,9 +141,10 @@ export function runCliChild(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spawnCli } from "./_cli.ts";
  * const child = spawnCli(["list"], { stderr: "null" });
- * console.assert((await child.status).code === 0);
+ * assert((await child.status).code === 0);
  * ```
  */
 export function spawnCli(
@@ -165,9 +169,10 @@ export function spawnCli(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runTask } from "./_cli.ts";
  * const r = await runTask(["list"]);
- * console.assert(r.code === 0 && r.stdout.includes("stripe"));
+ * assert(r.code === 0 && r.stdout.includes("stripe"));
  * ```
  */
 export function runTask(
@@ -187,9 +192,10 @@ export function runTask(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pullArgs } from "./_cli.ts";
  * const args = pullArgs("demo", "http://127.0.0.1:1", "/tmp/lake", "--limit", "5");
- * console.assert(args.join(" ").startsWith("pull demo --no-sandbox --base-url"));
+ * assert(args.join(" ").startsWith("pull demo --no-sandbox --base-url"));
  * ```
  */
 export function pullArgs(
@@ -216,9 +222,10 @@ export function pullArgs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { events } from "./_cli.ts";
  * const all = events('{"type":"run_start"}\n{"type":"run_end"}\n');
- * console.assert(all.length === 2 && all[1]?.type === "run_end");
+ * assert(all.length === 2 && all[1]?.type === "run_end");
  * ```
  */
 export function events(stderr: string): Array<Record<string, unknown>> {
@@ -238,10 +245,11 @@ export function events(stderr: string): Array<Record<string, unknown>> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { waitUntil } from "./_cli.ts";
  * let n = 0;
  * await waitUntil(() => ++n >= 3);
- * console.assert(n === 3);
+ * assert(n === 3);
  * ```
  */
 export async function waitUntil(

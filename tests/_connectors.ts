@@ -18,8 +18,9 @@ import type { RangePartition, StreamDef } from "../core/types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { offsetStream } from "./_connectors.ts";
- * console.assert(offsetStream(50).paginator.type === "offset");
+ * assert(offsetStream(50).paginator.type === "offset");
  * ```
  */
 export function offsetStream(
@@ -42,8 +43,9 @@ export function offsetStream(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cursorStream } from "./_connectors.ts";
- * console.assert(cursorStream(7).params?.limit === 7);
+ * assert(cursorStream(7).params?.limit === 7);
  * ```
  */
 export function cursorStream(limit: number): StreamDef {
@@ -65,8 +67,9 @@ export function cursorStream(limit: number): StreamDef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasMoreStream } from "./_connectors.ts";
- * console.assert(hasMoreStream(50).partition === undefined);
+ * assert(hasMoreStream(50).partition === undefined);
  * ```
  */
 export function hasMoreStream(limit: number): StreamDef {
@@ -91,9 +94,10 @@ export function hasMoreStream(limit: number): StreamDef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stripeLikeStream } from "./_connectors.ts";
  * const s = stripeLikeStream(10, { partitions: 4 });
- * console.assert(s.partition?.field === "created" && s.partition.partitions === 4);
+ * assert(s.partition?.field === "created" && s.partition.partitions === 4);
  * ```
  */
 export function stripeLikeStream(
@@ -130,9 +134,10 @@ export function stripeLikeStream(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { offsetStream, testConnector } from "./_connectors.ts";
  * const c = testConnector("http://127.0.0.1:1", { items: offsetStream(50) });
- * console.assert(c.name === "t" && c.streams.items !== undefined);
+ * assert(c.name === "t" && c.streams.items !== undefined);
  * ```
  */
 export function testConnector(

@@ -33,8 +33,9 @@ export function sqlString(s: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sumTo } from "./_duckdb.ts";
- * console.assert(sumTo(4) === 10);
+ * assert(sumTo(4) === 10);
  * ```
  */
 export const sumTo = (n: number): number => n * (n + 1) / 2;
@@ -76,12 +77,13 @@ function numbers<K extends string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { duck, globStats } from "./_duckdb.ts";
  * import { withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
  *   await duck(`COPY (SELECT range AS id FROM range(1, 4)) TO '${dir}/a.parquet'`);
  *   const got = await globStats(`${dir}/*.parquet`, { n: "count(*)", top: "max(id)" });
- *   console.assert(got.n === 3 && got.top === 3);
+ *   assert(got.n === 3 && got.top === 3);
  * });
  * ```
  */
@@ -105,11 +107,12 @@ export async function globStats<K extends string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { streamStats } from "./_duckdb.ts";
  * import { withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
  *   const got = await streamStats(dir);
- *   console.assert(got.n === 0 && got.ids === 0 && got.s === 0);
+ *   assert(got.n === 0 && got.ids === 0 && got.s === 0);
  * });
  * ```
  */
@@ -146,12 +149,13 @@ export async function viewStats<K extends string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { columnTypes, duck } from "./_duckdb.ts";
  * import { withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
  *   await duck(`COPY (SELECT 1 AS id, 'a' AS v) TO '${dir}/a.parquet'`);
  *   const types = await columnTypes(`${dir}/*.parquet`);
- *   console.assert(types.id === "INTEGER" && types.v === "VARCHAR");
+ *   assert(types.id === "INTEGER" && types.v === "VARCHAR");
  * });
  * ```
  */
@@ -174,12 +178,13 @@ export async function columnTypes(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { duck, profile } from "./_duckdb.ts";
  * import { withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
  *   await duck(`COPY (SELECT range AS id FROM range(1, 4)) TO '${dir}/a.parquet'`);
  *   const p = await profile(dir, "id", "id");
- *   console.assert(p.count === 3 && p.distinct === 3 && p.sum === 6);
+ *   assert(p.count === 3 && p.distinct === 3 && p.sum === 6);
  * });
  * ```
  */

@@ -12,9 +12,10 @@ import { LocalStorage } from "../core/local_storage.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withTempDir } from "./_lake.ts";
  * const dir = await withTempDir("x-", (d) => Promise.resolve(d));
- * console.assert(await Deno.stat(dir).then(() => false, () => true));
+ * assert(await Deno.stat(dir).then(() => false, () => true));
  * ```
  */
 export async function withTempDir<T>(
@@ -35,9 +36,10 @@ export async function withTempDir<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withStorage } from "./_lake.ts";
  * await withStorage("x-", async (lake, dir) => {
- *   console.assert(lake.root === dir);
+ *   assert(lake.root === dir);
  * });
  * ```
  */
@@ -54,10 +56,11 @@ export function withStorage<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { snapshot, withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
  *   await Deno.writeTextFile(`${dir}/a`, "");
- *   console.assert(Object.keys(await snapshot(dir)).join() === "a");
+ *   assert(Object.keys(await snapshot(dir)).join() === "a");
  * });
  * ```
  */

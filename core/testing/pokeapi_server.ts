@@ -93,9 +93,10 @@ const STATS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pokemonName } from "./pokeapi_server.ts";
- * console.assert(pokemonName(1) !== pokemonName(2));
- * console.assert(pokemonName(25).endsWith("-f"));
+ * assert(pokemonName(1) !== pokemonName(2));
+ * assert(pokemonName(25).endsWith("-f"));
  * ```
  */
 export function pokemonName(id: number): string {

@@ -63,12 +63,13 @@ export interface S3ServerStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type S3Server, startS3Server } from "./s3_server.ts";
  * const server: S3Server = await startS3Server();
  * try {
  *   server.bucket("lake");
- *   console.assert(server.env.INLET_S3_ENDPOINT === server.url);
- *   console.assert(server.keys("lake").length === 0);
+ *   assert(server.env.INLET_S3_ENDPOINT === server.url);
+ *   assert(server.keys("lake").length === 0);
  * } finally {
  *   await server.close();
  * }
@@ -123,14 +124,15 @@ class S3Failure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startS3Server } from "./s3_server.ts";
  * const server = await startS3Server();
  * try {
- *   console.assert(server.bucket("lake") === "s3://lake");
+ *   assert(server.bucket("lake") === "s3://lake");
  *   // Unsigned requests are refused, as by S3.
  *   const res = await fetch(`${server.url}/lake/x`);
- *   console.assert(res.status === 403 && (await res.text()).includes("AccessDenied"));
- *   console.assert(server.stats.rejected === 1);
+ *   assert(res.status === 403 && (await res.text()).includes("AccessDenied"));
+ *   assert(server.stats.rejected === 1);
  * } finally {
  *   await server.close();
  * }
