@@ -1,9 +1,11 @@
 /**
- * The crash test: a pull in a subprocess is killed with SIGKILL at 10 random
- * moments (spread from a few ms, while it starts, to late in a run, while it
- * writes files and commits) and restarted each time; then it runs to the end
- * and DuckDB must find every record exactly once. Set `INLET_CRASH_SEED` to
- * replay a schedule; the seed is printed.
+ * The crash test: a pull in a subprocess is killed with SIGKILL at points of
+ * its progress, read from its `--log-format json` events (after its first
+ * records, before its first commit; right after a commit; with a commit's
+ * files staged and its entry unwritten; with the entry written and its files
+ * not moved) and restarted each time; then it runs to the end and DuckDB
+ * must find every record the server holds exactly once. One run per paging
+ * shape: every paginator kind resumes after a SIGKILL.
  *
  * A second part crashes an in-process pull at every single storage step
  * (each file write, close, commit entry and rename) and checks the same.
@@ -19,7 +21,7 @@ import {
 import type { Connector } from "../../core/connector.ts";
 import type { StreamDef } from "../../core/types.ts";
 import { BASE_S } from "../../core/testing/_records.ts";
-import { pullArgs, runCliChild, spawnCli } from "../_cli.ts";
+import { pullArgs, runCliChild } from "../_cli.ts";
 import {
   cursorStream,
   offsetStream,
@@ -28,246 +30,241 @@ import {
 } from "../_connectors.ts";
 import { ID_COLUMNS, streamStats, sumTo, viewStats } from "../_duckdb.ts";
 import { withTempDir } from "../_lake.ts";
-import { crash } from "./_crash_cli.ts";
+import { crash, shapes } from "./_crash_cli.ts";
+import { inspect, landed, type Phase, PHASES, walk } from "./_crash_lake.ts";
 import { CrashingStorage, isCrash } from "./_crashing_storage.ts";
+import { type KillPoint, runToKill } from "./_kill_child.ts";
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Kill delays in ms: one in each of `n` log-spaced bands between `lo` and
- * `hi` (start-up, first pages, many commits in), jittered and shuffled, so
- * the schedule always spans the run and its sum stays bounded.
- */
-function killSchedule(
-  random: () => number,
-  n: number,
-  lo: number,
-  hi: number,
-): number[] {
-  const edge = (i: number) => lo * Math.pow(hi / lo, i / n);
-  const out = Array.from(
-    { length: n },
-    (_, i) => Math.round(edge(i) + random() * (edge(i + 1) - edge(i))),
-  );
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-interface Tally {
-  /** Commit entries in the stream's log. */
-  entries: number;
-  /** Committed files not moved to their final names yet (killed mid-commit). */
-  rollForward: number;
-  /** Complete staged files no entry lists (killed before the commit). */
-  orphans: number;
-  /** Half-written temporary files (killed inside a file write). */
-  partial: number;
-}
-
-async function walk(dir: string, out: string[] = []): Promise<string[]> {
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      const p = `${dir}/${e.name}`;
-      if (e.isDirectory) await walk(p, out);
-      else out.push(p);
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return out;
-}
-
-/** What a kill left behind in one stream's folder. */
-async function inspect(lake: string, stream: string): Promise<Tally> {
-  const dir = `${lake}/${stream}`;
-  const files = await walk(dir);
-  const staged = new Set<string>();
-  let entries = 0;
-  for (const f of files.filter((f) => f.startsWith(`${dir}/_log/`)).sort()) {
-    if (f.endsWith(".tmp")) continue;
-    entries++;
-    const e = JSON.parse(await Deno.readTextFile(f));
-    for (const a of e.add) if (!a.held) staged.add(`${lake}/${a.staged}`);
-  }
-  const t: Tally = { entries, rollForward: 0, orphans: 0, partial: 0 };
-  for (const f of files) {
-    const name = f.slice(f.lastIndexOf("/") + 1);
-    if (name.startsWith(".") && name.endsWith(".tmp")) t.partial++;
-    else if (f.includes("/_staging/")) {
-      if (staged.has(f)) t.rollForward++;
-      else t.orphans++;
-    }
-  }
-  return t;
-}
+const CRASH_CLI = "tests/core/_crash_cli.ts";
 
 /** Rows a plain glob sees; no key may ever be visible twice. */
 function visible(lake: string, stream: string) {
   return streamStats(`${lake}/${stream}`);
 }
 
-interface CrashRun {
-  label: string;
-  /** The CLI's entry script, relative to the project root. */
-  entry: string;
-  /** Arguments of the CLI. */
-  args: string[];
-  lake: string;
-  streams: string[];
-  seed: number;
+/** Count, distinct keys, sum of keys and of a value field. */
+interface Totals {
+  n: number;
+  ids: number;
+  s: number;
+  v: number;
 }
 
-/** Kill the pull 10 times, restart it each time, then let it finish. */
-async function crashAndRestart(run: CrashRun): Promise<string[]> {
-  const random = prng(run.seed);
-  const delays = killSchedule(random, 10, 5, 1500);
-  const log: string[] = [];
-  for (const [k, delay] of delays.entries()) {
-    const child = spawnCli(run.args, { entry: run.entry });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const alive = await Promise.race([
-      new Promise<boolean>((r) => timer = setTimeout(() => r(true), delay)),
-      child.status.then(() => false),
-    ]);
-    clearTimeout(timer);
-    if (alive) child.kill("SIGKILL");
-    const out = await child.output();
-    assert(
-      alive,
-      `${run.label}: run ${
-        k + 1
-      } ended (code ${out.code}) before its kill at ${delay} ms:\n${
-        new TextDecoder().decode(out.stderr)
-      }`,
+function totals(rows: Array<Record<string, unknown>>, value: string): Totals {
+  return {
+    n: rows.length,
+    ids: new Set(rows.map((r) => r.id)).size,
+    s: rows.reduce((a, r) => a + Number(r.id), 0),
+    v: rows.reduce((a, r) => a + Number(r[value]), 0),
+  };
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Cannot read ${url}: status ${res.status}`);
+  return await res.json();
+}
+
+/** Every record of the test API's `/offset/items`, as the server holds it. */
+async function apiRecords(server: ApiServer) {
+  const rows: Array<Record<string, unknown>> = [];
+  for (let page: unknown[] = [undefined]; page.length > 0;) {
+    const body = await getJson(
+      `${server.url}/offset/items?offset=${rows.length}&limit=1000`,
     );
-    assertEquals(out.signal, "SIGKILL");
-    const parts: string[] = [];
-    for (const s of run.streams) {
-      const t = await inspect(run.lake, s);
-      const v = await visible(run.lake, s);
+    page = (body as { items: Array<Record<string, unknown>> }).items;
+    rows.push(...(page as Array<Record<string, unknown>>));
+  }
+  return rows;
+}
+
+/** Every Hacker News item of the test API, as the server holds it. */
+async function hnRecords(server: ApiServer) {
+  const max = Number(await getJson(`${server.url}/v0/maxitem.json`));
+  return await Promise.all(
+    Array.from(
+      { length: max },
+      async (_, i) =>
+        await getJson(`${server.url}/v0/item/${i + 1}.json`) as Record<
+          string,
+          unknown
+        >,
+    ),
+  );
+}
+
+/** A connector the crash CLI knows, and what its streams should hold. */
+interface Group {
+  connector: Connector;
+  /** Each stream's paginator kind, for messages. */
+  kinds: Record<string, string>;
+  /** Each stream's numeric field whose sum is checked. */
+  values: Record<string, string>;
+  /** What the server holds for each stream, read over HTTP. */
+  truth: Record<
+    string,
+    (server: ApiServer) => Promise<Array<Record<string, unknown>>>
+  >;
+}
+
+const RECORDS = 300;
+
+/** Every paginator kind, in two children (one per connector). */
+const GROUPS: Record<string, Group> = {
+  "offset fan-out, cursor, partitioned cursor and single (dependent)": {
+    connector: crash,
+    kinds: {
+      fanout: "offset fan-out",
+      cursor: "cursor",
+      partitioned: "partitioned cursor",
+      details: "single (dependent)",
+    },
+    values: {
+      fanout: "score",
+      cursor: "score",
+      partitioned: "score",
+      details: "time",
+    },
+    truth: {
+      fanout: apiRecords,
+      cursor: apiRecords,
+      partitioned: apiRecords,
+      details: hnRecords,
+    },
+  },
+  "page number, next URL, Link header and id range": {
+    connector: shapes,
+    kinds: {
+      pages: "page number",
+      next: "next URL",
+      link: "Link header",
+      hn: "id range",
+    },
+    values: { pages: "score", next: "score", link: "score", hn: "time" },
+    truth: {
+      pages: apiRecords,
+      next: apiRecords,
+      link: apiRecords,
+      hn: hnRecords,
+    },
+  },
+};
+
+/**
+ * Each kill's point, in order: every phase at least once, with commits
+ * left for the ones after it.
+ */
+const KILLS: KillPoint[] = ["open", "staged:2", "between:2", "moving:1"];
+
+/** What the kills of one group did, per stream. */
+interface KillReport {
+  phases: Map<string, Map<Phase, number>>;
+  log: string[];
+}
+
+/** Kill a group's pull at each of {@linkcode KILLS}, then let it finish. */
+async function killAndResume(
+  group: Group,
+  server: ApiServer,
+  lake: string,
+): Promise<KillReport> {
+  const name = group.connector.name;
+  const streams = Object.keys(group.kinds).map((s) => `${name}/${s}`);
+  const args = pullArgs(
+    ...[name, server.url, lake, "--concurrency", "8"] as const,
+    ...["--checkpoint-records", "20"],
+  );
+  const phases = new Map(
+    streams.map((s) => [s, new Map<Phase, number>(PHASES.map((p) => [p, 0]))]),
+  );
+  const log: string[] = [];
+  const done = new Set<string>();
+  for (const [k, point] of KILLS.entries()) {
+    const running = streams.filter((s) => !done.has(s));
+    const before = await Promise.all(running.map((s) => inspect(lake, s)));
+    const end = await runToKill(args, CRASH_CLI, point, running);
+    assert(
+      !end.timedOut,
+      `run ${k + 1} never reached ${point}:\n${end.stderr}`,
+    );
+    for (const s of end.completed) done.add(s);
+    if (!end.killed) {
+      // It finished first: a restart now would be a new run, so stop here.
+      assertEquals(end.code, 0, `run ${k + 1}:\n${end.stderr}`);
+      log.push(`run ${k + 1} (${point}): ended by itself, not killed`);
+      return { phases, log };
+    }
+    for (const [i, s] of running.entries()) {
+      const after = await inspect(lake, s);
+      const v = await visible(lake, s);
       // At every instant a reader sees each key at most once.
       assertEquals(v.ids, v.n, `${s} after kill ${k + 1}: duplicate keys`);
-      const mid = [
-        t.partial ? `${t.partial} half-written` : "",
-        t.rollForward ? `${t.rollForward} committed, not moved` : "",
-        t.orphans ? `${t.orphans} staged, uncommitted` : "",
-      ].filter(Boolean).join(", ");
-      parts.push(
-        `${s}: ${t.entries} commits, ${v.n} rows${mid ? `, ${mid}` : ""}`,
+      if (!end.held.has(s)) {
+        log.push(`kill ${k + 1} at ${point}: ${s} had completed`);
+        continue;
+      }
+      const phase = landed(before[i]!, after);
+      const tally = phases.get(s)!;
+      tally.set(phase, tally.get(phase)! + 1);
+      log.push(
+        `kill ${
+          k + 1
+        } at ${point}: ${s} ${phase}; ${after.dataCommits} commits, ${v.n} rows visible, ${after.orphans.size} staged uncommitted, ${after.rollForward.size} committed unmoved, ${after.partial} half-written`,
       );
     }
-    log.push(`kill ${k + 1} at ${delay} ms: ${parts.join("; ")}`);
   }
-  const last = await runCliChild(run.args, { entry: run.entry });
-  assertEquals(
-    last.code,
-    0,
-    `${run.label}: the final run failed:\n${last.stderr}`,
-  );
-  return log;
+  const last = await runCliChild(args, { entry: CRASH_CLI });
+  assertEquals(last.code, 0, `the final run failed:\n${last.stderr}`);
+  return { phases, log };
 }
 
-function seed(): number {
-  const given = Deno.env.get("INLET_CRASH_SEED");
-  return given !== undefined
-    ? Number(given)
-    : Math.floor(Math.random() * 2 ** 31);
+/** Count, distinct keys, sum of keys and of the stream's value field. */
+function columns(value: string) {
+  return { ...ID_COLUMNS, v: `sum(${value})` };
 }
 
-Deno.test("crash: core/cli.ts pull demo (offset fan-out) killed by SIGKILL 10 times, then exact", async () => {
-  const records = 25_000;
-  const s = seed();
-  console.log(`INLET_CRASH_SEED=${s}`);
-  await using server = await startApiServer({ records, latencyMs: 20 });
-  await withTempDir("inlet-crash-", async (lake) => {
-    const log = await crashAndRestart({
-      label: "demo",
-      entry: "core/cli.ts",
-      args: pullArgs(
-        "demo",
-        server.url,
-        lake,
-        "--concurrency",
-        "2",
-        "--checkpoint-records",
-        "100",
-      ),
-      lake,
-      streams: ["demo/items"],
-      seed: s,
+for (const [title, group] of Object.entries(GROUPS)) {
+  Deno.test(`crash: ${title}, each killed by SIGKILL on its progress events, then every record exactly once`, async () => {
+    await using server = await startApiServer({
+      records: RECORDS,
+      latencyMs: 5,
     });
-    console.log(log.join("\n"));
-    assertEquals(await visible(lake, "demo/items"), {
-      n: records,
-      ids: records,
-      s: sumTo(records),
+    await withTempDir("inlet-crash-", async (lake) => {
+      const { phases, log } = await killAndResume(group, server, lake);
+      console.log(log.join("\n"));
+      for (const [stream, kind] of Object.entries(group.kinds)) {
+        const id = `${group.connector.name}/${stream}`;
+        const tally = phases.get(id)!;
+        console.log(
+          `${kind} (${id}): ${
+            [...tally].map(([p, n]) => `${n} ${p}`).join(", ")
+          }`,
+        );
+        for (const p of PHASES) {
+          assert(tally.get(p)! >= 1, `${kind}: no kill landed ${p}`);
+        }
+        const value = group.values[stream]!;
+        const want = totals(
+          await group.truth[stream]!(server),
+          value ?? "time",
+        );
+        assertEquals(want.n, RECORDS);
+        assertEquals(
+          await viewStats(lake, group.connector, stream, columns(value)),
+          want,
+          `${kind}: through deno task query`,
+        );
+        assertEquals(
+          await streamStats(`${lake}/${id}`, columns(value)),
+          want,
+          `${kind}: the plain glob`,
+        );
+        const left = await walk(`${lake}/${id}/_staging`);
+        assertEquals(left.filter((f) => !f.endsWith(".tmp")), [], kind);
+      }
     });
-    const { default: demo } = await import("../../connectors/demo.ts");
-    assertEquals(
-      await viewStats(lake, demo, "items", ID_COLUMNS),
-      { n: records, ids: records, s: sumTo(records) },
-    );
-    assertEquals(
-      (await walk(`${lake}/demo/items/_staging`)).filter((f) =>
-        !f.endsWith(".tmp")
-      ),
-      [],
-      "no staged file is left",
-    );
   });
-});
-
-Deno.test("crash: cursor chain, split partitions, fan-out and a dependent stream killed 10 times, then exact", async () => {
-  const records = 2_000;
-  const s = seed();
-  console.log(`INLET_CRASH_SEED=${s}`);
-  await using server = await startApiServer({ records, latencyMs: 10 });
-  const streams = ["fanout", "cursor", "partitioned", "details"];
-  await withTempDir("inlet-crash-", async (lake) => {
-    const log = await crashAndRestart({
-      label: "crash",
-      entry: "tests/core/_crash_cli.ts",
-      args: pullArgs(
-        "crash",
-        server.url,
-        lake,
-        "--concurrency",
-        "8",
-        "--checkpoint-records",
-        "20",
-      ),
-      lake,
-      streams: streams.map((n) => `crash/${n}`),
-      seed: s,
-    });
-    console.log(log.join("\n"));
-    for (const name of streams) {
-      assertEquals(
-        await visible(lake, `crash/${name}`),
-        { n: records, ids: records, s: sumTo(records) },
-        name,
-      );
-      assertEquals(
-        await viewStats(lake, crash, name, ID_COLUMNS),
-        { n: records, ids: records, s: sumTo(records) },
-        `${name} through deno task query`,
-      );
-    }
-  });
-});
+}
 
 // ---- Every storage step ------------------------------------------------
 
