@@ -56,10 +56,21 @@ function hold(stream: string, point: string, path: string): Promise<never> {
     path,
   });
   Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
-  // A pending promise alone would let the process exit; a timer keeps it
-  // alive until the parent's SIGKILL (the parent bounds the wait).
-  return new Promise(() => setInterval(() => {}, 1 << 30));
+  // A pending promise alone would let the process exit; the timer keeps it
+  // alive for the parent's SIGKILL, and ends it if that never comes (a
+  // test runner that died must not leave it behind).
+  return new Promise(() =>
+    setTimeout(() => {
+      Deno.stderr.writeSync(new TextEncoder().encode(
+        `Cannot hold at ${point} of "${stream}" any longer: no SIGKILL came\n`,
+      ));
+      Deno.exit(70);
+    }, HOLD_MS)
+  );
 }
+
+/** How long a child holds before it gives up on its kill. */
+const HOLD_MS = 180_000;
 
 const ENTRY = /^([^/]+\/[^/]+)\/_log\/\d+\.json$/;
 const STAGED = /^([^/]+\/[^/]+)\/_staging\//;

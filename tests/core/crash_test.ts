@@ -34,6 +34,7 @@ import { crash, shapes } from "./_crash_cli.ts";
 import { inspect, landed, type Phase, PHASES, walk } from "./_crash_lake.ts";
 import { CrashingStorage, isCrash } from "./_crashing_storage.ts";
 import { type KillPoint, runToKill } from "./_kill_child.ts";
+import { apiRecords, hnRecords, totals } from "./_server_truth.ts";
 
 const CRASH_CLI = "tests/core/_crash_cli.ts";
 
@@ -42,110 +43,48 @@ function visible(lake: string, stream: string) {
   return streamStats(`${lake}/${stream}`);
 }
 
-/** Count, distinct keys, sum of keys and of a value field. */
-interface Totals {
-  n: number;
-  ids: number;
-  s: number;
-  v: number;
+/** One stream of a group: its paginator kind and what it should hold. */
+interface Shape {
+  /** The paginator kind, for messages. */
+  kind: string;
+  /** A numeric field whose sum is checked. */
+  value: string;
+  /** What the server holds, read over HTTP. */
+  truth: (server: ApiServer) => Promise<Array<Record<string, unknown>>>;
 }
 
-function totals(rows: Array<Record<string, unknown>>, value: string): Totals {
-  return {
-    n: rows.length,
-    ids: new Set(rows.map((r) => r.id)).size,
-    s: rows.reduce((a, r) => a + Number(r.id), 0),
-    v: rows.reduce((a, r) => a + Number(r[value]), 0),
-  };
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`Cannot read ${url}: status ${res.status}`);
-  return await res.json();
-}
-
-/** Every record of the test API's `/offset/items`, as the server holds it. */
-async function apiRecords(server: ApiServer) {
-  const rows: Array<Record<string, unknown>> = [];
-  for (let page: unknown[] = [undefined]; page.length > 0;) {
-    const body = await getJson(
-      `${server.url}/offset/items?offset=${rows.length}&limit=1000`,
-    );
-    page = (body as { items: Array<Record<string, unknown>> }).items;
-    rows.push(...(page as Array<Record<string, unknown>>));
-  }
-  return rows;
-}
-
-/** Every Hacker News item of the test API, as the server holds it. */
-async function hnRecords(server: ApiServer) {
-  const max = Number(await getJson(`${server.url}/v0/maxitem.json`));
-  return await Promise.all(
-    Array.from(
-      { length: max },
-      async (_, i) =>
-        await getJson(`${server.url}/v0/item/${i + 1}.json`) as Record<
-          string,
-          unknown
-        >,
-    ),
-  );
-}
-
-/** A connector the crash CLI knows, and what its streams should hold. */
+/** A connector the crash CLI knows, pulled in one child, stream by stream. */
 interface Group {
   connector: Connector;
-  /** Each stream's paginator kind, for messages. */
-  kinds: Record<string, string>;
-  /** Each stream's numeric field whose sum is checked. */
-  values: Record<string, string>;
-  /** What the server holds for each stream, read over HTTP. */
-  truth: Record<
-    string,
-    (server: ApiServer) => Promise<Array<Record<string, unknown>>>
-  >;
+  streams: Record<string, Shape>;
 }
 
 const RECORDS = 300;
+const api = (kind: string): Shape => ({
+  kind,
+  value: "score",
+  truth: apiRecords,
+});
+const hn = (kind: string): Shape => ({ kind, value: "time", truth: hnRecords });
 
 /** Every paginator kind, in two children (one per connector). */
 const GROUPS: Record<string, Group> = {
   "offset fan-out, cursor, partitioned cursor and single (dependent)": {
     connector: crash,
-    kinds: {
-      fanout: "offset fan-out",
-      cursor: "cursor",
-      partitioned: "partitioned cursor",
-      details: "single (dependent)",
-    },
-    values: {
-      fanout: "score",
-      cursor: "score",
-      partitioned: "score",
-      details: "time",
-    },
-    truth: {
-      fanout: apiRecords,
-      cursor: apiRecords,
-      partitioned: apiRecords,
-      details: hnRecords,
+    streams: {
+      fanout: api("offset fan-out"),
+      cursor: api("cursor"),
+      partitioned: api("partitioned cursor"),
+      details: hn("single (dependent)"),
     },
   },
   "page number, next URL, Link header and id range": {
     connector: shapes,
-    kinds: {
-      pages: "page number",
-      next: "next URL",
-      link: "Link header",
-      hn: "id range",
-    },
-    values: { pages: "score", next: "score", link: "score", hn: "time" },
-    truth: {
-      pages: apiRecords,
-      next: apiRecords,
-      link: apiRecords,
-      hn: hnRecords,
+    streams: {
+      pages: api("page number"),
+      next: api("next URL"),
+      link: api("Link header"),
+      hn: hn("id range"),
     },
   },
 };
@@ -169,7 +108,7 @@ async function killAndResume(
   lake: string,
 ): Promise<KillReport> {
   const name = group.connector.name;
-  const streams = Object.keys(group.kinds).map((s) => `${name}/${s}`);
+  const streams = Object.keys(group.streams).map((s) => `${name}/${s}`);
   const args = pullArgs(
     ...[name, server.url, lake, "--concurrency", "8"] as const,
     ...["--checkpoint-records", "20"],
@@ -232,7 +171,9 @@ for (const [title, group] of Object.entries(GROUPS)) {
     await withTempDir("inlet-crash-", async (lake) => {
       const { phases, log } = await killAndResume(group, server, lake);
       console.log(log.join("\n"));
-      for (const [stream, kind] of Object.entries(group.kinds)) {
+      for (
+        const [stream, { kind, value, truth }] of Object.entries(group.streams)
+      ) {
         const id = `${group.connector.name}/${stream}`;
         const tally = phases.get(id)!;
         console.log(
@@ -243,11 +184,7 @@ for (const [title, group] of Object.entries(GROUPS)) {
         for (const p of PHASES) {
           assert(tally.get(p)! >= 1, `${kind}: no kill landed ${p}`);
         }
-        const value = group.values[stream]!;
-        const want = totals(
-          await group.truth[stream]!(server),
-          value ?? "time",
-        );
+        const want = totals(await truth(server), value);
         assertEquals(want.n, RECORDS);
         assertEquals(
           await viewStats(lake, group.connector, stream, columns(value)),
