@@ -95,6 +95,14 @@ const GROUPS: Record<string, Group> = {
  */
 const KILLS: KillPoint[] = ["open", "staged:2", "between:2", "moving:1"];
 
+/** The phase each kind of hold point leaves a stream in. */
+const HELD_AT: Record<string, Phase> = {
+  open: "before its first commit",
+  between: "between commits",
+  staged: "staged, before its commit",
+  moving: "committed, not moved",
+};
+
 /** What the kills of one group did, per stream. */
 interface KillReport {
   phases: Map<string, Map<Phase, number>>;
@@ -143,6 +151,8 @@ async function killAndResume(
         continue;
       }
       const phase = landed(before[i]!, after);
+      // The files alone must tell the phase the child held at.
+      assertEquals(phase, HELD_AT[point.split(":")[0]!], `${s}, kill ${k + 1}`);
       const tally = phases.get(s)!;
       tally.set(phase, tally.get(phase)! + 1);
       log.push(
