@@ -8,7 +8,13 @@
 import type { Connector } from "./connector.ts";
 import { formatsOf } from "./_stream_format.ts";
 import { ConfigError } from "./errors.ts";
-import { logScopes, readableFiles, viewSql } from "./lake_reader.ts";
+import {
+  committedFiles,
+  logScopes,
+  readableFiles,
+  readStates,
+  viewSql,
+} from "./lake_reader.ts";
 import { LocalStorage } from "./local_storage.ts";
 
 /**
@@ -25,7 +31,7 @@ import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
  * await assert.rejects(
  *   queryLake(dir, demo, "SELECT count(*) AS n FROM items"),
- *   /no committed data/,
+ *   /has committed data/,
  * );
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -38,8 +44,7 @@ export async function queryLake(
   const storage = await openLocalLake(lake, connector.name);
   const withData: string[] = [];
   for (const name of Object.keys(connector.streams)) {
-    const id = `${connector.name}/${name}`;
-    if ((await logScopes(storage, id)).length > 0) withData.push(name);
+    if (await hasData(storage, connector, name)) withData.push(name);
   }
   const pull = `deno task pull ${connector.name} --lake ${lake}`;
   if (withData.length === 0) {
@@ -89,6 +94,23 @@ export async function queryLake(
       db.closeSync();
     }
   }
+}
+
+/**
+ * Committed files, or a completed sweep (a source with no records): a log
+ * holding only the plan of an unfinished first sweep is not an answer of 0.
+ */
+async function hasData(
+  storage: LocalStorage,
+  connector: Connector,
+  name: string,
+): Promise<boolean> {
+  const id = `${connector.name}/${name}`;
+  if ((await logScopes(storage, id)).length === 0) return false;
+  if ((await committedFiles(storage, id)).length > 0) return true;
+  return (await readStates(storage, connector, [name])).some((r) =>
+    (r.state as { sweep?: string } | null)?.sweep === "complete"
+  );
 }
 
 async function openLocalLake(

@@ -43,6 +43,13 @@ Deno.test("query: a stream named in the SQL that has no data is an error, not 0"
   await withTempDir("inlet-query-part-", async (lake) => {
     const s = await pull(c, { lake, streams: ["items"], concurrency: 2 });
     assert.equal(s.status, "ok", s.errors.join("\n"));
+    // A first sweep of "other" stopped before any record: only its plan.
+    const stopped = await pull(c, {
+      lake,
+      streams: ["other"],
+      stop: AbortSignal.abort(),
+    });
+    assert.equal(stopped.records, 0);
     const [row] = await queryLake(lake, c, SQL);
     assert.equal(Number(row!.n), 60);
     await assert.rejects(
