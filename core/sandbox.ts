@@ -51,7 +51,6 @@ export const S3_ENV: readonly string[] = [
   "AWS_SESSION_TOKEN",
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
-  "INLET_S3_SINGLE_WRITER",
 ];
 
 /**
