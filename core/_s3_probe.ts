@@ -24,6 +24,28 @@ export interface ProbeTarget {
 /** The environment variable that skips the probe; see {@linkcode ensureConditionalWrites}. */
 export const SINGLE_WRITER_ENV = "INLET_S3_SINGLE_WRITER";
 
+/**
+ * Whether the environment accepts the risk (`INLET_S3_SINGLE_WRITER=1`). An
+ * unreadable variable (not allowed to this process) leaves the probe on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { singleWriterFromEnv } from "./_s3_probe.ts";
+ * assert.equal(singleWriterFromEnv(() => "1"), true);
+ * assert.equal(singleWriterFromEnv(() => { throw new Error("denied"); }), false);
+ * ```
+ */
+export function singleWriterFromEnv(
+  env: (name: string) => string | undefined,
+): boolean {
+  try {
+    return env(SINGLE_WRITER_ENV) === "1";
+  } catch {
+    return false;
+  }
+}
+
 const verdicts = new Map<string, Promise<void>>();
 
 /**

@@ -13,7 +13,7 @@ import { S3FileSink } from "./_s3_sink.ts";
 import { xmlElements, xmlText } from "./_xml.ts";
 import { assertLakePath, assertLakePrefix } from "./_paths.ts";
 import { ConfigError } from "./errors.ts";
-import { ensureConditionalWrites, SINGLE_WRITER_ENV } from "./_s3_probe.ts";
+import { ensureConditionalWrites, singleWriterFromEnv } from "./_s3_probe.ts";
 import type { FileSink, Storage } from "./storage.ts";
 
 /**
@@ -188,7 +188,8 @@ export class S3Storage implements Storage {
     }
     this.#partSize = partSize;
     this.#partConcurrency = partConcurrency;
-    this.#singleWriter = options.assumeSingleWriter ?? singleWriter(env);
+    this.#singleWriter = options.assumeSingleWriter ??
+      singleWriterFromEnv(env);
     const sessionToken = options.sessionToken ?? env("AWS_SESSION_TOKEN");
     this.#client = new S3Client({
       endpoint: normalizeEndpoint(endpoint!),
@@ -452,15 +453,6 @@ function readEnv(name: string): string | undefined {
       `Cannot read ${name}: allow it with --allow-env=${name}`,
       { cause },
     );
-  }
-}
-
-/** An unreadable variable (not allowed to this process) leaves the probe on. */
-function singleWriter(env: (name: string) => string | undefined): boolean {
-  try {
-    return env(SINGLE_WRITER_ENV) === "1";
-  } catch {
-    return false;
   }
 }
 
