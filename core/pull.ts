@@ -4,6 +4,7 @@
  * @module
  */
 
+import { assertStreamFormat } from "./_stream_format.ts";
 import { AdaptiveLimiter } from "./adaptive_limiter.ts";
 import type { Connector } from "./connector.ts";
 import { ConfigError } from "./errors.ts";
@@ -309,6 +310,15 @@ export async function pull(
         }`,
       );
     }
+  }
+  for (const n of names) {
+    await assertStreamFormat(
+      storage,
+      connector.name,
+      n,
+      options.format ?? "parquet",
+      options.fullRefresh ?? false,
+    );
   }
   const concurrency = options.concurrency ?? "auto";
   const maxConcurrency = options.maxConcurrency ?? 256;

@@ -6,11 +6,22 @@
  */
 
 import type { Connector } from "./connector.ts";
-import { readableFiles, viewSql } from "./lake_reader.ts";
+import { formatsOf } from "./_stream_format.ts";
+import { ConfigError } from "./errors.ts";
+import {
+  committedFiles,
+  logScopes,
+  readableFiles,
+  readStates,
+  viewSql,
+} from "./lake_reader.ts";
 import { LocalStorage } from "./local_storage.ts";
 
 /**
  * Run `sql` against a connector's streams in a local lake; resolves the rows.
+ * Never answers for nothing: a missing lake, an S3 lake (not supported yet),
+ * a connector with no committed data, a stream named in `sql` that has none,
+ * or a stream mixing formats is a {@linkcode ConfigError} saying so.
  *
  * @example
  * ```ts
@@ -18,8 +29,10 @@ import { LocalStorage } from "./local_storage.ts";
  * import { queryLake } from "./query.ts";
  * import demo from "../connectors/demo.ts";
  * const dir = await Deno.makeTempDir();
- * const rows = await queryLake(dir, demo, "SELECT count(*) AS n FROM items");
- * assert(Number(rows[0]?.n) === 0);
+ * await assert.rejects(
+ *   queryLake(dir, demo, "SELECT count(*) AS n FROM items"),
+ *   /has committed data/,
+ * );
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -28,7 +41,19 @@ export async function queryLake(
   connector: Connector,
   sql: string,
 ): Promise<Record<string, unknown>[]> {
-  const storage = new LocalStorage(lake);
+  const storage = await openLocalLake(lake, connector.name);
+  const withData: string[] = [];
+  for (const name of Object.keys(connector.streams)) {
+    if (await hasData(storage, connector, name)) withData.push(name);
+  }
+  const pull = `deno task pull ${connector.name} --lake ${lake}`;
+  if (withData.length === 0) {
+    throw new ConfigError(
+      `Cannot query "${connector.name}": none of its streams (${
+        Object.keys(connector.streams).join(", ")
+      }) has committed data in ${lake}; run \`${pull}\` first`,
+    );
+  }
   const { DuckDBInstance } = await import("@duckdb/node-api");
   // A run committing meanwhile may move a file between our look at the log
   // and DuckDB's read of it: read the log again and retry.
@@ -36,10 +61,9 @@ export async function queryLake(
     const db = await DuckDBInstance.create(":memory:");
     const conn = await db.connect();
     try {
-      for (const [name, stream] of Object.entries(connector.streams)) {
-        const files =
-          (await readableFiles(storage, `${connector.name}/${name}`))
-            .map((f) => `${lake.replace(/\/+$/, "")}/${f}`);
+      for (const name of withData) {
+        const stream = connector.streams[name]!;
+        const files = await streamFiles(storage, connector.name, name);
         const pk = typeof stream.primaryKey === "string"
           ? [stream.primaryKey]
           : stream.primaryKey;
@@ -50,6 +74,18 @@ export async function queryLake(
       const reader = await conn.runAndReadAll(sql);
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     } catch (err) {
+      const missing = err instanceof Error &&
+        /Table with name "?([^\s"!]+)"? does not exist/i.exec(err.message)?.[1];
+      const empty = missing &&
+        Object.keys(connector.streams).find((n) =>
+          n.toLowerCase() === missing.toLowerCase() && !withData.includes(n)
+        );
+      if (empty) {
+        throw new ConfigError(
+          `Cannot query stream "${connector.name}/${empty}": it has no committed data in ${lake}; run \`${pull} --stream ${empty}\` first`,
+          { cause: err },
+        );
+      }
       const moved = err instanceof Error &&
         /No files found|No such file|IO Error/i.test(err.message);
       if (!moved || attempt >= 3) throw err;
@@ -58,6 +94,68 @@ export async function queryLake(
       db.closeSync();
     }
   }
+}
+
+/**
+ * Committed files, or a completed sweep (a source with no records): a log
+ * holding only the plan of an unfinished first sweep is not an answer of 0.
+ */
+async function hasData(
+  storage: LocalStorage,
+  connector: Connector,
+  name: string,
+): Promise<boolean> {
+  const id = `${connector.name}/${name}`;
+  if ((await logScopes(storage, id)).length === 0) return false;
+  if ((await committedFiles(storage, id)).length > 0) return true;
+  return (await readStates(storage, connector, [name])).some((r) =>
+    (r.state as { sweep?: string } | null)?.sweep === "complete"
+  );
+}
+
+async function openLocalLake(
+  lake: string,
+  connector: string,
+): Promise<LocalStorage> {
+  if (/^s3:\/\//i.test(lake)) {
+    throw new ConfigError(
+      `Cannot query ${lake}: \`deno task query\` reads local lakes only, S3 is not supported yet; read it with DuckDB's httpfs (README, "Object-storage lake")`,
+    );
+  }
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(lake);
+  } catch (cause) {
+    if (!(cause instanceof Deno.errors.NotFound)) throw cause;
+    throw new ConfigError(
+      `Cannot query "${connector}": the lake ${lake} does not exist; pass --lake <dir>, or run \`deno task pull ${connector} --lake ${lake}\` first`,
+      { cause },
+    );
+  }
+  if (!info.isDirectory) {
+    throw new ConfigError(
+      `Cannot query "${connector}": ${lake} is not a folder`,
+    );
+  }
+  return new LocalStorage(lake);
+}
+
+/** A stream's readable files, as DuckDB paths; one format, or an error. */
+async function streamFiles(
+  storage: LocalStorage,
+  connector: string,
+  stream: string,
+): Promise<string[]> {
+  const files = await readableFiles(storage, `${connector}/${stream}`);
+  const formats = formatsOf(files);
+  if (formats.length > 1) {
+    throw new ConfigError(
+      `Cannot query stream "${connector}/${stream}": its committed files mix ${
+        formats.join(" and ")
+      }; rewrite it in one format with \`deno task pull ${connector} --stream ${stream} --full-refresh --format <format>\``,
+    );
+  }
+  return files.map((f) => `${storage.root.replace(/\/+$/, "")}/${f}`);
 }
 
 /**

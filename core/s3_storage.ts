@@ -13,6 +13,7 @@ import { S3FileSink } from "./_s3_sink.ts";
 import { xmlElements, xmlText } from "./_xml.ts";
 import { assertLakePath, assertLakePrefix } from "./_paths.ts";
 import { ConfigError } from "./errors.ts";
+import { ensureConditionalWrites, singleWriterFromEnv } from "./_s3_probe.ts";
 import type { FileSink, Storage } from "./storage.ts";
 
 /**
@@ -72,6 +73,13 @@ export interface S3StorageOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * Commit even when the store ignores `If-None-Match` (the probe that
+   * otherwise refuses such a store is skipped). Only when a single writer per
+   * lake is guaranteed: two runs at once would both commit.
+   * @default env INLET_S3_SINGLE_WRITER is "1"
+   */
+  assumeSingleWriter?: boolean;
   /** Reads an environment variable. @default Deno.env.get */
   env?: (name: string) => string | undefined;
 }
@@ -114,6 +122,7 @@ export class S3Storage implements Storage {
   #client: S3Client;
   #partSize: number;
   #partConcurrency: number;
+  #singleWriter: boolean;
 
   /**
    * Open `bucket` under `prefix`; see {@linkcode S3Storage.fromUrl} for the
@@ -179,6 +188,8 @@ export class S3Storage implements Storage {
     }
     this.#partSize = partSize;
     this.#partConcurrency = partConcurrency;
+    this.#singleWriter = options.assumeSingleWriter ??
+      singleWriterFromEnv(env);
     const sessionToken = options.sessionToken ?? env("AWS_SESSION_TOKEN");
     this.#client = new S3Client({
       endpoint: normalizeEndpoint(endpoint!),
@@ -247,8 +258,24 @@ export class S3Storage implements Storage {
    * Write a whole small file only if the key is free (`If-None-Match: *`).
    * When the answer to an applied write was lost and the retry sees 412, the
    * stored bytes are compared with ours to tell our write from another's.
+   * Before the first one, the store is probed (once per lake per process): one
+   * that ignores the header is refused with a {@linkcode ConfigError}, unless
+   * `assumeSingleWriter`.
    */
   async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    if (!this.#singleWriter) {
+      const endpoint = this.#client.config.endpoint;
+      await ensureConditionalWrites({
+        key: `${endpoint} ${this.root}`,
+        describe: `${this.root} at ${endpoint}`,
+        putIfAbsent: (p, d) => this.#putIfAbsent(p, d),
+        delete: (p) => this.delete(p),
+      });
+    }
+    return await this.#putIfAbsent(path, data);
+  }
+
+  async #putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
     const req: S3Request = {
       op: "create",
       method: "PUT",

@@ -247,7 +247,12 @@ export interface Incremental {
    * @default {0}
    */
   lookback?: number;
-  /** How the value is sent: ISO 8601, unix seconds, or as stored. @default {"auto"} */
+  /**
+   * How the bookmark is sent. `"auto"`: exactly as the source wrote it (with
+   * a lookback, shifted and written in the same shape), which a source that
+   * compares strings needs. `"iso"`: ISO 8601 in UTC; `"unix"`: seconds.
+   * @default {"auto"}
+   */
   format?: "iso" | "unix" | "auto";
   /** Where the first run starts (else everything, or `--since`). */
   initial?: string | number;

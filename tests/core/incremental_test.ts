@@ -154,7 +154,8 @@ Deno.test("incremental: --since sets the first sweep's start; a run stopped mid-
     assert(stopped.records < 131, `stopped after ${stopped.records}`);
     const [mid] = await readStates(new LocalStorage(lake), c);
     const since = (mid!.state as { since: Record<string, string> }).since;
-    assertEquals(since, { "": "2024-01-01T06:30:00Z" });
+    // Bookmark minus lookback, in the shape the source writes (milliseconds).
+    assertEquals(since, { "": "2024-01-01T06:30:00.000Z" });
     // The resumed sweep keeps its filter (a --since now changes nothing).
     const resumed = await pull(c, {
       lake,
