@@ -16,6 +16,10 @@ export interface LoggedRequest {
   query: Record<string, string>;
   /** The request headers. */
   headers: Headers;
+  /** The answer's status, once answered. */
+  status?: number;
+  /** The answer body's bytes (before any transfer encoding), once answered. */
+  bytes?: number;
 }
 
 /** A running loopback server. */
@@ -44,7 +48,21 @@ export function json(
   });
 }
 
-/** Start `handler` on 127.0.0.1 (port 0: a free one) and log each request. */
+/**
+ * Start `handler` on 127.0.0.1 (port 0: a free one) and log each request
+ * with the status and body size of its answer: what a test compares a
+ * client's counters with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { json, serveLocal } from "./_serve.ts";
+ * await using server = serveLocal(() => json(200, { ok: true }));
+ * await (await fetch(`${server.url}/a?b=1`)).text();
+ * const [r] = server.requests;
+ * assert.deepEqual([r?.path, r?.status, r?.bytes], ["/a", 200, 11]);
+ * ```
+ */
 export function serveLocal(
   handler: (req: Request, url: URL) => Response | Promise<Response>,
   options: { port?: number } = {},
@@ -55,17 +73,30 @@ export function serveLocal(
     async (req) => {
       const url = new URL(req.url);
       if (requests.length >= MAX_LOG) requests.shift();
-      requests.push({
+      const logged: LoggedRequest = {
         method: req.method,
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         headers: req.headers,
-      });
+      };
+      requests.push(logged);
+      let res: Response;
       try {
-        return await handler(req, url);
+        res = await handler(req, url);
       } catch (err) {
-        return json(500, { error: String(err) });
+        res = json(500, { error: String(err) });
       }
+      // Every handler answers a fixed body: reading it here sends the same
+      // bytes with the same length, and tells what was sent.
+      const empty = res.body === null;
+      const body = new Uint8Array(await res.arrayBuffer());
+      logged.status = res.status;
+      logged.bytes = body.length;
+      return new Response(empty ? null : body, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
     },
   );
   const port = server.addr.port;

@@ -21,6 +21,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import { CalibratedTimer } from "./_calibrated_timer.ts";
 import { CapacityGate } from "./_capacity_gate.ts";
@@ -135,7 +136,7 @@ export interface ApiServerOptions {
  * const server = await startApiServer({ records: 10 });
  * await (await fetch(`${server.url}/offset/items`)).body?.cancel();
  * const stats: ServerStats = await (await fetch(`${server.url}/stats`)).json();
- * assert(stats.requests === 1 && stats.byStatus[200] === 1);
+ * assert(stats.requests === 1 && stats.byStatus[200] === 1 && stats.bytes > 0);
  * await server.close();
  * ```
  */
@@ -154,6 +155,8 @@ export interface ServerStats {
   connections: number;
   /** Answers by status code. */
   byStatus: Record<number, number>;
+  /** Bytes of the answers' bodies, every status. */
+  bytes: number;
   /** 429s sent for overflow or the rate limit (injected 429 faults not included). */
   throttled: number;
   /** Connections closed without an answer by a `drop` fault. */
@@ -334,6 +337,7 @@ export async function startApiServer(
     },
     connections: 0,
     byStatus: {},
+    bytes: 0,
     throttled: 0,
     dropped: 0,
   };
@@ -378,6 +382,7 @@ export async function startApiServer(
   ): void {
     if (res.destroyed) return;
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    stats.bytes += Buffer.byteLength(body);
     res.writeHead(status, headers);
     res.end(body);
   }

@@ -21,12 +21,25 @@ import {
 } from "../../core/testing/kit.ts";
 import { startPokeApiServer } from "../../core/testing/pokeapi_server.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
+import type { Row } from "../../core/types.ts";
+import {
+  assertSameRecords,
+  getJson,
+  linkPages,
+  stripeList,
+  type Truth,
+} from "./_truth.ts";
 
-/** A server speaking a connector's API, what to pull from it, and the counts to expect. */
+/**
+ * A server speaking a connector's API, what to pull from it, the counts to
+ * expect, and every record it holds per stream, read from it directly
+ * (`truth`): what the lake must hold, field by field.
+ */
 interface Fixture {
   start(): Promise<{
     pull: PullForTestOptions;
     expected: Record<string, number>;
+    truth(): Promise<Truth>;
     close(): Promise<void>;
   }>;
 }
@@ -58,7 +71,13 @@ const jsonPlaceholder = () => {
     path: "/users",
     body: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, name: `u${i}` })),
   });
-  return startRecordedServer(recordings);
+  // What was recorded is the truth: each stream's pages, in order.
+  const truth: Truth = {};
+  for (const r of recordings) {
+    const stream = r.path.slice(1);
+    (truth[stream] ??= []).push(...(r.body as Row[]));
+  }
+  return { server: startRecordedServer(recordings), truth };
 };
 
 const fixtures: Record<string, Fixture> = {
@@ -68,6 +87,11 @@ const fixtures: Record<string, Fixture> = {
       return {
         pull: { baseUrl: s.url },
         expected: { items: 321 },
+        truth: async () => ({
+          items: ((await getJson(`${s.url}/offset/items?limit=1000`)).body as {
+            items: Row[];
+          }).items,
+        }),
         close: s.close,
       };
     },
@@ -78,6 +102,16 @@ const fixtures: Record<string, Fixture> = {
       return {
         pull: { baseUrl: `${s.url}/v0`, limit: 250 },
         expected: { items: 250 },
+        // The newest 250: ids 651 to 900.
+        truth: async () => ({
+          items: await Promise.all(
+            Array.from(
+              { length: 250 },
+              async (_, i) =>
+                (await getJson(`${s.url}/v0/item/${651 + i}.json`)).body as Row,
+            ),
+          ),
+        }),
         close: s.close,
       };
     },
@@ -98,6 +132,30 @@ const fixtures: Record<string, Fixture> = {
           env: { GITHUB_TOKEN: "ghp_contract" },
         },
         expected: { issues: 157, pulls: 32, commits: 113, stargazers: 49 },
+        truth: async () => {
+          const truth: Truth = {};
+          const auth = { authorization: "Bearer ghp_contract" };
+          for (const repo of ["a/one", "b/two"]) {
+            for (
+              const [stream, query] of [
+                ["issues", "state=all&"],
+                ["pulls", "state=all&"],
+                ["commits", ""],
+                ["stargazers", ""],
+              ]
+            ) {
+              const url =
+                `${s.url}/repos/${repo}/${stream}?${query}per_page=100`;
+              // The engine adds the repository each record came from.
+              const rows = (await linkPages(url, auth)).map((r) => ({
+                ...r,
+                repo,
+              }));
+              (truth[stream!] ??= []).push(...rows);
+            }
+          }
+          return truth;
+        },
         close: s.close,
       });
     },
@@ -108,6 +166,16 @@ const fixtures: Record<string, Fixture> = {
       return Promise.resolve({
         pull: { baseUrl: s.baseUrl },
         expected: { pokemon: 130, pokemon_details: 130 },
+        truth: async () => {
+          const list = (await getJson(`${s.baseUrl}/pokemon?limit=1000`))
+            .body as { results: Array<{ name: string; url: string }> };
+          return {
+            pokemon: list.results,
+            pokemon_details: await Promise.all(
+              list.results.map(async (p) => (await getJson(p.url)).body as Row),
+            ),
+          };
+        },
         close: s.close,
       });
     },
@@ -121,16 +189,24 @@ const fixtures: Record<string, Fixture> = {
           env: { STRIPE_API_KEY: "sk_test_contract" },
         },
         expected: { charges: 260, customers: 75 },
+        truth: async () => ({
+          charges: await stripeList(`${s.baseUrl}/charges`, "sk_test_contract"),
+          customers: await stripeList(
+            `${s.baseUrl}/customers`,
+            "sk_test_contract",
+          ),
+        }),
         close: s.close,
       });
     },
   },
   rest: {
     start() {
-      const s = jsonPlaceholder();
+      const { server: s, truth } = jsonPlaceholder();
       return Promise.resolve({
         pull: { baseUrl: s.url },
         expected: { posts: 100, comments: 500, users: 10 },
+        truth: () => Promise.resolve(truth),
         close: s.close,
       });
     },
@@ -237,11 +313,12 @@ for (const c of connectors) {
   const fixture = fixtures[c.name];
   Deno.test({
     name:
-      `contract: ${c.name}: pulls its protocol server to the end, keys unique, types stable`,
+      `contract: ${c.name}: pulls its protocol server to the end, keys unique, every field as served, types stable`,
     ignore: fixture === undefined,
     async fn() {
       const f = await fixture!.start();
       try {
+        const truth = await f.truth();
         const types: Array<Record<string, Record<string, string>>> = [];
         for (let round = 0; round < 2; round++) {
           await using run = await pullForTest(c, {
@@ -260,6 +337,14 @@ for (const c of connectors) {
             Object.keys(f.expected).sort(),
             "a fixture covers every stream",
           );
+          for (const [stream, want] of Object.entries(truth)) {
+            assertSameRecords(
+              `${c.name}/${stream}`,
+              run.rows[stream],
+              want,
+              keysOf(c, stream),
+            );
+          }
           types.push(run.types);
         }
         assert.deepEqual(

@@ -443,15 +443,34 @@ Deno.test("api server: capacity queues requests in arrival order; maxInFlight ne
   });
 });
 
-Deno.test("api server: many parallel requests with real latency stay within capacity", async () => {
+Deno.test("api server: many parallel requests stay within capacity", async () => {
+  // Service times end when the test says, not after real milliseconds: a
+  // loaded machine cannot spread the requests so that fewer overlap.
+  const clock = manualSleep();
   await withServer(
-    { records: 1000, latencyMs: 2, capacity: 4 },
+    { records: 1000, latencyMs: 2, capacity: 4, sleep: clock.sleep },
     async ({ url, stats }) => {
-      await Promise.all(
+      let answered = 0;
+      const all = Promise.all(
         range(0, 39).map((i) =>
-          get(`${url}/offset/items?offset=${i * 10}&limit=10`)
+          get(`${url}/offset/items?offset=${i * 10}&limit=10`).then((r) => {
+            answered++;
+            return r;
+          })
         ),
       );
+      await until(() => stats.requests === 40, "40 requests");
+      await until(() => clock.pending.length === 4, "4 in service");
+      assertEquals([stats.inFlight, stats.queued], [4, 36]);
+      for (let done = 4; done <= 40; done += 4) {
+        clock.wakeAll();
+        await until(() => answered === done, `${done} answers`);
+        await until(
+          () => clock.pending.length === Math.min(4, 40 - done),
+          "the next four",
+        );
+      }
+      await all;
       assertEquals(stats.served, 40);
       assertEquals(stats.maxInFlight, 4);
     },
@@ -720,9 +739,17 @@ Deno.test("api server: counts TCP connections (keep-alive reuse vs Connection: c
     }
     assertEquals(stats.connections, 5);
   });
-  // Service time keeps all four in flight together, so each needs its own connection.
-  await withServer({ records: 10, latencyMs: 10 }, async ({ url, stats }) => {
-    await Promise.all(range(1, 4).map(() => get(`${url}/offset/items`)));
+  // Service times held until all four are in: each needs its own connection.
+  const clock = manualSleep();
+  await withServer({
+    records: 10,
+    latencyMs: 10,
+    sleep: clock.sleep,
+  }, async ({ url, stats }) => {
+    const all = Promise.all(range(1, 4).map(() => get(`${url}/offset/items`)));
+    await until(() => clock.pending.length === 4, "all four in service");
+    clock.wakeAll();
+    await all;
     assertEquals(stats.maxInFlight, 4);
     assertEquals(
       stats.connections,

@@ -1,12 +1,14 @@
 // What a pull prints: `--log-format json` (one event per line on stderr),
 // the text format's closing table, and the exit codes the README documents.
 import assert from "node:assert/strict";
+import type { LoggedRequest } from "../../core/testing/_serve.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import {
   startStripeServer,
   type StripeFault,
 } from "../../core/testing/stripe_server.ts";
 import { events, pullArgs, runCliChild, runTask, spawnCli } from "../_cli.ts";
+import { committedFiles } from "../_files.ts";
 import { withTempDir } from "../_lake.ts";
 
 const KEY = "sk_test_logsSecret0123456789abcdef";
@@ -20,7 +22,10 @@ const TYPES = new Set([
   "run_end",
 ]);
 
-/** A stripe pull through the CLI child against a local Stripe server. */
+/**
+ * A stripe pull through the CLI child against a local Stripe server, and
+ * what that server answered (`served`).
+ */
 async function stripePull(
   lake: string,
   faults: StripeFault[],
@@ -32,9 +37,26 @@ async function stripePull(
     apiKey: KEY,
     faults,
   });
-  return await runCliChild(pullArgs("stripe", stripe.baseUrl, lake, ...extra), {
-    env: { STRIPE_API_KEY: KEY },
-  });
+  const run = await runCliChild(
+    pullArgs("stripe", stripe.baseUrl, lake, ...extra),
+    { env: { STRIPE_API_KEY: KEY } },
+  );
+  return { ...run, served: stripe.requests };
+}
+
+/**
+ * A stream's run counters as the server and the lake tell them: requests
+ * answered (retries included), pages (200s), body bytes sent, and the data
+ * files both on disk and added by the commit log.
+ */
+async function observed(lake: string, stream: string, served: LoggedRequest[]) {
+  const mine = served.filter((r) => r.path === `/v1/${stream}`);
+  return {
+    requests: mine.length,
+    pages: mine.filter((r) => r.status === 200).length,
+    bytes: mine.reduce((n, r) => n + r.bytes!, 0),
+    files: (await committedFiles(`${lake}/stripe/${stream}`)).length,
+  };
 }
 
 // customers fails for good; charges gets a 503 and a 429 once each.
@@ -64,6 +86,7 @@ Deno.test("logs: --log-format json prints one event per line: start, retries, th
     ]);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, "");
+    assert.ok(r.served.every((q) => q.bytes !== undefined), "all answered");
     const all = events(r.stderr); // throws on any line that is not JSON
     let last = 0;
     for (const e of all) {
@@ -128,21 +151,31 @@ Deno.test("logs: --log-format json prints one event per line: start, retries, th
     assert.equal(summary.records, 400);
     assert.equal(summary.retries, 2);
     assert.equal(summary.errors.length, 1);
+    // The counters are the server's and the lake's, exactly: the charges'
+    // two retried answers are requests and bytes, not pages; customers' one
+    // 400 is a request and its body, no page and no file.
+    for (const s of summary.streams) {
+      const { stream, records, pages, requests, bytes, files } = s;
+      assert.deepEqual(
+        { pages, requests, bytes, files },
+        await observed(lake, String(stream), r.served),
+        String(stream),
+      );
+      assert.equal(records, stream === "charges" ? 400 : 0);
+      assert.ok(Number(s.durationMs) >= 0);
+    }
     const charges = summary.streams.find((s) => s.stream === "charges")!;
-    for (
-      const k of [
-        "records",
-        "pages",
-        "requests",
-        "retries",
-        "throttled",
-        "bytes",
-        "files",
-        "durationMs",
-        "maxInFlight",
-      ]
-    ) assert.equal(typeof charges[k], "number", k);
-    assert.equal(charges.throttled, 1);
+    assert.deepEqual([charges.retries, charges.throttled], [2, 1]);
+    assert.ok(Number(charges.files) >= 4, "one file a checkpoint at least");
+    // Never more in flight than the adaptive limit ever allowed.
+    const peak = Math.max(...limits.map((e) => Number(e.limit)), 8);
+    for (const s of summary.streams) {
+      const m = Number(s.maxInFlight);
+      assert.ok(
+        m >= 1 && m <= peak,
+        `${s.stream}: ${m} in flight, limit ${peak}`,
+      );
+    }
 
     // The key went out in every request's header, and nowhere else.
     assert.ok(!r.stderr.includes(KEY), "the secret is in the log");

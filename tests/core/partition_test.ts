@@ -145,10 +145,15 @@ Deno.test("partitions: splits under adaptive concurrency, pages of one record", 
 /**
  * A source with many records per `created` value, answered in memory:
  * newest first (`created`, then `id`, descending), `starting_after` an id.
+ * Ids run from `firstId + 1`, so two sources can serve disjoint ids.
  */
-function denseSource(values: number[], perValue: number): JsonFetcher {
+function denseSource(
+  values: number[],
+  perValue: number,
+  firstId = 0,
+): JsonFetcher {
   const all: Array<{ id: number; created: number }> = [];
-  let id = 0;
+  let id = firstId;
   for (const v of values) {
     for (let j = 0; j < perValue; j++) all.push({ id: ++id, created: v });
   }
@@ -236,9 +241,11 @@ Deno.test({
     // one hundred.
     const values = [100, 110, 120, 130, 140, 150, 160];
     const sparse = denseSource(values, 1);
+    // Ids 8 to 107: the lake holds each of 1 to 107 once, or it is wrong.
     const dense = denseSource(
       Array.from({ length: 10 }, (_, i) => 170 + i),
       10,
+      values.length,
     );
     const ranges = new Set<string>();
     const http: JsonFetcher = {
@@ -252,7 +259,7 @@ Deno.test({
     const connector = testConnector("http://127.0.0.1:1", {
       items: stripeLikeStream(5, { start: 100, end: 180, partitions: 8 }),
     });
-    await withStorage("inlet-partition-", async (storage) => {
+    await withStorage("inlet-partition-", async (storage, dir) => {
       const result = await runStream({
         connector,
         name: "items",
@@ -264,11 +271,18 @@ Deno.test({
         poolWidth: 2,
         targetLanes: () => 8,
       });
-      assert.equal(result.records, 107);
       assert.ok(
         ranges.size > 8,
         `${ranges.size} ranges: the dense one never split`,
       );
+      // The lake, not the engine's own counter: every id once, every second.
+      assert.deepEqual(await lakeStats(dir), {
+        n: 107,
+        ids: 107,
+        s: sumTo(107),
+        seconds: values.length + 10,
+      });
+      assert.equal(result.records, 107);
     });
   },
 });
