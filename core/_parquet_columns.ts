@@ -11,6 +11,7 @@ import {
   type ScalarType,
   type Schema,
 } from "./schema.ts";
+import { describe, RowFailure } from "./_row_failure.ts";
 import type { Row } from "./types.ts";
 
 function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
@@ -213,7 +214,8 @@ function utf8Lists(values: unknown[]): void {
  * Rows as one array per column, values converted to what the Parquet type
  * stores (bigint for INT64, UTC microseconds for TIMESTAMP, UTF-8 bytes for
  * strings and JSON text). Every row must already fit `schema` (the writer
- * checks before it buffers).
+ * checks before it buffers); a value that still cannot be converted throws
+ * a `RowFailure` naming its row.
  */
 export function columnData(
   schema: Schema,
@@ -222,9 +224,21 @@ export function columnData(
   return schema.map(({ name, type }) => {
     const convert = converter(type);
     const data = new Array<unknown>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = (rows[i] as Row)[name];
-      data[i] = v === null || v === undefined ? null : convert(v);
+    let i = 0;
+    try {
+      for (; i < rows.length; i++) {
+        const v = (rows[i] as Row)[name];
+        data[i] = v === null || v === undefined ? null : convert(v);
+      }
+    } catch (err) {
+      // A value too deep to stringify, say: the writer names its page.
+      throw new RowFailure(
+        i,
+        `field ${JSON.stringify(name)} cannot be stored as ${type} (${
+          describe(err)
+        })`,
+        { cause: err },
+      );
     }
     if (type === "STRING" || type === "JSON") utf8All(data);
     else if (type === "LIST<STRING>") utf8Lists(data);

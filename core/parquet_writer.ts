@@ -18,9 +18,25 @@ import {
   workersAvailable,
   yieldToEventLoop,
 } from "./_parquet_encoder.ts";
+import { FooterTail } from "./_parquet_footer.ts";
+import { RowFailure } from "./_row_failure.ts";
+import type { ErrorContext } from "./errors.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
+import { WriteError } from "./write_error.ts";
+
+/**
+ * Where a batch of records came from, for messages: the page (0-based) and
+ * its URL.
+ *
+ * @example
+ * ```ts
+ * import type { RecordSource } from "./parquet_writer.ts";
+ * const source: RecordSource = { page: 2, url: "http://127.0.0.1:8000/items?page=3" };
+ * ```
+ */
+export type RecordSource = Pick<ErrorContext, "page" | "url">;
 
 /**
  * Options of {@linkcode ParquetWriter.create}.
@@ -34,6 +50,8 @@ import type { Row } from "./types.ts";
 export interface ParquetWriterOptions {
   /** `"connector/stream"`, for messages. */
   stream: string;
+  /** The file's name, for messages. @default {"the Parquet file"} */
+  file?: string;
   /** Rows per row group: memory holds about this many rows. @default {10_000} */
   rowGroupSize?: number;
   /** Page compression. @default {"ZSTD"} */
@@ -183,6 +201,8 @@ export class ParquetWriter {
   readonly #stream: string;
   readonly #rowGroupSize: number;
   readonly #encoder: ParquetEncoder;
+  readonly #tail: FooterTail;
+  readonly #file: string | undefined;
   #schema: Schema;
   // The schema is fixed once the first row group goes to the encoder.
   #fixed = false;
@@ -199,6 +219,8 @@ export class ParquetWriter {
   #pendingGroups = 0;
   #failure: { error: unknown } | undefined;
   #yieldedAt = performance.now();
+  // Where each batch came from, by its first row in the file (a few per page).
+  #sources: Array<{ from: number; source: RecordSource }> = [];
 
   private constructor(sink: FileSink, options: ParquetWriterOptions) {
     const rowGroupSize = options.rowGroupSize ?? 10_000;
@@ -219,11 +241,14 @@ export class ParquetWriter {
     }
     this.#sink = sink;
     this.#stream = options.stream;
+    this.#file = options.file;
     this.#rowGroupSize = rowGroupSize;
     this.#schema = options.schema ?? [];
+    this.#tail = new FooterTail(sink);
+    const out = this.#tail.wrap();
     this.#encoder = where === "worker"
-      ? new WorkerEncoder(sink, codec)
-      : new InlineEncoder(sink, codec);
+      ? new WorkerEncoder(out, codec)
+      : new InlineEncoder(out, codec);
   }
 
   /** Start a Parquet file on `sink`; the writer owns the sink from now on. */
@@ -262,9 +287,10 @@ export class ParquetWriter {
    * buffered. Throws {@linkcode SchemaChange} (taking none of the rows) when
    * the fixed schema cannot hold them, `SchemaError` when a field changed to
    * an incompatible type. Rows must not be mutated after this call; await
-   * each call before the next.
+   * each call before the next. A record the encoder cannot take fails this
+   * or a later call, or `close()`, with a `WriteError` naming `source`.
    */
-  async write(rows: readonly Row[]): Promise<void> {
+  async write(rows: readonly Row[], source?: RecordSource): Promise<void> {
     this.#throwFailure();
     this.#assertOpen("write to");
     if (rows.length === 0) return;
@@ -290,6 +316,7 @@ export class ParquetWriter {
         throw new SchemaChange(this.#stream, this.#schema, merged);
       }
     }
+    if (source) this.#sources.push({ from: this.#records, source });
     this.#records += rows.length;
     let from = 0;
     while (from < rows.length) {
@@ -331,7 +358,7 @@ export class ParquetWriter {
     this.#encoding = this.#encoding
       .then(() => group)
       .catch((error) => {
-        this.#failure ??= { error };
+        this.#failure ??= { error: this.#explain(error) };
       })
       .finally(() => {
         this.#pendingGroups--;
@@ -363,11 +390,12 @@ export class ParquetWriter {
       this.#throwFailure();
       if (this.#inGroup > 0) await this.#encoder.group(this.#schema);
       await this.#encoder.finish(this.#schema);
+      this.#verify();
       await this.#sink.close();
     } catch (err) {
       this.#state = "failed";
       await this.#encoder.dispose();
-      throw err;
+      throw this.#explain(err);
     }
     this.#state = "closed";
     return {
@@ -385,6 +413,47 @@ export class ParquetWriter {
     await this.#encoder.dispose();
     await this.#encoding;
     await this.#sink.abort();
+  }
+
+  /**
+   * The footer just written must count every row handed in, or the file
+   * must never appear: a reader takes the footer's word for what it holds.
+   */
+  #verify(): void {
+    let rows: bigint, groupRows: bigint;
+    try {
+      ({ rows, groupRows } = this.#tail.rows());
+    } catch (err) {
+      throw this.#fileError(`its footer cannot be read back (${err})`, err);
+    }
+    const handed = BigInt(this.#records);
+    if (rows !== handed || groupRows !== handed) {
+      throw this.#fileError(
+        `its footer counts ${rows} rows (row groups: ${groupRows}), but ${handed} were handed in`,
+      );
+    }
+  }
+
+  #fileError(reason: string, cause?: unknown): WriteError {
+    return new WriteError(reason, {
+      stream: this.#stream,
+      ...(this.#file !== undefined ? { file: this.#file } : {}),
+    }, cause === undefined ? undefined : { cause });
+  }
+
+  /** A row the encoder could not take, as an error naming its page. */
+  #explain(err: unknown): unknown {
+    if (!(err instanceof RowFailure)) return err;
+    let at: { from: number; source: RecordSource } | undefined;
+    for (const s of this.#sources) {
+      if (s.from > err.row) break;
+      at = s;
+    }
+    return new WriteError(err.message, {
+      stream: this.#stream,
+      ...at?.source,
+      ...(at && !err.batch ? { record: err.row - at.from } : {}),
+    }, { cause: err });
   }
 
   #assertOpen(action: string): void {

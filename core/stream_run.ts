@@ -391,7 +391,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         }
       }
       try {
-        await writer.write(keep);
+        await writer.write(keep, {
+          page: position.page,
+          ...(where.url !== undefined ? { url: where.url } : {}),
+        });
       } catch (err) {
         if (err instanceof SchemaError && where.url !== undefined) {
           throw new SchemaError(`${err.message} at ${where.url}`, {
