@@ -11,6 +11,7 @@ import {
   type ScalarType,
   type Schema,
 } from "./schema.ts";
+import { exactJson } from "./_exact_json.ts";
 import { describe, RowFailure } from "./_row_failure.ts";
 import type { Row } from "./types.ts";
 
@@ -21,6 +22,18 @@ function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
     case "INT64":
     case "DOUBLE":
       return { name, type, repetition_type };
+    case "DECIMAL":
+      // Integers beyond INT64, every digit kept: DuckDB reads DECIMAL(38,0).
+      return {
+        name,
+        type: "FIXED_LEN_BYTE_ARRAY",
+        type_length: 16,
+        repetition_type,
+        converted_type: "DECIMAL",
+        precision: 38,
+        scale: 0,
+        logical_type: { type: "DECIMAL", precision: 38, scale: 0 },
+      };
     case "TIMESTAMP":
       // UTC instants: DuckDB reads TIMESTAMP WITH TIME ZONE, Spark a TimestampType,
       // Polars Datetime("us", "UTC"). The converted type is for older readers.
@@ -104,16 +117,18 @@ function timestamp(value: unknown): unknown {
 function converter(type: ColumnType): Convert {
   switch (type) {
     case "INT64":
+    case "DECIMAL":
       return (v) => (typeof v === "bigint" ? v : BigInt(v as number));
     case "DOUBLE":
-      return (v) => Number(v);
+      return double;
     case "TIMESTAMP":
       return timestamp;
     case "STRING":
       // A STRING column may have met Dates (it widened from TIMESTAMP).
       return (v) => (v instanceof Date ? v.toISOString() : v);
     case "JSON":
-      return jsonText;
+      // Bigints with every digit, Dates as ISO strings.
+      return exactJson;
     case "BOOLEAN":
       return (v) => v;
     case "NULL":
@@ -126,20 +141,15 @@ function converter(type: ColumnType): Convert {
     );
 }
 
-/**
- * JSON text of a value as hyparquet-writer writes a JSON column
- * (`JSON.stringify(toJson(v))`): bigints become numbers, Dates ISO strings.
- * Plain JSON, which is what records hold, takes the fast path.
- */
-function jsonText(value: unknown): string {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return JSON.stringify(
-      value,
-      (_key, v) => typeof v === "bigint" ? Number(v) : v,
+/** A number, or a bigint only when a DOUBLE holds it exactly: never rounded. */
+function double(value: unknown): number {
+  const n = Number(value);
+  if (typeof value === "bigint" && BigInt(n) !== value) {
+    throw new RangeError(
+      `${value} is not exact as a DOUBLE (the column holds fractions too)`,
     );
   }
+  return n;
 }
 
 const encoder = new TextEncoder();

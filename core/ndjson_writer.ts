@@ -10,6 +10,7 @@
  */
 import { Duplex } from "node:stream";
 import { createGzip, createZstdCompress } from "node:zlib";
+import { exactJson } from "./_exact_json.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
 import { WriteError } from "./write_error.ts";
@@ -160,7 +161,8 @@ export class NdjsonWriter {
           `Cannot write a record of "${this.#stream}": expected an object`,
         );
       }
-      const line = JSON.stringify(row);
+      // Exact digits for bigints (integers beyond 2^53), never rounded.
+      const line = exactJson(row);
       // A toJSON() that returns nothing would be an empty line, not a record.
       if (typeof line !== "string") {
         throw new TypeError(
