@@ -10,6 +10,7 @@ import { CommitLog } from "../../core/commit_log.ts";
 import { SchemaError } from "../../core/errors.ts";
 import { NdjsonWriter } from "../../core/ndjson_writer.ts";
 import { ParquetWriter } from "../../core/parquet_writer.ts";
+import { inferSchema, valueType, widenType } from "../../core/schema.ts";
 import { parseState } from "../../core/stream_state.ts";
 import { StreamWriter } from "../../core/stream_writer.ts";
 import type { Row } from "../../core/types.ts";
@@ -175,4 +176,18 @@ Deno.test("state: a bigint cursor round-trips exactly through the commit log and
     assert.equal(compareCursor(SAFE_PLUS_2, SAFE_PLUS_2), 0);
     assert.equal(sinceFrom(SAFE_PLUS_2, 2, "auto"), SAFE_PLUS_2 - 2n);
   });
+});
+
+Deno.test("schema: bigints type as INT64 while they fit, DECIMAL beyond; DECIMAL never meets DOUBLE", () => {
+  assert.equal(valueType(INT64_MAX), "INT64");
+  assert.equal(valueType(-INT64_MAX - 1n), "INT64");
+  assert.equal(valueType(INT64_MAX + 1n), "DECIMAL");
+  assert.equal(valueType([1, WIDE]), "LIST<DECIMAL>");
+  assert.equal(valueType([1.5, WIDE]), "JSON");
+  assert.equal(widenType("INT64", "DECIMAL"), "DECIMAL");
+  assert.equal(widenType("DECIMAL", "DOUBLE"), undefined);
+  assert.deepEqual(
+    inferSchema([{ n: 1 }, { n: SAFE_PLUS_2 }], { stream: STREAM }),
+    [{ name: "n", type: "INT64" }],
+  );
 });
