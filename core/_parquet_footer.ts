@@ -8,6 +8,7 @@
  */
 
 import type { FileSink } from "./storage.ts";
+import { WriteError } from "./write_error.ts";
 
 const MAGIC = "PAR1";
 
@@ -174,5 +175,27 @@ export class FooterTail {
   /** The row counts of the footer written last. */
   rows(): FooterRows {
     return footerRows(this.#last);
+  }
+
+  /**
+   * Throw a `WriteError` naming `where` unless the footer written last
+   * counts `handed` rows, in all and over its row groups.
+   */
+  check(handed: number, where: { stream: string; file?: string }): void {
+    let counts: FooterRows;
+    try {
+      counts = this.rows();
+    } catch (err) {
+      throw new WriteError(`its footer cannot be read back (${err})`, where, {
+        cause: err,
+      });
+    }
+    const { rows, groupRows } = counts;
+    if (rows !== BigInt(handed) || groupRows !== BigInt(handed)) {
+      throw new WriteError(
+        `its footer counts ${rows} rows (row groups: ${groupRows}), but ${handed} were handed in`,
+        where,
+      );
+    }
   }
 }

@@ -5,6 +5,11 @@
  *
  * @module
  */
+import type { ErrorContext } from "./errors.ts";
+import { WriteError } from "./write_error.ts";
+
+/** Where a batch of records came from: its page (0-based) and URL. */
+type RecordSource = Pick<ErrorContext, "page" | "url">;
 
 /**
  * Rows from `row` on (0-based, in the file) were not encoded: that very
@@ -34,6 +39,32 @@ export class RowFailure extends Error {
       cause: this.cause,
       batch: this.batch,
     });
+  }
+}
+
+/** Where the rows of a file came from: a page and URL per batch handed in. */
+export class RowSources {
+  // By the batch's first row in the file; a few per page, in order.
+  #sources: Array<{ from: number; source: RecordSource }> = [];
+
+  /** Rows from `from` on came from `source`. */
+  add(from: number, source: RecordSource): void {
+    this.#sources.push({ from, source });
+  }
+
+  /** `err` as a `WriteError` naming the page, when it is a `RowFailure`. */
+  explain(err: unknown, stream: string): unknown {
+    if (!(err instanceof RowFailure)) return err;
+    let at: { from: number; source: RecordSource } | undefined;
+    for (const s of this.#sources) {
+      if (s.from > err.row) break;
+      at = s;
+    }
+    return new WriteError(err.message, {
+      stream,
+      ...at?.source,
+      ...(at && !err.batch ? { record: err.row - at.from } : {}),
+    }, { cause: err });
   }
 }
 

@@ -19,12 +19,11 @@ import {
   yieldToEventLoop,
 } from "./_parquet_encoder.ts";
 import { FooterTail } from "./_parquet_footer.ts";
-import { RowFailure } from "./_row_failure.ts";
+import { RowSources } from "./_row_failure.ts";
 import type { ErrorContext } from "./errors.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
-import { WriteError } from "./write_error.ts";
 
 /**
  * Where a batch of records came from, for messages: the page (0-based) and
@@ -219,8 +218,7 @@ export class ParquetWriter {
   #pendingGroups = 0;
   #failure: { error: unknown } | undefined;
   #yieldedAt = performance.now();
-  // Where each batch came from, by its first row in the file (a few per page).
-  #sources: Array<{ from: number; source: RecordSource }> = [];
+  readonly #sources = new RowSources();
 
   private constructor(sink: FileSink, options: ParquetWriterOptions) {
     const rowGroupSize = options.rowGroupSize ?? 10_000;
@@ -316,7 +314,7 @@ export class ParquetWriter {
         throw new SchemaChange(this.#stream, this.#schema, merged);
       }
     }
-    if (source) this.#sources.push({ from: this.#records, source });
+    if (source) this.#sources.add(this.#records, source);
     this.#records += rows.length;
     let from = 0;
     while (from < rows.length) {
@@ -358,7 +356,7 @@ export class ParquetWriter {
     this.#encoding = this.#encoding
       .then(() => group)
       .catch((error) => {
-        this.#failure ??= { error: this.#explain(error) };
+        this.#failure ??= { error: this.#sources.explain(error, this.#stream) };
       })
       .finally(() => {
         this.#pendingGroups--;
@@ -390,12 +388,16 @@ export class ParquetWriter {
       this.#throwFailure();
       if (this.#inGroup > 0) await this.#encoder.group(this.#schema);
       await this.#encoder.finish(this.#schema);
-      this.#verify();
+      // A reader takes the footer's word for what the file holds.
+      this.#tail.check(this.#records, {
+        stream: this.#stream,
+        ...(this.#file !== undefined ? { file: this.#file } : {}),
+      });
       await this.#sink.close();
     } catch (err) {
       this.#state = "failed";
       await this.#encoder.dispose();
-      throw this.#explain(err);
+      throw this.#sources.explain(err, this.#stream);
     }
     this.#state = "closed";
     return {
@@ -413,47 +415,6 @@ export class ParquetWriter {
     await this.#encoder.dispose();
     await this.#encoding;
     await this.#sink.abort();
-  }
-
-  /**
-   * The footer just written must count every row handed in, or the file
-   * must never appear: a reader takes the footer's word for what it holds.
-   */
-  #verify(): void {
-    let rows: bigint, groupRows: bigint;
-    try {
-      ({ rows, groupRows } = this.#tail.rows());
-    } catch (err) {
-      throw this.#fileError(`its footer cannot be read back (${err})`, err);
-    }
-    const handed = BigInt(this.#records);
-    if (rows !== handed || groupRows !== handed) {
-      throw this.#fileError(
-        `its footer counts ${rows} rows (row groups: ${groupRows}), but ${handed} were handed in`,
-      );
-    }
-  }
-
-  #fileError(reason: string, cause?: unknown): WriteError {
-    return new WriteError(reason, {
-      stream: this.#stream,
-      ...(this.#file !== undefined ? { file: this.#file } : {}),
-    }, cause === undefined ? undefined : { cause });
-  }
-
-  /** A row the encoder could not take, as an error naming its page. */
-  #explain(err: unknown): unknown {
-    if (!(err instanceof RowFailure)) return err;
-    let at: { from: number; source: RecordSource } | undefined;
-    for (const s of this.#sources) {
-      if (s.from > err.row) break;
-      at = s;
-    }
-    return new WriteError(err.message, {
-      stream: this.#stream,
-      ...at?.source,
-      ...(at && !err.batch ? { record: err.row - at.from } : {}),
-    }, { cause: err });
   }
 
   #assertOpen(action: string): void {
