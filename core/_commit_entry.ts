@@ -6,6 +6,7 @@
  * @module
  */
 import type { CommitEntry, CommitFile } from "./commit_log.ts";
+import { exactParse } from "./_exact_json.ts";
 import { ConfigError } from "./errors.ts";
 
 /** The error for a log entry that cannot be trusted. */
@@ -31,7 +32,10 @@ export function parseEntry(
   const fail = (reason: string) => corruptEntry(ctx.where, reason);
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    // Integers beyond 2^53 (a bigint cursor) come back exact, as bigints.
+    raw = exactParse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+    );
   } catch (err) {
     throw fail(
       `not valid JSON (${err instanceof Error ? err.message : String(err)})`,

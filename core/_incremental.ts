@@ -10,21 +10,26 @@ import { ConfigError } from "./errors.ts";
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;
 
 /**
- * Orders two cursor values: numbers numerically, dates by time, anything
- * else as strings.
+ * Orders two cursor values: numbers (and bigints, exactly) numerically,
+ * dates by time, anything else as strings.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { compareCursor } from "./_incremental.ts";
  * assert.ok(compareCursor(9, 10) < 0);
+ * assert.ok(compareCursor(9007199254740993n, 9007199254740992) > 0);
  * assert.ok(compareCursor("2024-01-02T00:00:00Z", "2024-01-01") > 0);
  * assert.equal(compareCursor("b", "b"), 0);
  * assert.ok(compareCursor("13", "9") > 0);
  * ```
  */
-export function compareCursor(a: string | number, b: string | number): number {
+export function compareCursor(
+  a: string | number | bigint,
+  b: string | number | bigint,
+): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a !== "string" && typeof b !== "string") return exactOrder(a, b);
   // Date.parse takes "10" and "9" for dates, and "13" for nothing.
   if (NUMERIC.test(String(a)) && NUMERIC.test(String(b))) {
     return Number(a) - Number(b);
@@ -32,6 +37,17 @@ export function compareCursor(a: string | number, b: string | number): number {
   const ta = Date.parse(String(a)), tb = Date.parse(String(b));
   if (Number.isFinite(ta) && Number.isFinite(tb)) return ta - tb;
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** The order of two numbers, one a bigint: exact, no double in between. */
+function exactOrder(a: number | bigint, b: number | bigint): number {
+  const whole = (x: number | bigint) =>
+    typeof x === "bigint" ? x : BigInt(Math.floor(x));
+  const part = (x: number | bigint) =>
+    typeof x === "bigint" ? 0 : x - Math.floor(x);
+  const wa = whole(a), wb = whole(b);
+  if (wa !== wb) return wa < wb ? -1 : 1;
+  return Math.sign(part(a) - part(b));
 }
 
 /**
@@ -56,10 +72,12 @@ export function compareCursor(a: string | number, b: string | number): number {
  * ```
  */
 export function sinceFrom(
-  bookmark: string | number,
+  bookmark: string | number | bigint,
   lookback: number,
   format: "iso" | "unix" | "auto",
-): string | number {
+): string | number | bigint {
+  // An id beyond 2^53 (no date): exact arithmetic, never through a double.
+  if (typeof bookmark === "bigint") return bookmark - BigInt(lookback);
   if (typeof bookmark === "number") {
     const v = bookmark - lookback;
     return format === "iso" ? new Date(v * 1000).toISOString() : v;

@@ -11,6 +11,8 @@ import {
   type ScalarType,
   type Schema,
 } from "./schema.ts";
+import { exactJson } from "./_exact_json.ts";
+import { describe, RowFailure } from "./_row_failure.ts";
 import type { Row } from "./types.ts";
 
 function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
@@ -20,6 +22,18 @@ function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
     case "INT64":
     case "DOUBLE":
       return { name, type, repetition_type };
+    case "DECIMAL":
+      // Integers beyond INT64, every digit kept: DuckDB reads DECIMAL(38,0).
+      return {
+        name,
+        type: "FIXED_LEN_BYTE_ARRAY",
+        type_length: 16,
+        repetition_type,
+        converted_type: "DECIMAL",
+        precision: 38,
+        scale: 0,
+        logical_type: { type: "DECIMAL", precision: 38, scale: 0 },
+      };
     case "TIMESTAMP":
       // UTC instants: DuckDB reads TIMESTAMP WITH TIME ZONE, Spark a TimestampType,
       // Polars Datetime("us", "UTC"). The converted type is for older readers.
@@ -103,16 +117,18 @@ function timestamp(value: unknown): unknown {
 function converter(type: ColumnType): Convert {
   switch (type) {
     case "INT64":
+    case "DECIMAL":
       return (v) => (typeof v === "bigint" ? v : BigInt(v as number));
     case "DOUBLE":
-      return (v) => Number(v);
+      return double;
     case "TIMESTAMP":
       return timestamp;
     case "STRING":
       // A STRING column may have met Dates (it widened from TIMESTAMP).
       return (v) => (v instanceof Date ? v.toISOString() : v);
     case "JSON":
-      return jsonText;
+      // Bigints with every digit, Dates as ISO strings.
+      return exactJson;
     case "BOOLEAN":
       return (v) => v;
     case "NULL":
@@ -125,20 +141,15 @@ function converter(type: ColumnType): Convert {
     );
 }
 
-/**
- * JSON text of a value as hyparquet-writer writes a JSON column
- * (`JSON.stringify(toJson(v))`): bigints become numbers, Dates ISO strings.
- * Plain JSON, which is what records hold, takes the fast path.
- */
-function jsonText(value: unknown): string {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return JSON.stringify(
-      value,
-      (_key, v) => typeof v === "bigint" ? Number(v) : v,
+/** A number, or a bigint only when a DOUBLE holds it exactly: never rounded. */
+function double(value: unknown): number {
+  const n = Number(value);
+  if (typeof value === "bigint" && BigInt(n) !== value) {
+    throw new RangeError(
+      `${value} is not exact as a DOUBLE (the column holds fractions too)`,
     );
   }
+  return n;
 }
 
 const encoder = new TextEncoder();
@@ -213,7 +224,8 @@ function utf8Lists(values: unknown[]): void {
  * Rows as one array per column, values converted to what the Parquet type
  * stores (bigint for INT64, UTC microseconds for TIMESTAMP, UTF-8 bytes for
  * strings and JSON text). Every row must already fit `schema` (the writer
- * checks before it buffers).
+ * checks before it buffers); a value that still cannot be converted throws
+ * a `RowFailure` naming its row.
  */
 export function columnData(
   schema: Schema,
@@ -222,9 +234,21 @@ export function columnData(
   return schema.map(({ name, type }) => {
     const convert = converter(type);
     const data = new Array<unknown>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = (rows[i] as Row)[name];
-      data[i] = v === null || v === undefined ? null : convert(v);
+    let i = 0;
+    try {
+      for (; i < rows.length; i++) {
+        const v = (rows[i] as Row)[name];
+        data[i] = v === null || v === undefined ? null : convert(v);
+      }
+    } catch (err) {
+      // A value too deep to stringify, say: the writer names its page.
+      throw new RowFailure(
+        i,
+        `field ${JSON.stringify(name)} cannot be stored as ${type} (${
+          describe(err)
+        })`,
+        { cause: err },
+      );
     }
     if (type === "STRING" || type === "JSON") utf8All(data);
     else if (type === "LIST<STRING>") utf8Lists(data);

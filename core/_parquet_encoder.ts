@@ -15,6 +15,7 @@ import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { zstdCompressSync } from "node:zlib";
 import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
 import { writeGroupByColumn } from "./_parquet_group.ts";
+import { describe, RowFailure } from "./_row_failure.ts";
 import { SinkWriter } from "./_sink_writer.ts";
 import type { Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
@@ -49,6 +50,8 @@ export class GroupEncoder {
   readonly #out: SinkWriter;
   readonly #codec: ParquetCodec;
   #pq: HyParquetWriter | undefined;
+  // Rows of the groups before this one: a RowFailure names a row of the file.
+  #rows = 0;
 
   constructor(out: Pick<FileSink, "write">, codec: ParquetCodec) {
     this.#out = new SinkWriter(out);
@@ -61,19 +64,25 @@ export class GroupEncoder {
   }
 
   /** Encode `rows` as one row group; `pause` is awaited between columns. */
-  encode(
+  async encode(
     schema: Schema,
     rows: readonly Row[],
     pause: () => Promise<void>,
   ): Promise<void> {
     const columns = fileColumns(schema);
-    return writeGroupByColumn(
-      this.#writer(schema),
-      columns.map((c) => c.name),
-      rows.length,
-      (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
-      pause,
-    );
+    const first = this.#rows;
+    this.#rows += rows.length;
+    try {
+      await writeGroupByColumn(
+        this.#writer(schema),
+        columns.map((c) => c.name),
+        rows.length,
+        (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
+        pause,
+      );
+    } catch (err) {
+      throw err instanceof RowFailure ? err.shifted(first) : err;
+    }
   }
 
   /** Write the footer. */
@@ -145,12 +154,17 @@ export class InlineEncoder implements ParquetEncoder {
   }
 }
 
-/** A message to the encoder worker, about file `id`. */
+/**
+ * A message to the encoder worker, about file `id`. `at` is the index in
+ * the file of the first of `rows`, and `rows` of a group the rows sent so
+ * far: a message the worker could not read (a value too deep to copy) is
+ * then a gap it reports, never rows silently missing.
+ */
 export type ToWorker =
   & { id: number }
   & (
-    | { t: "rows"; rows: readonly Row[] }
-    | { t: "group"; schema: Schema; codec: ParquetCodec }
+    | { t: "rows"; rows: readonly Row[]; at: number }
+    | { t: "group"; schema: Schema; codec: ParquetCodec; rows: number }
     | { t: "finish"; schema: Schema; codec: ParquetCodec }
     | { t: "drop" }
   );
@@ -162,7 +176,13 @@ export type FromWorker =
     | { t: "ready" }
     | { t: "bytes"; chunk: Uint8Array }
     | { t: "done"; peakBytes: number }
-    | { t: "error"; name: string; message: string }
+    | {
+      t: "error";
+      name: string;
+      message: string;
+      row?: number;
+      batch?: boolean;
+    }
   );
 
 const WORKER = new URL("./_parquet_worker.ts", import.meta.url);
@@ -297,6 +317,8 @@ export class WorkerEncoder implements ParquetEncoder {
   #waiters: Waiter[] = [];
   #peakBytes = 0;
   #stopped = false;
+  // Rows sent to the worker so far.
+  #sent = 0;
 
   constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
     this.#sink = sink;
@@ -309,11 +331,15 @@ export class WorkerEncoder implements ParquetEncoder {
 
   add(rows: readonly Row[]): void {
     if (this.#stopped || rows.length === 0) return;
-    this.#post({ id: this.id, t: "rows", rows });
+    const at = this.#sent;
+    this.#sent += rows.length;
+    this.#post({ id: this.id, t: "rows", rows, at });
   }
 
   group(schema: Schema): Promise<void> {
-    return this.#ask({ id: this.id, t: "group", schema, codec: this.#codec });
+    const codec = this.#codec;
+    const rows = this.#sent;
+    return this.#ask({ id: this.id, t: "group", schema, codec, rows });
   }
 
   async finish(schema: Schema): Promise<void> {
@@ -357,8 +383,12 @@ export class WorkerEncoder implements ParquetEncoder {
         return;
       }
       case "error": {
-        const err = new Error(message.message);
-        err.name = message.name;
+        const err = message.row === undefined
+          ? new Error(message.message)
+          : new RowFailure(message.row, message.message, {
+            batch: message.batch ?? false,
+          });
+        if (message.row === undefined) err.name = message.name;
         this.fail(err);
         return;
       }
@@ -379,8 +409,18 @@ export class WorkerEncoder implements ParquetEncoder {
       this.#thread ??= threadFor(this);
       this.#thread.worker.postMessage(message);
     } catch (err) {
-      // A value that cannot be cloned (a function, a symbol) in a record.
-      this.fail(err);
+      // A value that cannot be cloned (too deep, say) in a record.
+      this.fail(
+        message.t === "rows"
+          ? new RowFailure(
+            message.at,
+            `a record cannot be copied to the Parquet encoder (${
+              describe(err)
+            })`,
+            { cause: err, batch: true },
+          )
+          : err,
+      );
     }
   }
 

@@ -14,6 +14,7 @@ import {
   type ParquetCodec,
   type ToWorker,
 } from "./_parquet_encoder.ts";
+import { RowFailure } from "./_row_failure.ts";
 import type { Row } from "./types.ts";
 
 const send = (message: FromWorker, transfer: Transferable[] = []) =>
@@ -22,6 +23,8 @@ const send = (message: FromWorker, transfer: Transferable[] = []) =>
 /** One open file: the rows of its next group, and its encoder. */
 interface File {
   rows: Row[];
+  // Rows received for the file so far, to find a message that never came.
+  received: number;
   encoder: GroupEncoder | undefined;
   failed: boolean;
 }
@@ -31,7 +34,7 @@ const files = new Map<number, File>();
 function fileOf(id: number): File {
   let file = files.get(id);
   if (!file) {
-    file = { rows: [], encoder: undefined, failed: false };
+    file = { rows: [], received: 0, encoder: undefined, failed: false };
     files.set(id, file);
   }
   return file;
@@ -49,6 +52,20 @@ function encoderOf(id: number, file: File, codec: ParquetCodec): GroupEncoder {
 }
 
 const noPause = () => Promise.resolve();
+
+/**
+ * Throw when rows sent for `file` before row `sent` never arrived: a
+ * message this thread could not read (a value nested too deeply to copy)
+ * is dropped without a word, and the file would silently lack its rows.
+ */
+function expect(file: File, sent: number): void {
+  if (file.received === sent) return;
+  throw new RowFailure(
+    file.received,
+    "a record never reached the Parquet encoder thread (a value nested too deeply to copy?)",
+    { batch: true },
+  );
+}
 
 // Loaded and able to encode: the owner may send files.
 send({ id: 0, t: "ready" });
@@ -68,9 +85,12 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     try {
       switch (message.t) {
         case "rows":
+          expect(file, message.at);
           for (const row of message.rows) file.rows.push(row);
+          file.received += message.rows.length;
           return;
         case "group": {
+          expect(file, message.rows);
           const group = file.rows;
           file.rows = [];
           await encoderOf(id, file, message.codec).encode(
@@ -90,7 +110,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       file.failed = true;
       file.rows = [];
       const e = err instanceof Error ? err : new Error(String(err));
-      send({ id, t: "error", name: e.name, message: e.message });
+      const row = e instanceof RowFailure ? { row: e.row, batch: e.batch } : {};
+      send({ id, t: "error", name: e.name, message: e.message, ...row });
     }
   });
 };

@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   Option,
 } from "commander";
+import { exactJson } from "./_exact_json.ts";
 import { ConfigError } from "./errors.ts";
 import { Progress, summaryTable } from "./progress.ts";
 import { openLake, pull, type PullOptions, type RunEvent } from "./pull.ts";
@@ -489,7 +490,7 @@ export async function runCli(
               r.scope ? ` [${r.scope}]` : ""
             }  version ${r.version}${
               r.committedAt ? `  committed ${r.committedAt}` : ""
-            }\n${JSON.stringify(r.state, null, 2)}\n`,
+            }\n${exactJson(r.state, 2)}\n`,
           );
           if (r.error) io.out(`  error: ${r.error}\n`);
         }

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { exactJson } from "./_exact_json.ts";
 import { basename } from "./_paths.ts";
 import { corruptEntry, parseEntry } from "./_commit_entry.ts";
 import { pooledMap } from "./pool.ts";
@@ -388,7 +389,8 @@ export class CommitLog {
       };
       const path = this.#entryPath(version);
       const bytes = new TextEncoder().encode(
-        JSON.stringify(entry, null, 2) + "\n",
+        // A bigint in state (a cursor beyond 2^53) keeps every digit.
+        exactJson(entry, 2) + "\n",
       );
       if (!(await this.#storage.putIfAbsent(path, bytes))) {
         // This run's view of the stream is stale: it must not commit again,

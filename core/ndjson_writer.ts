@@ -10,8 +10,10 @@
  */
 import { Duplex } from "node:stream";
 import { createGzip, createZstdCompress } from "node:zlib";
+import { exactJson } from "./_exact_json.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
+import { WriteError } from "./write_error.ts";
 
 /**
  * How an NDJSON file is compressed.
@@ -42,6 +44,8 @@ export interface NdjsonWriterOptions {
   chunkBytes?: number;
   /** `"connector/stream"`, for messages. @default {"ndjson"} */
   stream?: string;
+  /** The file's name, for messages. */
+  file?: string;
 }
 
 /**
@@ -101,7 +105,10 @@ export class NdjsonWriter {
   readonly #out: Compressor | undefined;
   readonly #chunkBytes: number;
   readonly #stream: string;
+  readonly #file: string | undefined;
   #lines: string[] = [];
+  // Lines in the bytes handed to the compressor: checked against #records.
+  #written = 0;
   #pending = 0;
   #records = 0;
   #state: State = "open";
@@ -124,6 +131,7 @@ export class NdjsonWriter {
     this.#sink = sink;
     this.#chunkBytes = chunkBytes;
     this.#stream = options.stream ?? "ndjson";
+    this.#file = options.file;
     this.#out = compression === "none"
       ? undefined
       : new Compressor(compression, sink);
@@ -153,7 +161,15 @@ export class NdjsonWriter {
           `Cannot write a record of "${this.#stream}": expected an object`,
         );
       }
-      lines.push(JSON.stringify(row));
+      // Exact digits for bigints (integers beyond 2^53), never rounded.
+      const line = exactJson(row);
+      // A toJSON() that returns nothing would be an empty line, not a record.
+      if (typeof line !== "string") {
+        throw new TypeError(
+          `Cannot write a record of "${this.#stream}": it has no JSON text`,
+        );
+      }
+      lines.push(line);
     }
     // Serialized first, so a record that cannot be written leaves none of the batch taken.
     for (const line of lines) {
@@ -170,6 +186,7 @@ export class NdjsonWriter {
     try {
       await this.#flush();
       await this.#out?.end();
+      this.#verify();
       await this.#sink.close();
     } catch (err) {
       this.#state = "failed";
@@ -188,6 +205,18 @@ export class NdjsonWriter {
     await this.#sink.abort();
   }
 
+  /** The file must hold one line per record handed in, or never appear. */
+  #verify(): void {
+    if (this.#written === this.#records) return;
+    throw new WriteError(
+      `it holds ${this.#written} lines, but ${this.#records} records were handed in`,
+      {
+        stream: this.#stream,
+        ...(this.#file !== undefined ? { file: this.#file } : {}),
+      },
+    );
+  }
+
   #assertOpen(action: string): void {
     if (this.#state !== "open") {
       throw new Error(
@@ -201,6 +230,7 @@ export class NdjsonWriter {
     const bytes = encoder.encode(this.#lines.join("\n") + "\n");
     this.#lines = [];
     this.#pending = 0;
+    this.#written += countLines(bytes);
     try {
       if (this.#out) await this.#out.write(bytes);
       else await this.#sink.write(bytes);
@@ -209,6 +239,13 @@ export class NdjsonWriter {
       throw err;
     }
   }
+}
+
+/** Newlines in `bytes` (a native scan, not a loop over every byte). */
+function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /**

@@ -18,9 +18,24 @@ import {
   workersAvailable,
   yieldToEventLoop,
 } from "./_parquet_encoder.ts";
+import { FooterTail } from "./_parquet_footer.ts";
+import { RowSources } from "./_row_failure.ts";
+import type { ErrorContext } from "./errors.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "./types.ts";
+
+/**
+ * Where a batch of records came from, for messages: the page (0-based) and
+ * its URL.
+ *
+ * @example
+ * ```ts
+ * import type { RecordSource } from "./parquet_writer.ts";
+ * const source: RecordSource = { page: 2, url: "http://127.0.0.1:8000/items?page=3" };
+ * ```
+ */
+export type RecordSource = Pick<ErrorContext, "page" | "url">;
 
 /**
  * Options of {@linkcode ParquetWriter.create}.
@@ -34,6 +49,8 @@ import type { Row } from "./types.ts";
 export interface ParquetWriterOptions {
   /** `"connector/stream"`, for messages. */
   stream: string;
+  /** The file's name, for messages. @default {"the Parquet file"} */
+  file?: string;
   /** Rows per row group: memory holds about this many rows. @default {10_000} */
   rowGroupSize?: number;
   /** Page compression. @default {"ZSTD"} */
@@ -183,6 +200,8 @@ export class ParquetWriter {
   readonly #stream: string;
   readonly #rowGroupSize: number;
   readonly #encoder: ParquetEncoder;
+  readonly #tail: FooterTail;
+  readonly #file: string | undefined;
   #schema: Schema;
   // The schema is fixed once the first row group goes to the encoder.
   #fixed = false;
@@ -199,6 +218,7 @@ export class ParquetWriter {
   #pendingGroups = 0;
   #failure: { error: unknown } | undefined;
   #yieldedAt = performance.now();
+  readonly #sources = new RowSources();
 
   private constructor(sink: FileSink, options: ParquetWriterOptions) {
     const rowGroupSize = options.rowGroupSize ?? 10_000;
@@ -219,11 +239,14 @@ export class ParquetWriter {
     }
     this.#sink = sink;
     this.#stream = options.stream;
+    this.#file = options.file;
     this.#rowGroupSize = rowGroupSize;
     this.#schema = options.schema ?? [];
+    this.#tail = new FooterTail(sink);
+    const out = this.#tail.wrap();
     this.#encoder = where === "worker"
-      ? new WorkerEncoder(sink, codec)
-      : new InlineEncoder(sink, codec);
+      ? new WorkerEncoder(out, codec)
+      : new InlineEncoder(out, codec);
   }
 
   /** Start a Parquet file on `sink`; the writer owns the sink from now on. */
@@ -262,9 +285,10 @@ export class ParquetWriter {
    * buffered. Throws {@linkcode SchemaChange} (taking none of the rows) when
    * the fixed schema cannot hold them, `SchemaError` when a field changed to
    * an incompatible type. Rows must not be mutated after this call; await
-   * each call before the next.
+   * each call before the next. A record the encoder cannot take fails this
+   * or a later call, or `close()`, with a `WriteError` naming `source`.
    */
-  async write(rows: readonly Row[]): Promise<void> {
+  async write(rows: readonly Row[], source?: RecordSource): Promise<void> {
     this.#throwFailure();
     this.#assertOpen("write to");
     if (rows.length === 0) return;
@@ -290,6 +314,7 @@ export class ParquetWriter {
         throw new SchemaChange(this.#stream, this.#schema, merged);
       }
     }
+    if (source) this.#sources.add(this.#records, source);
     this.#records += rows.length;
     let from = 0;
     while (from < rows.length) {
@@ -331,7 +356,7 @@ export class ParquetWriter {
     this.#encoding = this.#encoding
       .then(() => group)
       .catch((error) => {
-        this.#failure ??= { error };
+        this.#failure ??= { error: this.#sources.explain(error, this.#stream) };
       })
       .finally(() => {
         this.#pendingGroups--;
@@ -363,11 +388,16 @@ export class ParquetWriter {
       this.#throwFailure();
       if (this.#inGroup > 0) await this.#encoder.group(this.#schema);
       await this.#encoder.finish(this.#schema);
+      // A reader takes the footer's word for what the file holds.
+      this.#tail.check(this.#records, {
+        stream: this.#stream,
+        ...(this.#file !== undefined ? { file: this.#file } : {}),
+      });
       await this.#sink.close();
     } catch (err) {
       this.#state = "failed";
       await this.#encoder.dispose();
-      throw err;
+      throw this.#sources.explain(err, this.#stream);
     }
     this.#state = "closed";
     return {

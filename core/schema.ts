@@ -6,7 +6,11 @@
  * naming the stream and the field.
  *
  * Types:
- * - `INT64`: integral numbers (and bigints); `DOUBLE`: any other number.
+ * - `INT64`: integral numbers, and bigints that fit 64 bits; `DOUBLE`: any
+ *   other number. `DECIMAL`: bigints beyond 64 bits, as DECIMAL(38,0), every
+ *   digit kept (a bigint of more than 38 digits is a {@linkcode SchemaError}).
+ *   A column never rounds a bigint: `DECIMAL` and `DOUBLE` do not mix, and a
+ *   bigint a `DOUBLE` column cannot hold exactly fails its write.
  * - `STRING`; `TIMESTAMP`: strings that are strict ISO-8601 date-times such as
  *   `2024-01-02T03:04:05Z` (optional fraction, optional `Z`/`±hh:mm`; no offset
  *   means UTC), stored as UTC microseconds. A column mixing timestamps and
@@ -33,6 +37,7 @@ import type { Row } from "./types.ts";
 export type ScalarType =
   | "BOOLEAN"
   | "INT64"
+  | "DECIMAL"
   | "DOUBLE"
   | "STRING"
   | "TIMESTAMP";
@@ -81,6 +86,8 @@ export interface Column {
 export type Schema = readonly Column[];
 
 const INT64_LIMIT = 2 ** 63;
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
+const DECIMAL_LIMIT = 10n ** 38n;
 
 /**
  * Parse a strict ISO-8601 date-time (`2024-01-02T03:04:05Z`, optional
@@ -197,7 +204,11 @@ function scalarType(value: unknown): ScalarType | "NULL" | undefined {
     case "boolean":
       return "BOOLEAN";
     case "bigint":
-      return "INT64";
+      if (value >= INT64_MIN && value <= INT64_MAX) return "INT64";
+      if (value < DECIMAL_LIMIT && value > -DECIMAL_LIMIT) return "DECIMAL";
+      throw new RangeError(
+        `the integer ${value} has more digits than DECIMAL(38,0) holds`,
+      );
     case "undefined":
       return "NULL";
     case "object":
@@ -218,6 +229,7 @@ function scalarType(value: unknown): ScalarType | "NULL" | undefined {
  * import { valueType } from "./schema.ts";
  * assert(valueType(3) === "INT64");
  * assert(valueType(2.5) === "DOUBLE");
+ * assert(valueType(2n ** 63n) === "DECIMAL"); // beyond INT64: DECIMAL(38,0)
  * assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
  * assert(valueType(["a", null]) === "LIST<STRING>");
  * assert(valueType([1, "a"]) === "JSON");
@@ -252,6 +264,12 @@ function widenScalar(
   if ((a === "INT64" && b === "DOUBLE") || (a === "DOUBLE" && b === "INT64")) {
     return "DOUBLE";
   }
+  // Every INT64 is a DECIMAL(38,0); a DOUBLE would round the wide ones.
+  if (
+    (a === "INT64" && b === "DECIMAL") || (a === "DECIMAL" && b === "INT64")
+  ) {
+    return "DECIMAL";
+  }
   if (
     (a === "TIMESTAMP" && b === "STRING") ||
     (a === "STRING" && b === "TIMESTAMP")
@@ -270,7 +288,7 @@ function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
 /**
  * The type a column must have to hold values of both `a` and `b`, or
  * `undefined` when no type holds both without loss. Widenings: `NULL` to
- * anything, `INT64` to `DOUBLE`, `TIMESTAMP` to `STRING`, lists element-wise,
+ * anything, `INT64` to `DOUBLE` or `DECIMAL`, `TIMESTAMP` to `STRING`, lists element-wise,
  * lists of conflicting elements (and lists meeting `JSON`) to `JSON`.
  *
  * @example
@@ -314,6 +332,21 @@ function conflict(
   return new SchemaError(
     `field ${JSON.stringify(field)} was ${was}, now ${now} in "${stream}"`,
   );
+}
+
+/** {@linkcode valueType}, a value no column can hold a `SchemaError`. */
+function typeOfField(value: unknown, key: string, stream: string): ColumnType {
+  try {
+    return valueType(value);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new SchemaError(
+      `field ${
+        JSON.stringify(key)
+      } cannot be stored in "${stream}": ${err.message}`,
+      { cause: err },
+    );
+  }
 }
 
 /**
@@ -369,7 +402,7 @@ export function inferSchema(
       );
     }
     for (const key in row) {
-      const t = valueType(row[key]);
+      const t = typeOfField(row[key], key, options.stream);
       const was = types.get(key);
       if (was === undefined) {
         types.set(key, t);

@@ -10,6 +10,7 @@
 
 import { boundaryTracker } from "./_boundary_tracker.ts";
 import { runDependentLane } from "./_dependent_lane.ts";
+import { exactJson } from "./_exact_json.ts";
 import { compareCursor, sinceFrom } from "./_incremental.ts";
 import { laneKey, planLanes, shardLanes, sliceKey } from "./_lanes.ts";
 import { fromNum, remaining, splitRange, toNum } from "./_ranges.ts";
@@ -248,7 +249,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     }
   }
   // Each option slice keeps its own bookmark: a repository added later starts from its own history.
-  let since: Record<string, string | number> | undefined;
+  let since: Record<string, string | number | bigint> | undefined;
   if (resuming) since = previous.since;
   else if (inc) {
     since = {};
@@ -282,8 +283,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   const pk = typeof stream.primaryKey === "string"
     ? [stream.primaryKey]
     : stream.primaryKey;
-  const keyOf = (r: Row): string =>
-    JSON.stringify(pk.map((k) => getPath(r, k)));
+  // Exact digits: two ids beyond 2^53 must not share a key.
+  const keyOf = (r: Row): string => exactJson(pk.map((k) => getPath(r, k)));
   const writer = new StreamWriter({
     stream: id,
     storage: o.storage,
@@ -391,7 +392,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         }
       }
       try {
-        await writer.write(keep);
+        await writer.write(keep, {
+          page: position.page,
+          ...(where.url !== undefined ? { url: where.url } : {}),
+        });
       } catch (err) {
         if (err instanceof SchemaError && where.url !== undefined) {
           throw new SchemaError(`${err.message} at ${where.url}`, {
@@ -410,7 +414,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         const cursors = state.cursor ??= {};
         for (const r of keep) {
           const v = getPath(r, inc.cursorField);
-          if (typeof v !== "string" && typeof v !== "number") continue;
+          if (
+            typeof v !== "string" && typeof v !== "number" &&
+            typeof v !== "bigint"
+          ) continue;
           const cur = cursors[slice];
           if (cur === undefined || compareCursor(v, cur) > 0) {
             cursors[slice] = v;

@@ -81,11 +81,11 @@ export interface StreamState {
    * The incremental filter value this sweep uses (fixed for the whole sweep),
    * per option slice (`""` when the stream has no option placeholders).
    */
-  since?: Record<string, string | number>;
+  since?: Record<string, string | number | bigint>;
   /** Highest cursor value landed in this sweep, per option slice. */
-  cursor?: Record<string, string | number>;
+  cursor?: Record<string, string | number | bigint>;
   /** Cursor values of the last complete sweep, per option slice: the next sweep starts there (minus lookback). */
-  bookmark?: Record<string, string | number>;
+  bookmark?: Record<string, string | number | bigint>;
   /** Lanes of the running sweep. */
   lanes?: Record<string, LaneState>;
   /** Files of a `replace` sweep, staged until the sweep completes. */
@@ -152,7 +152,10 @@ export function parseState(
     if (v === undefined) continue;
     if (!isObj(v)) throw bad(k, "must be an object of values per option slice");
     for (const [slice, x] of Object.entries(v)) {
-      if (typeof x !== "string" && typeof x !== "number") {
+      // A bigint: an integer beyond 2^53, read back exactly (exactParse).
+      if (
+        typeof x !== "string" && typeof x !== "number" && typeof x !== "bigint"
+      ) {
         throw bad(`${k}["${slice}"]`, "must be a string or a number");
       }
     }

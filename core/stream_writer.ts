@@ -7,7 +7,11 @@
 
 import type { CommitEntry, CommitLog } from "./commit_log.ts";
 import { NdjsonWriter } from "./ndjson_writer.ts";
-import { ParquetWriter, SchemaChange } from "./parquet_writer.ts";
+import {
+  ParquetWriter,
+  type RecordSource,
+  SchemaChange,
+} from "./parquet_writer.ts";
 import type { Schema } from "./schema.ts";
 import type { Storage } from "./storage.ts";
 import type { Row } from "./types.ts";
@@ -29,6 +33,8 @@ export interface StreamWriterOptions {
   compression?: "zstd" | "gzip";
   /** Rows per Parquet row group. @default {10000} */
   rowGroupSize?: number;
+  /** Where Parquet row groups are encoded (see `ParquetWriterOptions`). */
+  encoder?: "worker" | "inline";
   /**
    * The primary key of a record, for a `merge` stream written as NDJSON: a
    * key never appears twice in one NDJSON file (a second version starts a
@@ -51,7 +57,7 @@ export interface CommitOptions {
 }
 
 interface FileWriter {
-  write(rows: Row[]): Promise<void>;
+  write(rows: Row[], source?: RecordSource): Promise<void>;
   close(): Promise<{ records: number; bytes: number }>;
   abort(): Promise<void>;
 }
@@ -119,13 +125,17 @@ export class StreamWriter {
     if (o.format === "ndjson") {
       return await NdjsonWriter.create(sink, {
         compression: o.compression === "gzip" ? "gzip" : "zstd",
+        stream: o.stream,
+        file: this.#currentName,
       });
     }
     const base = schema ?? this.#schema;
     return await ParquetWriter.create(sink, {
       stream: o.stream,
+      file: this.#currentName,
       ...(base ? { schema: base } : {}),
       ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
+      ...(o.encoder ? { encoder: o.encoder } : {}),
     });
   }
 
@@ -135,7 +145,15 @@ export class StreamWriter {
     this.#current = undefined;
     this.#keys.clear();
     if (w instanceof ParquetWriter) this.#schema = w.schema;
-    const { records, bytes } = await w.close();
+    let summary: { records: number; bytes: number };
+    try {
+      summary = await w.close();
+    } catch (err) {
+      // A file that failed to close (its rows not all there) never appears.
+      await w.abort().catch(() => {});
+      throw err;
+    }
+    const { records, bytes } = summary;
     this.bytes += bytes;
     if (records > 0) {
       this.#pending.push({
@@ -146,8 +164,11 @@ export class StreamWriter {
     }
   }
 
-  /** Append records to the current file (opening or rolling one as needed). */
-  async write(rows: Row[]): Promise<void> {
+  /**
+   * Append records to the current file (opening or rolling one as needed).
+   * `source` (their page and URL) is named by any error about them.
+   */
+  async write(rows: Row[], source?: RecordSource): Promise<void> {
     const keyOf = this.#opts.uniqueKey;
     if (keyOf && this.#opts.format === "ndjson") {
       // A key already in the open file: the rows from it on go to a new file.
@@ -155,30 +176,30 @@ export class StreamWriter {
       for (let i = 0; i < rows.length; i++) {
         const k = keyOf(rows[i]!);
         if (this.#keys.has(k)) {
-          await this.#append(rows.slice(from, i));
+          await this.#append(rows.slice(from, i), source);
           await this.#closeCurrent();
           from = i;
         }
         this.#keys.add(k);
       }
-      await this.#append(from === 0 ? rows : rows.slice(from));
+      await this.#append(from === 0 ? rows : rows.slice(from), source);
       return;
     }
-    await this.#append(rows);
+    await this.#append(rows, source);
   }
 
-  async #append(rows: Row[]): Promise<void> {
+  async #append(rows: Row[], source?: RecordSource): Promise<void> {
     if (rows.length === 0) return;
     this.#current ??= await this.#open();
     try {
-      await this.#current.write(rows);
+      await this.#current.write(rows, source);
     } catch (err) {
       if (!(err instanceof SchemaChange)) throw err;
       // A new column or a widened type: a new file carries the new schema,
       // and readers unify files by column name.
       await this.#closeCurrent();
       this.#current = await this.#open(err.schema);
-      await this.#current.write(rows);
+      await this.#current.write(rows, source);
     }
     this.records += rows.length;
   }

@@ -125,7 +125,9 @@ Deno.test("NdjsonWriter: a record that cannot be serialized takes none of its ba
       compression: "none",
     });
     await w.write([{ id: 1 }]);
-    await assert.rejects(w.write([{ id: 2 }, { id: 3n }]), TypeError);
+    const loop: Row = { id: 3 };
+    loop.self = loop;
+    await assert.rejects(w.write([{ id: 2 }, loop]), TypeError);
     await assert.rejects(w.write([null as unknown as Row]), TypeError);
     assert.equal(w.records, 1);
     await w.close();
