@@ -649,6 +649,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         await checkpoint();
       }
     });
+    await releaseStaging(log);
     return {
       records: written,
       bytes: writer.bytes,
@@ -659,7 +660,17 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   } catch (err) {
     await commitPrefix();
     await writer.abort();
+    await releaseStaging(log);
     throw err;
+  }
+}
+
+/** Tidying is best effort: an empty folder left behind is harmless. */
+async function releaseStaging(log: CommitLog): Promise<void> {
+  try {
+    await log.release();
+  } catch {
+    // The next run that owns the stream removes it.
   }
 }
 
