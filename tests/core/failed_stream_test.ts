@@ -14,6 +14,8 @@ import { LocalStorage } from "../../core/local_storage.ts";
 import { summaryTable } from "../../core/progress.ts";
 import { pull, type RunSummary } from "../../core/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
+import { BASE_S } from "../../core/testing/_records.ts";
+import { stripeLikeStream, testConnector } from "../_connectors.ts";
 import { duck, sqlString, streamStats, sumTo } from "../_duckdb.ts";
 import { withTempDir } from "../_lake.ts";
 
@@ -86,5 +88,46 @@ Deno.test("failed stream: the pages before a permanently failed page are committ
       ids: records,
       s: sumTo(records),
     });
+  });
+});
+
+Deno.test("failed stream: with many lanes, the lanes a failure stopped are not done; the next run lands the rest exactly once", async () => {
+  const records = 2_000;
+  await using server = await startApiServer({
+    records,
+    // One lane's later page fails once for good; the other lanes are mid-way.
+    faults: [{
+      path: "starting_after=",
+      after: 12,
+      kind: "status",
+      status: 400,
+    }],
+  });
+  const c = testConnector(server.url, {
+    items: stripeLikeStream(10, { end: BASE_S + 1_000, partitions: 4 }),
+  });
+  await withTempDir("inlet-failed-lanes-", async (lake) => {
+    const dir = `${lake}/t/items`;
+    const first = await pull(c, {
+      lake,
+      concurrency: 4,
+      fileRecords: 1_000_000,
+      checkpointMs: 3_600_000,
+    });
+    assertEquals(first.status, "failed");
+    assertMatch(first.errors[0]!, /starting_after=/);
+    const kept = await streamStats(dir);
+    assert(kept.n > 0 && kept.n < records, `kept ${kept.n}`);
+    assertEquals(kept.ids, kept.n, "no record twice");
+    assertEquals(first.records, kept.n);
+
+    const second = await pull(c, { lake, concurrency: 4 });
+    assertEquals(second.status, "ok", second.errors.join("\n"));
+    assertEquals(await streamStats(dir), {
+      n: records,
+      ids: records,
+      s: sumTo(records),
+    });
+    assertEquals(first.records + second.records, records);
   });
 });
