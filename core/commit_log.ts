@@ -13,7 +13,9 @@
  * exists, so two runs can never both commit it; (3) roll forward: the staged
  * files move to their final names and removed files are deleted. A crash
  * after (2) is finished by the next run's {@linkcode CommitLog.recover}; a
- * crash before it leaves only staged files, which `recover()` deletes.
+ * crash before it leaves only staged files (and temp files of unfinished
+ * writes), which the next run deletes once its own first commit has made
+ * sure that no other run can commit them (see `_staging_sweep.ts`).
  *
  * Final names are `<runId>-<seq>.<ext>`, assigned at commit: `runId` starts
  * with the run's UTC start time (see {@linkcode newRunId}) and `seq` counts the
@@ -25,6 +27,11 @@
 import { exactJson } from "./_exact_json.ts";
 import { basename } from "./_paths.ts";
 import { corruptEntry, parseEntry } from "./_commit_entry.ts";
+import {
+  type StagingSurvey,
+  surveyStaging,
+  sweepStaging,
+} from "./_staging_sweep.ts";
 import { pooledMap } from "./pool.ts";
 import type { Storage } from "./storage.ts";
 
@@ -258,6 +265,8 @@ export class CommitLog {
   readonly #staging: string;
   #entries: CommitEntry[] | undefined;
   #conflict: CommitConflictError | undefined;
+  // Dead runs' staged files are cleaned after this run's first commit.
+  #swept = false;
   #queue: Promise<unknown> = Promise.resolve();
 
   /** A log for the stream at `prefix` (`"connector/stream"`) in `storage`. */
@@ -317,10 +326,11 @@ export class CommitLog {
   }
 
   /**
-   * Finish what crashed runs left: move the staged files of committed
-   * entries to their final names, delete removed files still present, and
-   * delete staged files no entry lists (except this run's own). Reads and
-   * checks every entry before changing anything.
+   * Finish what crashed runs committed: move the staged files of committed
+   * entries to their final names, and delete removed files still present.
+   * Reads and checks every entry before changing anything. Staged files no
+   * entry lists are left to this run's first {@linkcode CommitLog.commit},
+   * which deletes them once no other run can commit them any more.
    */
   recover(): Promise<void> {
     return this.#serial(async () => {
@@ -339,7 +349,6 @@ export class CommitLog {
         for (const r of e.remove) removed.add(r);
       }
       const live = liveFiles(entries);
-      const own = this.#stagingDir();
       const stream = await this.#storage.list(`${this.prefix}/`);
       for (const path of stream) {
         if (path.startsWith(`${this.prefix}/${this.#staging}/`)) {
@@ -347,8 +356,8 @@ export class CommitLog {
           const final = finalOf.get(path);
           if (final !== undefined && live.has(final)) {
             await this.#storage.move(path, final);
-          } else if (final !== undefined || !path.startsWith(own)) {
-            // Committed then removed before it ever moved, or an orphan of a dead run.
+          } else if (final !== undefined) {
+            // Committed then removed before it ever moved.
             await this.#storage.delete(path);
           }
         } else if (removed.has(path) && !live.has(path)) {
@@ -361,12 +370,14 @@ export class CommitLog {
   /**
    * Commit staged files and the new state as the next version, then make the
    * files visible. Throws {@linkcode CommitConflictError} when another run
-   * took that version (nothing of this commit is visible then).
+   * took that version (nothing of this commit is visible then). The first
+   * commit of a run also deletes what dead runs left in staging.
    */
   commit(request: CommitRequest): Promise<CommitEntry> {
     return this.#serial(async () => {
       if (this.#conflict) throw this.#conflict;
       const entries = await this.#load();
+      const survey = this.#swept ? undefined : await this.#survey();
       const live = liveFiles(entries);
       const version = entries.length + 1;
       const add = await this.#planAdds(request, entries);
@@ -404,8 +415,45 @@ export class CommitLog {
         if (!f.held) await this.#storage.move(f.staged, f.path);
       }
       for (const r of remove) await this.#storage.delete(r);
+      if (survey) await this.#sweep(survey, entries);
       return entry;
     });
+  }
+
+  /**
+   * This run is done with the stream: its own staging folder goes, if it
+   * is empty (a store without folders has nothing to do).
+   */
+  release(): Promise<void> {
+    return this.#serial(async () => {
+      const own = this.#stagingDir();
+      const found = await this.#storage.leftovers?.(
+        `${this.prefix}/${this.#staging}/`,
+      ) ?? [];
+      for (const l of found) if (l.path === own) await l.discard();
+    });
+  }
+
+  /** What staging and the log hold now, before this run's next entry exists. */
+  async #survey(): Promise<StagingSurvey | undefined> {
+    try {
+      return await surveyStaging(
+        this.#storage,
+        `${this.prefix}/${this.#staging}/`,
+        `${this.prefix}/${this.#log}/`,
+      );
+    } catch {
+      return undefined; // Cleaning waits for the next commit.
+    }
+  }
+
+  async #sweep(survey: StagingSurvey, entries: CommitEntry[]): Promise<void> {
+    try {
+      await sweepStaging(this.#storage, survey, entries, this.#stagingDir());
+      this.#swept = true;
+    } catch {
+      // The commit stands; leftovers are harmless and the next commit retries.
+    }
   }
 
   async #planAdds(
@@ -414,6 +462,21 @@ export class CommitLog {
   ): Promise<CommitFile[]> {
     const own = this.#stagingDir();
     const staged = new Set(await this.#storage.list(own));
+    const version = entries.length + 1;
+    if (
+      request.add.some((f) => !staged.has(f.staged)) &&
+      await this.#storage.get(this.#entryPath(version)) !== undefined
+    ) {
+      // Another run took this version, and its first commit cleaned up the
+      // staged files it found: this run's files, which it can never commit.
+      this.#entries = undefined;
+      this.#conflict = new CommitConflictError(
+        this.prefix,
+        version,
+        this.#entryPath(version),
+      );
+      throw this.#conflict;
+    }
     const mine = `${this.prefix}/${this.runId}-`;
     let seq = 0;
     for (const e of entries) {

@@ -12,10 +12,8 @@ import {
   basename,
   dirname,
 } from "./_paths.ts";
-import type { FileSink, Storage } from "./storage.ts";
-
-/** Temp names look like `.<name>.<hex>.tmp`: hidden, and never matched by `*.parquet`. */
-const TEMP_NAME = /^\..+\.[0-9a-f]{16}\.tmp$/;
+import { findLeftovers, TEMP_NAME } from "./_local_leftovers.ts";
+import type { FileSink, Leftover, Storage } from "./storage.ts";
 
 /** A fresh temp path beside `path`: same folder, so the final rename never crosses file systems. */
 function tempPath(path: string): string {
@@ -197,6 +195,19 @@ export class LocalStorage implements Storage {
       if (err instanceof Deno.errors.NotFound) return;
       throw err;
     }
+  }
+
+  /** Temp files of unfinished writes and folders under `prefix`, deepest first. */
+  leftovers(prefix: string): Promise<Leftover[]> {
+    assertLakePrefix(prefix);
+    if (!prefix.endsWith("/")) {
+      throw new TypeError(
+        `Invalid leftovers prefix ${
+          JSON.stringify(prefix)
+        }: a folder, ending with /`,
+      );
+    }
+    return findLeftovers(this.#base, prefix);
   }
 
   async #writeTemp(path: string, data: Uint8Array): Promise<string> {

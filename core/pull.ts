@@ -130,7 +130,7 @@ export interface RunMonitor {
 export interface StreamSummary {
   /** Stream name. */
   stream: string;
-  /** Records written. */
+  /** Records written and committed (a failed stream's too: what it kept). */
   records: number;
   /** Pages fetched. */
   pages: number;
@@ -408,6 +408,8 @@ export async function pull(
       const id = `${connector.name}/${name}`;
       let error: string | undefined;
       let result = { records: 0, bytes: 0, files: 0, complete: false };
+      // What the stream committed, kept current: a failed stream reports it.
+      const committed = { records: 0, bytes: 0, files: 0 };
       try {
         result = await runStream({
           connector,
@@ -446,8 +448,10 @@ export async function pull(
             ? { shard: { ...options.shard, streamIndex: names.indexOf(name) } }
             : {}),
           onCommit: (e) => emit({ type: "commit", ...e }),
+          committed,
         });
       } catch (err) {
+        result = { ...committed, complete: false };
         // stats.errors counts failed requests (the HTTP client's); the
         // stream's failure is its error message.
         error = err instanceof Error ? err.message : String(err);

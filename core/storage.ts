@@ -72,4 +72,30 @@ export interface Storage {
   move(from: string, to: string): Promise<void>;
   /** Remove a file; a missing file is not an error. */
   delete(path: string): Promise<void>;
+  /**
+   * What unfinished writes left under `prefix` that `list()` never shows
+   * (a local store's hidden temp files and folders), deepest first. A store
+   * without any (an object store: an upload is invisible until complete)
+   * need not have this method.
+   */
+  leftovers?(prefix: string): Promise<Leftover[]>;
+}
+
+/**
+ * A trace of a write that `list()` never shows: a temp file, or a folder
+ * (its path ends with `/`).
+ *
+ * @example
+ * ```ts
+ * import type { Leftover } from "./storage.ts";
+ * async function discardAll(found: Leftover[]): Promise<void> {
+ *   for (const l of found) await l.discard();
+ * }
+ * ```
+ */
+export interface Leftover {
+  /** Its path in the lake; a folder's ends with `/`. */
+  readonly path: string;
+  /** Remove it: gone already is fine, and a folder goes only while empty. */
+  discard(): Promise<void>;
 }

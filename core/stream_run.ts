@@ -94,6 +94,12 @@ export interface StreamRunOptions {
    * @default {every stream of the connector}
    */
   siblings?: readonly string[];
+  /**
+   * Kept up to date with what this run has committed so far: the records,
+   * bytes and files a failed run still landed (it throws, so it returns no
+   * {@linkcode StreamRunResult}).
+   */
+  committed?: { records: number; bytes: number; files: number };
   /** Receives an event per commit. */
   onCommit?: (
     event: {
@@ -124,8 +130,11 @@ export interface StreamRunResult {
 
 /**
  * Pull one stream into the lake, resuming its running sweep if there is one.
- * Errors propagate after the open file is dropped: the lake and the state
- * stay at the last commit.
+ * When a lane fails, the others stop as on a graceful stop, what landed in
+ * order before the failure is committed, and then the error propagates: the
+ * next run continues after that prefix. Only when a write or a commit
+ * failed (the staged files cannot be trusted) or on an abort is nothing more
+ * committed: the lake and the state stay at the last commit.
  *
  * @example
  * ```ts
@@ -303,9 +312,16 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   let written = 0;
   let remainingLimit = o.limit ?? Infinity;
   const limitStop = new AbortController();
-  const stop = o.stop
-    ? AbortSignal.any([o.stop, limitStop.signal])
-    : limitStop.signal;
+  // A failed lane stops the others as a graceful stop would.
+  const failStop = new AbortController();
+  const stop = AbortSignal.any([
+    ...(o.stop ? [o.stop] : []),
+    limitStop.signal,
+    failStop.signal,
+  ]);
+  // A write or a commit failed: the staged files may hold records no
+  // position covers (or the log moved on), so nothing more may be committed.
+  let tainted = false;
 
   const snapshot = (): StreamState => ({
     ...state,
@@ -326,14 +342,33 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     }
   };
 
+  const untainted = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      tainted = true;
+      throw err;
+    }
+  };
+  // Every record written so far is in a committed file once a commit succeeds.
+  const noteCommitted = () => {
+    if (!o.committed) return;
+    o.committed.records = written;
+    o.committed.bytes = writer.bytes;
+    o.committed.files = writer.files;
+  };
+
   // A checkpoint: the files so far plus every lane's position. A replace
   // sweep keeps its files staged (listed in its state) until it completes.
   const checkpoint = async (quiet = false): Promise<void> => {
     const hold = disposition === "replace";
-    const entry = await writer.commit((staged: string[]) => {
-      if (hold) state.staged = [...(state.staged ?? []), ...staged];
-      return snapshot();
-    }, { always: true, ...(hold ? { hold } : {}) });
+    const entry = await untainted(() =>
+      writer.commit((staged: string[]) => {
+        if (hold) state.staged = [...(state.staged ?? []), ...staged];
+        return snapshot();
+      }, { always: true, ...(hold ? { hold } : {}) })
+    );
+    noteCommitted();
     inFile = 0;
     lastCommit = now();
     dirty = false;
@@ -392,10 +427,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
         }
       }
       try {
-        await writer.write(keep, {
-          page: position.page,
-          ...(where.url !== undefined ? { url: where.url } : {}),
-        });
+        await untainted(() =>
+          writer.write(keep, {
+            page: position.page,
+            ...(where.url !== undefined ? { url: where.url } : {}),
+          })
+        );
       } catch (err) {
         if (err instanceof SchemaError && where.url !== undefined) {
           throw new SchemaError(`${err.message} at ${where.url}`, {
@@ -506,7 +543,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       }
       // A lane is done when its pages ran out, not when a stop cut them short;
       // an id range planned for the limit is done once the limit is reached.
-      const cut = o.stop?.aborted ||
+      const cut = o.stop?.aborted || failStop.signal.aborted ||
         (limitStop.signal.aborted && !planLimited);
       if (!cut && !o.signal?.aborted) {
         await mutex.run(() => {
@@ -517,6 +554,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           }
         });
       }
+    } catch (err) {
+      failStop.abort(err);
+      throw err;
     } finally {
       queue.done();
     }
@@ -563,6 +603,22 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       return true;
     });
 
+  // After a failure, commit what landed, as a graceful stop does. The lanes
+  // have all settled (the pool rejects only then; a failed lane stopped the
+  // others through `failStop`), so each position ends at the pages its lane
+  // landed in order and the staged files hold exactly those records: state
+  // never moves past data that is not in them.
+  const commitPrefix = async (): Promise<void> => {
+    if (tainted || o.signal?.aborted) return;
+    try {
+      await mutex.run(async () => {
+        if (writer.uncommitted || dirty) await checkpoint();
+      });
+    } catch {
+      // Nothing more is committed; the error that stopped the run says why.
+    }
+  };
+
   try {
     // The plan goes into the log before any page: a run killed now resumes
     // it, and its pass stays open for the streams pulled with it.
@@ -588,17 +644,21 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
           pass,
           ...(inc ? { bookmark: { ...state.bookmark, ...state.cursor } } : {}),
         };
-        const entry = await writer.commit(
-          done,
-          disposition === "replace"
-            ? { always: true, publish: state.staged ?? [], replaceLive: true }
-            : { always: true },
+        const entry = await untainted(() =>
+          writer.commit(
+            done,
+            disposition === "replace"
+              ? { always: true, publish: state.staged ?? [], replaceLive: true }
+              : { always: true },
+          )
         );
+        noteCommitted();
         announce(entry, "complete");
       } else if (writer.uncommitted || dirty) {
         await checkpoint();
       }
     });
+    await releaseStaging(log);
     return {
       records: written,
       bytes: writer.bytes,
@@ -607,8 +667,19 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       state: complete ? undefined : snapshot(),
     };
   } catch (err) {
+    await commitPrefix();
     await writer.abort();
+    await releaseStaging(log);
     throw err;
+  }
+}
+
+/** Tidying is best effort: an empty folder left behind is harmless. */
+async function releaseStaging(log: CommitLog): Promise<void> {
+  try {
+    await log.release();
+  } catch {
+    // The next run that owns the stream removes it.
   }
 }
 

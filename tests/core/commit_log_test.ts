@@ -193,15 +193,16 @@ Deno.test("CommitLog: concurrent commits of one version, the second run gets Com
       [`demo/items/${RUN_A}-000001.parquet`],
       "b's file never became visible",
     );
-    assert.ok((await lake.list("demo/items/_staging/")).includes(sb.staged));
+    // a's first commit fenced b off (b read the log before it), so a
+    // deleted b's staged file, which b can never commit.
+    assert.equal(await lake.get(sb.staged), undefined);
     // b's view is stale: it must not commit again; a new run starts from the log as it is.
     await assert.rejects(
       b.commit({ add: [], state: "b" }),
       CommitConflictError,
     );
     const c = log(lake, "20261124T061300.000Z-cccc");
-    await c.recover(); // deletes b's orphaned staged file
-    assert.equal(await lake.get(sb.staged), undefined);
+    await c.recover();
     assert.equal((await c.commit({ add: [], state: "c" })).version, 2);
   });
 });
@@ -268,17 +269,44 @@ Deno.test("CommitLog.recover: rolls forward an entry whose move never happened",
   });
 });
 
-Deno.test("CommitLog.recover: deletes orphans of dead runs, keeps this run's own staged files", async () => {
-  await withStorage("inlet_commit_", async (lake) => {
+Deno.test("CommitLog: the first commit deletes orphans and temp files of dead runs, keeps this run's own staged files", async () => {
+  await withStorage("inlet_commit_", async (lake, dir) => {
     const dead = log(lake, RUN_A);
     const orphan = await stage(lake, dead, "orphan.parquet");
+    // A write and a commit entry the dead run never finished.
+    const partial =
+      `${dir}/demo/items/_staging/${RUN_A}/.x.parquet.0123456789abcdef.tmp`;
+    await Deno.writeTextFile(partial, "half");
+    await Deno.mkdir(`${dir}/demo/items/_log`, { recursive: true });
+    const entryTemp = `${dir}/demo/items/_log/.${
+      LOG1.split("/").at(-1)
+    }.0123456789abcdef.tmp`;
+    await Deno.writeTextFile(entryTemp, "{");
     const me = log(lake, RUN_B);
     const mine = await stage(lake, me, "mine.parquet");
+    const myPartial =
+      `${dir}/demo/items/_staging/${RUN_B}/.y.parquet.0123456789abcdef.tmp`;
+    await Deno.writeTextFile(myPartial, "mine, still being written");
     await me.recover();
-    assert.deepEqual(await lake.list("demo/items/_staging/"), [mine.staged]);
-    assert.equal(await lake.get(orphan.staged), undefined);
+    // Recovery alone deletes nothing staged: a live run may still own it.
+    assert.deepEqual(await lake.list("demo/items/_staging/"), [
+      orphan.staged,
+      mine.staged,
+    ]);
     await me.commit({ add: [mine], state: null });
     assert.equal((await me.files()).length, 1);
+    assert.equal(await lake.get(orphan.staged), undefined);
+    const left = [];
+    for await (const e of Deno.readDir(`${dir}/demo/items/_staging`)) {
+      left.push(e.name);
+    }
+    assert.deepEqual(left, [RUN_B], "the dead run's folder is gone");
+    assert.equal(
+      await Deno.readTextFile(myPartial),
+      "mine, still being written",
+    );
+    await assert.rejects(Deno.stat(partial), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(entryTemp), Deno.errors.NotFound);
   });
 });
 
