@@ -378,7 +378,7 @@ export async function runCli(
       // secrets; a spec's connector declares its own.
       const target = spec === undefined
         ? info
-        : new Registry(await source.describe(spec)).get(name);
+        : await source.describeSpec(spec);
       const at = args.indexOf(name);
       code = await runtime.sandbox(
         target,

@@ -80,8 +80,10 @@ export interface ConnectorInfo {
  * ```
  */
 export interface ConnectorSource {
-  /** Every connector, described; with `spec`, `rest` is the spec's connector. */
-  describe(spec?: string): Promise<readonly ConnectorInfo[]>;
+  /** Every connector, described. */
+  describe(): Promise<readonly ConnectorInfo[]>;
+  /** The connector of a `rest --spec` file, described. */
+  describeSpec(spec: string): Promise<ConnectorInfo>;
   /** The connector itself (its code runs here); with `spec`, `rest` is the spec's. */
   load(name: string, spec?: string): Promise<Connector>;
 }
@@ -161,12 +163,8 @@ export function sourceOf(
     return c;
   };
   return {
-    async describe(spec) {
-      const described = (await list()).map(describeConnector);
-      if (spec === undefined) return described;
-      const rest = describeConnector(await load("rest", spec));
-      return described.map((c) => c.name === "rest" ? rest : c);
-    },
+    describe: async () => (await list()).map(describeConnector),
+    describeSpec: async (spec) => describeConnector(await load("rest", spec)),
     load,
   };
 }

@@ -21,6 +21,7 @@ import {
   sourceOf,
 } from "./connector_info.ts";
 import type { Connector } from "./connector.ts";
+import { ConfigError } from "./errors.ts";
 
 /**
  * Where the describing child runs.
@@ -34,7 +35,7 @@ import type { Connector } from "./connector.ts";
 export interface DescribeOptions {
   /** The project folder (read only). */
   root: string;
-  /** A rest `--spec` file the child reads (`rest` becomes its connector). */
+  /** A rest `--spec` file: the child reads it and describes only its connector. */
   spec?: string;
   /** Resolves a relative `spec`. @default {Deno.cwd()} */
   cwd?: string;
@@ -85,9 +86,9 @@ export function describeArgs(
 
 /**
  * Describe every connector of the registry module `registry` (a URL) in a
- * child allowed only to read the project; with `spec`, `rest` is the
- * spec's connector. The child's stderr is ours (a registry's load error
- * shows as it is).
+ * child allowed only to read the project; with `spec`, only the connector
+ * of that rest spec file (the registry is not loaded). The child's stderr
+ * is ours (a registry's load error shows as it is).
  *
  * @example
  * ```ts
@@ -102,6 +103,15 @@ export async function describeInChild(
   registry: string,
   options: DescribeOptions,
 ): Promise<ConnectorInfo[]> {
+  const answer = await ask(registry, options);
+  if (options.spec !== undefined && !Array.isArray(answer)) return [answer];
+  return answer as ConnectorInfo[];
+}
+
+async function ask(
+  registry: string,
+  options: DescribeOptions,
+): Promise<ConnectorInfo[] | ConnectorInfo> {
   const token = crypto.randomUUID();
   const child = new Deno.Command(Deno.execPath(), {
     args: describeArgs(registry, options),
@@ -121,7 +131,15 @@ export async function describeInChild(
       `Cannot describe the connectors of ${registry}: the describing child exited with code ${out.code}`,
     );
   }
-  return JSON.parse(answer.slice(token.length)) as ConnectorInfo[];
+  const parsed = JSON.parse(answer.slice(token.length)) as
+    | ConnectorInfo[]
+    | ConnectorInfo
+    | { error: { name: string; message: string } };
+  if (!("error" in parsed)) return parsed;
+  // A bad definition or spec is the user's to fix: the same error as in-process.
+  throw parsed.error.name === "ConfigError"
+    ? new ConfigError(parsed.error.message)
+    : new Error(parsed.error.message);
 }
 
 /**
@@ -139,11 +157,9 @@ export async function describeInChild(
  */
 export function childSource(registry: string, root: string): ConnectorSource {
   return {
-    describe: (spec) =>
-      describeInChild(registry, {
-        root,
-        ...(spec !== undefined ? { spec } : {}),
-      }),
+    describe: () => describeInChild(registry, { root }),
+    describeSpec: async (spec) =>
+      (await describeInChild(registry, { root, spec }))[0]!,
     load: (name): Promise<Connector> =>
       Promise.reject(
         new Error(
@@ -170,10 +186,21 @@ if (import.meta.main) {
   const enc = new TextEncoder();
   const write = Deno.stdout.writeSync.bind(Deno.stdout);
   const token = await readToken();
-  const infos = await sourceOf(async () =>
-    ((await import(registry!)) as { default: readonly Connector[] }).default
-  ).describe(spec);
-  const bytes = enc.encode(`\n${token}${stringify(infos)}\n`);
+  let answer: unknown;
+  try {
+    const source = sourceOf(async () =>
+      ((await import(registry!)) as { default: readonly Connector[] }).default
+    );
+    answer = spec === undefined
+      ? await source.describe()
+      : await source.describeSpec(spec);
+  } catch (err) {
+    const { name, message } = err instanceof Error
+      ? err
+      : { name: "Error", message: String(err) };
+    answer = { error: { name, message } };
+  }
+  const bytes = enc.encode(`\n${token}${stringify(answer)}\n`);
   for (let off = 0; off < bytes.length;) {
     off += write(bytes.subarray(off));
   }
