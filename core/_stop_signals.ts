@@ -70,3 +70,35 @@ export class StopSignals {
     this.stop.abort(new Error(signal));
   }
 }
+
+/**
+ * In a sandboxed pull's child: the parent passes its signals on as lines
+ * on our stdin, and holds it open while it lives. End of input means it
+ * died (even by SIGKILL): `exit` at once, as if killed with it, since a
+ * pull left running alone would race the run that replaces it.
+ *
+ * @example
+ * ```ts ignore
+ * import { StopSignals, watchParent } from "./_stop_signals.ts";
+ * watchParent(new StopSignals(() => {}), () => Deno.exit(1));
+ * ```
+ */
+export function watchParent(
+  signals: StopSignals,
+  exit: () => void,
+  input: ReadableStream<Uint8Array> = Deno.stdin.readable,
+): void {
+  (async () => {
+    const dec = new TextDecoder();
+    let pending = "";
+    for await (const chunk of input) {
+      pending += dec.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line === "SIGINT" || line === "SIGTERM") signals.forwarded(line);
+      }
+    }
+    exit();
+  })();
+}

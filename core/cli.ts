@@ -27,7 +27,7 @@ import {
 } from "./connector_info.ts";
 import { VERSION } from "./version.ts";
 import { cliSource, REGISTRY_ENV } from "./cli_source.ts";
-import { StopSignals } from "./_stop_signals.ts";
+import { StopSignals, watchParent } from "./_stop_signals.ts";
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -576,28 +576,6 @@ export async function runCli(
   }
 }
 
-/**
- * In a sandboxed pull's child: the parent forwards its signals as lines on
- * our stdin, and holds it open while it lives. End of input means it died
- * (even by SIGKILL): exit at once, as if killed with it, since a pull left
- * running alone would race the run that replaces it.
- */
-function watchParent(signals: StopSignals): void {
-  (async () => {
-    const dec = new TextDecoder();
-    let pending = "";
-    for await (const chunk of Deno.stdin.readable) {
-      pending += dec.decode(chunk, { stream: true });
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (line === "SIGINT" || line === "SIGTERM") signals.forwarded(line);
-      }
-    }
-    Deno.exit(ExitCode.Failed);
-  })();
-}
-
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
@@ -670,7 +648,7 @@ export async function main(
         Deno.addSignalListener(sig, () => signals.received(sig));
       }
       if (Deno.env.get("INLET_SANDBOX_CHILD") === "1") {
-        watchParent(signals);
+        watchParent(signals, () => Deno.exit(ExitCode.Failed));
       }
     },
     // A compiled binary already runs with its connectors' permissions baked

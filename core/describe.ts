@@ -60,8 +60,13 @@ export function describeArgs(
   options: DescribeOptions,
 ): string[] {
   const cwd = options.cwd ?? Deno.cwd();
-  const read = new Set([resolve(options.root)]);
-  if (registry.startsWith("file:")) read.add(fileURLToPath(registry));
+  const root = resolve(options.root);
+  const read = new Set([root]);
+  const file = registry.startsWith("file:")
+    ? fileURLToPath(registry)
+    : undefined;
+  // A registry elsewhere (INLET_CONNECTORS) is read too: that file alone.
+  if (file !== undefined && !file.startsWith(`${root}/`)) read.add(file);
   const spec = options.spec === undefined
     ? undefined
     : resolve(cwd, options.spec);
