@@ -126,7 +126,8 @@ async function ask(
     env: { NO_COLOR: "1" },
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(`${token}\n`));
+  // A child that died at once cannot take it; its exit code says why below.
+  await writer.write(new TextEncoder().encode(`${token}\n`)).catch(() => {});
   await writer.close().catch(() => {});
   const out = await child.output();
   const answer = new TextDecoder().decode(out.stdout).split("\n")
