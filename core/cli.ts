@@ -20,6 +20,15 @@ import { openLake, pull, type PullOptions, type RunEvent } from "./pull.ts";
 import { readStates, resetState } from "./lake_reader.ts";
 import { Registry } from "./registry.ts";
 import type { Connector } from "./connector.ts";
+import {
+  asLakeConnector,
+  type ConnectorInfo,
+  type ConnectorSource,
+  sourceOf,
+} from "./connector_info.ts";
+import { VERSION } from "./version.ts";
+import { cliSource, REGISTRY_ENV } from "./cli_source.ts";
+import { StopSignals, watchParent } from "./_stop_signals.ts";
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -60,7 +69,7 @@ export interface CliRuntime {
    * secrets; resolves its exit code. Absent: the pull runs in this process.
    */
   sandbox?: (
-    connector: Connector,
+    connector: ConnectorInfo,
     name: string,
     argv: string[],
     opts: SandboxRequest,
@@ -157,6 +166,9 @@ interface PullFlags {
 
 /**
  * Run the CLI with `args` (without the program name); resolves the exit code.
+ * `connectors` are evaluated connectors, or a {@linkcode ConnectorSource}
+ * that describes them from elsewhere (a sandboxed child): everything but a
+ * pull in this process reads only their descriptions.
  *
  * @example
  * ```ts
@@ -175,16 +187,24 @@ interface PullFlags {
  */
 export async function runCli(
   args: readonly string[],
-  connectors: readonly Connector[],
+  connectors: readonly Connector[] | ConnectorSource,
   io: CliIO,
   runtime: CliRuntime = {},
 ): Promise<number> {
-  const registry = new Registry(connectors);
+  const source = "describe" in connectors ? connectors : sourceOf(connectors);
+  let registry: Registry<ConnectorInfo>;
+  try {
+    registry = new Registry(await source.describe());
+  } catch (err) {
+    io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.Failed;
+  }
   let code: number = ExitCode.Ok;
   const program = new Command("inlet")
     .description(
       "Pull data from HTTP APIs into a data lake, as fast as the source can serve it.",
     )
+    .version(VERSION, "-V, --version", "print inlet's version")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run with --help for usage)");
@@ -211,7 +231,7 @@ export async function runCli(
             }\n`,
           );
         }
-        for (const [o, decl] of Object.entries(c.options ?? {})) {
+        for (const [o, decl] of Object.entries(c.options)) {
           io.out(
             `  --${o}  ${decl.description}${
               decl.multiple ? " (repeatable)" : ""
@@ -224,7 +244,7 @@ export async function runCli(
   // Every connector's own options are flags of `pull`; each is checked against the chosen connector.
   const connectorOptions = new Map<string, string[]>();
   for (const c of registry.list()) {
-    for (const o of Object.keys(c.options ?? {})) {
+    for (const o of Object.keys(c.options)) {
       connectorOptions.set(o, [...(connectorOptions.get(o) ?? []), c.name]);
     }
   }
@@ -326,45 +346,43 @@ export async function runCli(
     pullCommand.option(
       `--${o} <value>`,
       `${
-        owners.map((n) => `${n}: ${registry.get(n).options?.[o]?.description}`)
+        owners.map((n) => `${n}: ${registry.get(n).options[o]?.description}`)
           .join("; ")
       }`,
       collect,
     );
   }
   pullCommand.action(async (name: string, opts: PullFlags) => {
-    let connector = registry.get(name);
+    const info = registry.get(name);
     const given: Record<string, string[]> = {};
     for (const o of connectorOptions.keys()) {
       const v = (opts[camel(o)] ?? []) as string[];
       if (v.length === 0) continue;
-      const decl = connector.options?.[o];
+      const decl = info.options[o];
       if (!decl) {
         throw new ConfigError(
-          `connector "${connector.name}" has no option --${o}; its options: ${
-            Object.keys(connector.options ?? {}).map((x) => `--${x}`).join(
-              ", ",
-            ) || "none"
+          `connector "${info.name}" has no option --${o}; its options: ${
+            Object.keys(info.options).map((x) => `--${x}`).join(", ") || "none"
           }`,
         );
       }
       if (v.length > 1 && !decl.multiple) {
         throw new ConfigError(
-          `option --${o} of "${connector.name}" takes one value`,
+          `option --${o} of "${info.name}" takes one value`,
         );
       }
       given[o] = v;
     }
-    const spec = given.spec?.[0];
-    if (spec !== undefined && connector.name === "rest") {
-      const { loadSpec } = await import("../connectors/rest.ts");
-      connector = await loadSpec(spec);
-    }
+    const spec = name === "rest" ? given.spec?.[0] : undefined;
     if (opts.sandbox && runtime.sandbox) {
-      // The work runs in a child allowed only this connector's hosts and secrets.
+      // The work runs in a child allowed only this connector's hosts and
+      // secrets; a spec's connector declares its own.
+      const target = spec === undefined
+        ? info
+        : await source.describeSpec(spec);
       const at = args.indexOf(name);
       code = await runtime.sandbox(
-        connector,
+        target,
         name,
         args.slice(at + 1) as string[],
         {
@@ -375,6 +393,7 @@ export async function runCli(
       );
       return;
     }
+    const connector = await source.load(name, spec);
     runtime.listen?.();
     const json = opts.logFormat === "json";
     const progress = json
@@ -467,7 +486,7 @@ export async function runCli(
         name: string,
         opts: { stream: string[]; lake: string; reset?: boolean },
       ) => {
-        const connector = registry.get(name);
+        const connector = asLakeConnector(registry.get(name));
         for (const s of opts.stream) {
           if (!connector.streams[s]) {
             throw new ConfigError(
@@ -514,7 +533,7 @@ export async function runCli(
         sql: string,
         opts: { lake: string; format: "table" | "json" },
       ) => {
-        const connector = registry.get(name);
+        const connector = asLakeConnector(registry.get(name));
         const { formatRows, queryLake } = await import("./query.ts");
         const rows = await queryLake(opts.lake, connector, sql);
         io.out(
@@ -531,6 +550,9 @@ export async function runCli(
       },
     );
 
+  for (const c of program.commands) {
+    c.version(VERSION, "-V, --version", "print inlet's version");
+  }
   try {
     await program.parseAsync([...args], { from: "user" });
     return code;
@@ -573,13 +595,17 @@ function camel(flag: string): string {
  * ```
  */
 export async function main(
-  connectors: readonly Connector[],
-  options: { args?: readonly string[]; sandbox?: boolean } = {},
+  connectors: readonly Connector[] | ConnectorSource,
+  options: {
+    args?: readonly string[];
+    sandbox?: boolean;
+    /** Files a sandboxed pull reads besides the project (a registry elsewhere). */
+    read?: readonly string[];
+    /** Variables the sandboxed pull child gets. */
+    childEnv?: Record<string, string>;
+  } = {},
 ): Promise<never> {
   const args = options.args ?? Deno.args;
-  const stop = new AbortController();
-  const abort = new AbortController();
-  let stopCode: number = ExitCode.Interrupted;
   const enc = new TextEncoder();
   const write =
     (stream: typeof Deno.stdout | typeof Deno.stderr) => (t: string) => {
@@ -591,31 +617,23 @@ export async function main(
   // With --log-format json every stderr line is an event, the signal's too.
   const jsonLog = args.includes("--log-format=json") ||
     args.some((a, i) => a === "--log-format" && args[i + 1] === "json");
-  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
-    const again = stop.signal.aborted;
+  const signals = new StopSignals((signal, action) => {
     if (jsonLog) {
       write(Deno.stderr)(
         JSON.stringify({
           at: new Date().toISOString(),
           type: "signal",
           signal,
-          action: again ? "abort" : "stop",
+          action,
         }) + "\n",
       );
-    }
-    if (again) {
-      abort.abort(new Error(`${signal} received twice: aborting`));
-      return;
-    }
-    stopCode = signal === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated;
-    // Show the cursor again at once: the progress line may have hidden it.
-    if (!jsonLog) {
+    } else if (action === "stop") {
+      // Show the cursor again at once: the progress line may have hidden it.
       write(Deno.stderr)(
         `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
       );
     }
-    stop.abort(new Error(signal));
-  };
+  });
   const root = new URL("..", import.meta.url).pathname;
   const code = await runCli(args, connectors, {
     out: write(Deno.stdout),
@@ -623,20 +641,15 @@ export async function main(
     terminal: Deno.stderr.isTerminal(),
     env: (n) => Deno.env.get(n),
   }, {
-    stop: stop.signal,
-    abort: abort.signal,
-    stopCode: () => stopCode,
+    stop: signals.stop.signal,
+    abort: signals.abort.signal,
+    stopCode: () => signals.code,
     listen: () => {
-      Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
-      Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+      for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        Deno.addSignalListener(sig, () => signals.received(sig));
+      }
       if (Deno.env.get("INLET_SANDBOX_CHILD") === "1") {
-        // Our parent holds our stdin open; end of input means it died, and a
-        // pull left running alone would race the run that replaces it.
-        (async () => {
-          for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
-          stop.abort(new Error("the parent process ended"));
-          abort.abort(new Error("the parent process ended"));
-        })();
+        watchParent(signals, () => Deno.exit(ExitCode.Failed));
       }
     },
     // A compiled binary already runs with its connectors' permissions baked
@@ -648,7 +661,8 @@ export async function main(
           connector,
           lake: req.lake,
           root,
-          read: req.read,
+          read: [...req.read, ...(options.read ?? [])],
+          ...(options.childEnv ? { childEnv: options.childEnv } : {}),
           ...(req.baseUrl !== undefined ? { baseUrl: req.baseUrl } : {}),
         });
       },
@@ -658,6 +672,16 @@ export async function main(
 }
 
 if (import.meta.main) {
-  const { default: connectors } = await import("../connectors/mod.ts");
-  await main(connectors);
+  const picked = cliSource(Deno.args, {
+    root: new URL("..", import.meta.url).pathname,
+  });
+  if (picked.inProcessWarning) {
+    Deno.stderr.writeSync(new TextEncoder().encode(picked.inProcessWarning));
+  }
+  await main(picked.source, {
+    ...(picked.registryFile ? { read: [picked.registryFile] } : {}),
+    ...(picked.registry
+      ? { childEnv: { [REGISTRY_ENV]: picked.registry } }
+      : {}),
+  });
 }

@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "./errors.ts";
 import { ENGINE_ENV } from "./sandbox.ts";
+import { VERSION } from "./version.ts";
 import type { ConnectorDef } from "./types.ts";
 
 /**
@@ -462,7 +463,8 @@ Options:
 /**
  * The `compile` task: parse `args`, check the module graph, print the
  * permissions, run `deno compile`. Resolves the exit code: 0 built, 1
- * failed (runtime missing, type errors), 2 bad usage.
+ * failed (runtime missing, type errors), 2 bad usage. `connectors` may be
+ * a function, called only past `--help` and `--version`.
  *
  * @example
  * ```ts
@@ -494,7 +496,9 @@ Options:
  */
 export async function runCompile(
   args: readonly string[],
-  connectors: readonly CompileConnector[],
+  connectors:
+    | readonly CompileConnector[]
+    | (() => Promise<readonly CompileConnector[]>),
   io: CompileIo = denoCompileIo(),
 ): Promise<number> {
   let values;
@@ -511,6 +515,7 @@ export async function runCompile(
         "s3-endpoint": { type: "string" },
         entry: { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     }));
   } catch (err) {
@@ -521,8 +526,15 @@ export async function runCompile(
     io.out(USAGE);
     return 0;
   }
+  if (values.version) {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
   let plans: CompilePlan[];
   try {
+    const all = typeof connectors === "function"
+      ? await connectors()
+      : connectors;
     if (values.each && values.connector !== undefined) {
       throw new RangeError("--each and --connector exclude each other");
     }
@@ -536,13 +548,13 @@ export async function runCompile(
     const name = values.connector;
     const picked = name === undefined
       ? undefined
-      : connectors.find((c) => c.name === name);
+      : all.find((c) => c.name === name);
     if (name !== undefined && picked === undefined) {
-      throw unknownConnector(name, connectors);
+      throw unknownConnector(name, all);
     }
-    plans = [compilePlan(picked, connectors, opts)];
+    plans = [compilePlan(picked, all, opts)];
     if (values.each) {
-      plans.push(...connectors.map((c) => compilePlan(c, connectors, opts)));
+      plans.push(...all.map((c) => compilePlan(c, all, opts)));
     }
     if (!endpoint) {
       io.err(
@@ -626,7 +638,23 @@ export function denoCompileIo(): CompileIo {
 }
 
 if (import.meta.main) {
-  // Lazily, so the planner above is usable (and tested) without the registry.
-  const { default: connectors } = await import("../connectors/mod.ts");
-  Deno.exit(await runCompile(Deno.args, connectors));
+  // Described by a child that may only read the project: the connectors'
+  // code never runs in this process, which may write and run programs.
+  const { describeInChild } = await import("./describe.ts");
+  const root = new URL("..", import.meta.url).pathname;
+  const registry = new URL("../connectors/mod.ts", import.meta.url).href;
+  Deno.exit(
+    await runCompile(
+      Deno.args,
+      async () =>
+        (await describeInChild(registry, { root })).map((c) => ({
+          name: c.name,
+          // Unused: hosts and secrets are given.
+          baseUrl: "",
+          hosts: c.hosts,
+          secrets: c.secrets,
+          streams: {},
+        })),
+    ),
+  );
 }

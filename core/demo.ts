@@ -7,11 +7,13 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import demo from "../connectors/demo.ts";
 import { HttpClient } from "./http.ts";
 import { Progress, summaryTable } from "./progress.ts";
 import { pull } from "./pull.ts";
 import { startApiServer } from "./testing/api_server.ts";
+import { VERSION } from "./version.ts";
 
 /** Options of {@linkcode runDemo}. */
 export interface DemoOptions {
@@ -129,6 +131,68 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   }
 }
 
+const USAGE = `Usage: deno task demo [options]
+
+Start the sample API on 127.0.0.1 and pull 100,000 records from it into
+./lake/demo (replacing an earlier demo's files there), offline.
+
+Options:
+  -V, --version  print inlet's version
+  -h, --help     show this help
+`;
+
+/**
+ * The `demo` task's command line: `--help` and `--version` answer and do
+ * nothing else; any other argument is bad usage (exit 2) rather than a
+ * demo that deletes `./lake/demo`. Resolves the exit code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { demoMain } from "./demo.ts";
+ * let out = "";
+ * assert.equal(await demoMain(["--help"], { out: (t) => out += t, err: () => {} }), 0);
+ * assert.match(out, /Usage: deno task demo/);
+ * ```
+ */
+export async function demoMain(
+  args: readonly string[],
+  io: { out: (text: string) => void; err: (text: string) => void },
+  run: () => Promise<unknown> = runDemo,
+): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    }));
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  await run();
+  return 0;
+}
+
 if (import.meta.main) {
-  await runDemo();
+  const enc = new TextEncoder();
+  Deno.exit(
+    await demoMain(Deno.args, {
+      out: (t) => Deno.stdout.writeSync(enc.encode(t)),
+      err: (t) => Deno.stderr.writeSync(enc.encode(t)),
+    }),
+  );
 }

@@ -12,6 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { ConfigError } from "./errors.ts";
+import { VERSION } from "./version.ts";
 
 const NAME = /^[a-z][a-z0-9_-]*$/;
 const RESERVED = new Set(
@@ -251,6 +252,7 @@ export async function main(
       options: {
         root: { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
       allowPositionals: true,
     });
@@ -262,6 +264,10 @@ export async function main(
     io.out(
       `${usage}\nScaffold connectors/<name>.ts (a REST plugin paged by offset) and\ntests/connectors/<name>_test.ts (a pull of recorded responses).\n`,
     );
+    return 0;
+  }
+  if (parsed.values.version) {
+    io.out(`${VERSION}\n`);
     return 0;
   }
   if (parsed.positionals.length !== 1) {

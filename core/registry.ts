@@ -1,5 +1,6 @@
 /**
- * The connector registry: names to connectors, with no duplicates.
+ * The connector registry: names to connectors (or to their descriptions),
+ * with no duplicates.
  *
  * @module
  */
@@ -31,16 +32,16 @@ import { ConfigError } from "./errors.ts";
  * }
  * ```
  */
-export class Registry {
-  #byName = new Map<string, Connector>();
+export class Registry<C extends { readonly name: string } = Connector> {
+  #byName = new Map<string, C>();
 
   /** Register every connector in `connectors`. */
-  constructor(connectors: Iterable<Connector> = []) {
+  constructor(connectors: Iterable<C> = []) {
     for (const c of connectors) this.add(c);
   }
 
   /** Register one connector; a name already taken is a {@linkcode ConfigError}. */
-  add(connector: Connector): void {
+  add(connector: C): void {
     if (this.#byName.has(connector.name)) {
       throw new ConfigError(
         `connector "${connector.name}" is registered twice`,
@@ -50,7 +51,7 @@ export class Registry {
   }
 
   /** The connector called `name`, or a {@linkcode ConfigError} listing the known names. */
-  get(name: string): Connector {
+  get(name: string): C {
     const c = this.#byName.get(name);
     if (!c) {
       throw new ConfigError(
@@ -68,7 +69,7 @@ export class Registry {
   }
 
   /** The registered connectors, sorted by name. */
-  list(): Connector[] {
+  list(): C[] {
     return this.names().map((n) => this.#byName.get(n)!);
   }
 }

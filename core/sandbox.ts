@@ -89,6 +89,12 @@ function hostOf(url: string, what: string): string {
   }
 }
 
+/**
+ * What the sandbox reads of a connector: its declarations, as the
+ * connector itself or as a description of it.
+ */
+export type SandboxedConnector = Pick<Connector, "name" | "hosts" | "secrets">;
+
 function list(values: Iterable<string>): string {
   return [...new Set(values)].sort().join(",");
 }
@@ -118,7 +124,7 @@ function list(values: Iterable<string>): string {
  * ```
  */
 export function sandboxArgs(
-  connector: Connector,
+  connector: SandboxedConnector,
   options: SandboxOptions,
 ): string[] {
   const cwd = options.cwd ?? Deno.cwd();
@@ -174,14 +180,14 @@ export function sandboxArgs(
  */
 export interface RunSandboxedOptions extends SandboxOptions {
   /** The connector, whose declarations become the child's permissions. */
-  connector: Connector;
+  connector: SandboxedConnector;
   /** The module the child runs. @default {`${root}/core/cli.ts`} */
   entry?: string;
   /** Receives the child's stdout; omitted, the child writes to ours. */
   stdout?: (chunk: Uint8Array) => void;
   /** Receives the child's stderr; omitted, the child writes to ours. */
   stderr?: (chunk: Uint8Array) => void;
-  /** Forward SIGINT and SIGTERM to the child. @default {true} */
+  /** Pass SIGINT and SIGTERM on to the child (lines on its stdin). @default {true} */
   forwardSignals?: boolean;
   /** Extra environment variables for the child (it inherits ours). */
   childEnv?: Record<string, string>;
@@ -192,10 +198,12 @@ export interface RunSandboxedOptions extends SandboxOptions {
  * process limited by {@linkcode sandboxArgs}, and resolve its exit code
  * (`128 + n` when signal `n` ended it).
  *
- * The child runs in its own session, so a Ctrl-C in the terminal reaches
- * only this process, which forwards SIGINT and SIGTERM once each: the child
- * stops gracefully on the first and aborts on the second, exactly as an
- * unsandboxed run would.
+ * The child stays in this process's group, so killing the group kills it
+ * at once. This process passes each SIGINT and SIGTERM it gets on as a
+ * line on the child's stdin; the child counts those apart from the
+ * signals it gets itself (a terminal's Ctrl-C reaches both), so it stops
+ * gracefully on the first and aborts on the second, exactly as an
+ * unsandboxed run would. The end of its stdin tells it this process died.
  *
  * @example
  * ```ts
@@ -253,19 +261,18 @@ export async function runSandboxed(
     stdin: "piped",
     stdout: options.stdout ? "piped" : "inherit",
     stderr: options.stderr ? "piped" : "inherit",
-    // Its own session: a terminal's Ctrl-C reaches only us, and we forward it once.
-    detached: true,
+    // Our process group, not a session of its own: whoever kills our group
+    // kills the child in the same instant.
+    detached: false,
     env: { ...options.childEnv, INLET_SANDBOX_CHILD: "1" },
   }).spawn();
 
+  const stdin = child.stdin.getWriter();
+  const enc = new TextEncoder();
   const forward = options.forwardSignals ?? true;
   const handlers: Array<[Deno.Signal, () => void]> = forward
     ? (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, () => {
-      try {
-        child.kill(sig);
-      } catch {
-        // Already gone.
-      }
+      stdin.write(enc.encode(`${sig}\n`)).catch(() => {/* already gone */});
     }])
     : [];
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
@@ -283,7 +290,7 @@ export async function runSandboxed(
       pump(options.stdout ? child.stdout : null, options.stdout),
       pump(options.stderr ? child.stderr : null, options.stderr),
     ]);
-    await child.stdin.close().catch(() => {});
+    await stdin.close().catch(() => {});
     return status.code;
   } catch (err) {
     // Never leave a child running unobserved.

@@ -1,0 +1,104 @@
+/**
+ * How a run counts its stop signals: the first SIGINT or SIGTERM stops
+ * gracefully, the second aborts. A sandboxed pull's child shares its
+ * parent's process group, so one Ctrl-C reaches it twice: from the
+ * terminal, and forwarded by the parent (which cannot tell that signal
+ * from one sent to it alone). Counting each source apart and acting on the
+ * larger count makes that one press one stop.
+ *
+ * @module
+ */
+
+/** A stop signal. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/**
+ * The stop and abort signals of a run, raised by counted signals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StopSignals } from "./_stop_signals.ts";
+ * const s = new StopSignals(() => {});
+ * s.received("SIGINT");
+ * s.forwarded("SIGINT"); // the same Ctrl-C, passed on by the parent
+ * assert.ok(s.stop.signal.aborted && !s.abort.signal.aborted);
+ * s.received("SIGINT");
+ * assert.ok(s.abort.signal.aborted);
+ * ```
+ */
+export class StopSignals {
+  /** Aborted by the first signal: stop gracefully. */
+  readonly stop: AbortController = new AbortController();
+  /** Aborted by the second signal: abort at once. */
+  readonly abort: AbortController = new AbortController();
+  /** The exit code of the graceful stop: 130 (SIGINT) or 143 (SIGTERM). */
+  code = 130;
+  #own = 0;
+  #forwarded = 0;
+  #level = 0;
+  #notify: (signal: StopSignal, action: "stop" | "abort") => void;
+
+  /** `notify` tells the user what a signal does, before it is done. */
+  constructor(notify: (signal: StopSignal, action: "stop" | "abort") => void) {
+    this.#notify = notify;
+  }
+
+  /** A signal delivered to this process. */
+  received(signal: StopSignal): void {
+    this.#own++;
+    this.#raise(signal);
+  }
+
+  /** A signal the parent received and passed on (maybe one we got too). */
+  forwarded(signal: StopSignal): void {
+    this.#forwarded++;
+    this.#raise(signal);
+  }
+
+  #raise(signal: StopSignal): void {
+    const level = Math.max(this.#own, this.#forwarded);
+    if (level <= this.#level) return;
+    this.#level = level;
+    if (level >= 2) {
+      if (!this.abort.signal.aborted) this.#notify(signal, "abort");
+      this.abort.abort(new Error(`${signal} received twice: aborting`));
+      return;
+    }
+    this.code = signal === "SIGINT" ? 130 : 143;
+    this.#notify(signal, "stop");
+    this.stop.abort(new Error(signal));
+  }
+}
+
+/**
+ * In a sandboxed pull's child: the parent passes its signals on as lines
+ * on our stdin, and holds it open while it lives. End of input means it
+ * died (even by SIGKILL): `exit` at once, as if killed with it, since a
+ * pull left running alone would race the run that replaces it.
+ *
+ * @example
+ * ```ts ignore
+ * import { StopSignals, watchParent } from "./_stop_signals.ts";
+ * watchParent(new StopSignals(() => {}), () => Deno.exit(1));
+ * ```
+ */
+export function watchParent(
+  signals: StopSignals,
+  exit: () => void,
+  input: ReadableStream<Uint8Array> = Deno.stdin.readable,
+): void {
+  (async () => {
+    const dec = new TextDecoder();
+    let pending = "";
+    for await (const chunk of input) {
+      pending += dec.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line === "SIGINT" || line === "SIGTERM") signals.forwarded(line);
+      }
+    }
+    exit();
+  })();
+}
