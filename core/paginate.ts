@@ -14,6 +14,7 @@ import {
   type RequestStats,
 } from "./http.ts";
 import { getPath } from "./_json_path.ts";
+import { checkPrimaryKey } from "./_primary_key.ts";
 import { pooledMap } from "./pool.ts";
 import type {
   PageRequest,
@@ -209,7 +210,9 @@ export function requestUrl(
 
 /**
  * Find the records of a page at the stream's `recordsPath`.
- * Throws {@linkcode PaginationError} when the path is missing or not a list.
+ * Throws {@linkcode PaginationError} when they are missing or `null` (unless
+ * `allowNullRecords`), an object (unless `allowSingleRecord`: then one
+ * record), or not a list of objects.
  *
  * @example
  * ```ts
@@ -217,45 +220,50 @@ export function requestUrl(
  * import { extractRecords } from "./paginate.ts";
  * const rows = extractRecords({ data: { items: [{ id: 1 }] } }, "data.items", {});
  * assert(rows.length === 1);
- * assert(extractRecords({ id: 2 }, undefined, {}).length === 1);
- * assert(extractRecords(null, undefined, {}).length === 0);
+ * assert.throws(() => extractRecords({ items: null }, "items", {}), /allowNullRecords/);
+ * assert(extractRecords({ id: 2 }, undefined, {}, { allowSingleRecord: true }).length === 1);
+ * assert(extractRecords(null, undefined, {}, { allowNullRecords: true }).length === 0);
  * ```
  */
 export function extractRecords(
   body: unknown,
   recordsPath: string | undefined,
   where: { stream?: string; url?: string; page?: number },
+  allow: Pick<StreamDef, "allowNullRecords" | "allowSingleRecord"> = {},
 ): Row[] {
-  let found: unknown = body;
-  if (recordsPath !== undefined && recordsPath !== "") {
-    const hit = getPath(body, recordsPath);
-    if (hit === undefined) {
-      throw new PaginationError(
-        `records path "${recordsPath}" is missing from the response`,
-        where,
-      );
-    }
-    found = hit;
+  const at = recordsPath ? `at "${recordsPath}" ` : "";
+  const found = recordsPath ? getPath(body, recordsPath) : body;
+  if (found === undefined || found === null) {
+    if (allow.allowNullRecords) return [];
+    throw new PaginationError(
+      found === undefined
+        ? `records path "${recordsPath}" is missing from the response`
+        : `records ${at}are null; the stream may set allowNullRecords to read that as no record`,
+      where,
+    );
   }
-  if (found === null) return [];
   if (Array.isArray(found)) {
     for (const r of found) {
       if (typeof r !== "object" || r === null || Array.isArray(r)) {
         throw new PaginationError(
-          `records ${
-            recordsPath ? `at "${recordsPath}" ` : ""
-          }must be objects, found ${JSON.stringify(r)?.slice(0, 60)}`,
+          `records ${at}must be objects, found ${
+            JSON.stringify(r)?.slice(0, 60)
+          }`,
           where,
         );
       }
     }
     return found as Row[];
   }
-  if (typeof found === "object") return [found as Row];
+  if (typeof found === "object" && allow.allowSingleRecord) {
+    return [found as Row];
+  }
   throw new PaginationError(
-    `records ${
-      recordsPath ? `at "${recordsPath}" ` : ""
-    }must be a list or an object, found ${typeof found}`,
+    `records ${at}must be a list, found ${
+      typeof found === "object"
+        ? "an object; the stream may set allowSingleRecord to land it as one record"
+        : typeof found
+    }`,
     where,
   );
 }
@@ -347,13 +355,16 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
       ...(sig ? { signal: sig } : {}),
       context: where,
       stats,
+      ...(stream.allowInvalidUtf8 ? { allowInvalidUtf8: true } : {}),
     });
-    const records = req.seed
-      ? []
-      : extractRecords(res.body, stream.recordsPath, {
-        ...where,
-        url: res.url,
-      });
+    let records: Row[] = [];
+    if (!req.seed) {
+      const at = { ...where, url: res.url };
+      records = extractRecords(res.body, stream.recordsPath, at, stream);
+      if (!stream.allowMissingKey) {
+        checkPrimaryKey(records, stream.primaryKey, at, source.vars);
+      }
+    }
     return {
       request: req,
       url: res.url,
