@@ -36,6 +36,8 @@ export interface StreamStats extends RequestStats {
   pages: number;
   /** Records yielded. */
   records: number;
+  /** What the run should report without failing (a total that lied). */
+  warnings?: string[];
 }
 
 /**
@@ -268,6 +270,36 @@ export function extractRecords(
   );
 }
 
+/** A plan that looks one request ahead, to know which one is its last. */
+function planned(
+  requests: Iterable<PageRequest>,
+): Iterable<PageRequest> & { endsAt(index: number): boolean } {
+  let last: number | undefined;
+  return {
+    *[Symbol.iterator]() {
+      const it = requests[Symbol.iterator]();
+      for (let r = it.next(); !r.done;) {
+        const after = it.next();
+        if (after.done) last = r.value.index;
+        yield r.value;
+        r = after;
+      }
+    },
+    endsAt: (index) => index === last,
+  };
+}
+
+// A fan-out planned from a total ended on a short or empty page before its
+// last request: the total said more than the source holds.
+function warnEndedEarly(source: StreamSource, page: PageResponse): void {
+  const n = page.records.length;
+  (source.stats.warnings ??= []).push(
+    `page ${page.request.index + 1} of "${source.id}" held ${
+      n === 0 ? "no record" : `only ${n} records`
+    }, so the data ends there although the reported total said more followed: the pages planned after it were not fetched (${page.url})`,
+  );
+}
+
 function* skipDurable(
   requests: Iterable<PageRequest>,
   durable: number,
@@ -423,9 +455,8 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         continue;
       case "fanout":
       case "window": {
-        const pending = durable < 0
-          ? next.requests
-          : skipDurable(next.requests, durable);
+        const plan = planned(next.requests);
+        const pending = durable < 0 ? plan : skipDurable(plan, durable);
         const pages = pooledMap(untilStopped(pending, source.stop), fetchPage, {
           concurrency: source.concurrency,
           ordered: true,
@@ -434,9 +465,11 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         for await (const p of pages) {
           yield take(p);
           // Leaving the loop aborts and settles the pages still in flight.
-          if (remaining <= 0 || (next.type === "window" && next.isLast(p))) {
-            break;
+          const last = next.isLast?.(p) ?? false;
+          if (last && next.type === "fanout" && !plan.endsAt(p.request.index)) {
+            warnEndedEarly(source, p);
           }
+          if (remaining <= 0 || last) break;
         }
         return;
       }

@@ -77,7 +77,9 @@ export interface PageResponse {
  * - `done`: nothing more.
  * - `next`: one follow-up request; the chain is sequential (cursor, next URL, Link).
  * - `fanout`: every remaining request is known now (a total was reported, or an
- *   id range); the engine fetches them concurrently.
+ *   id range); the engine fetches them concurrently. With `isLast`, a page
+ *   for which it is true ends the plan early (the total said more than the
+ *   source holds; the run reports a warning).
  * - `window`: requests are addressable but their count is unknown; the engine
  *   fetches a bounded window ahead, in order, and stops at the first page for
  *   which `isLast` is true.
@@ -91,7 +93,11 @@ export interface PageResponse {
 export type Next =
   | { type: "done" }
   | { type: "next"; request: PageRequest }
-  | { type: "fanout"; requests: Iterable<PageRequest> }
+  | {
+    type: "fanout";
+    requests: Iterable<PageRequest>;
+    isLast?(page: PageResponse): boolean;
+  }
   | {
     type: "window";
     requests: Iterable<PageRequest>;

@@ -1,0 +1,119 @@
+/**
+ * A total that says more than the source holds: the fan-out it planned ends
+ * at the first empty (or short) page, with a warning in the run summary,
+ * and the source sees a bounded number of requests.
+ */
+import assert, {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+} from "node:assert/strict";
+import { offsetPaginator, pageNumberPaginator } from "../../core/paginators.ts";
+import { pull } from "../../core/pull.ts";
+import { json, serveLocal } from "../../core/testing/_serve.ts";
+import type { StreamDef } from "../../core/types.ts";
+import { testConnector } from "../_connectors.ts";
+import { streamStats, sumTo } from "../_duckdb.ts";
+import { withTempDir } from "../_lake.ts";
+
+const CONCURRENCY = 4;
+// Past this many requests the server fails the run, so the code before the
+// fix (which asked for every page the total promised) ends too.
+const CAP = 500;
+
+/**
+ * `held` records with ids 1..held, served `per` to a page by offset or by
+ * page number, each page claiming `total` records (`pages` pages).
+ */
+function lyingServer(held: number, total: number) {
+  const server = serveLocal((_req, url) => {
+    if (server.requests.length > CAP) return json(404, { error: "too many" });
+    const q = url.searchParams;
+    const per = Number(q.get("limit") ?? q.get("size"));
+    const from = q.has("offset")
+      ? Number(q.get("offset"))
+      : (Number(q.get("page")) - 1) * per;
+    const items = [];
+    for (let id = from + 1; id <= Math.min(held, from + per); id++) {
+      items.push({ id, v: id * 2 });
+    }
+    return json(200, { items, total, pages: Math.ceil(total / per) });
+  });
+  return server;
+}
+
+async function run(stream: StreamDef, held: number, total: number) {
+  await using server = lyingServer(held, total);
+  return await withTempDir("inlet-total-", async (lake) => {
+    const c = testConnector(server.url, { items: stream });
+    const summary = await pull(c, { lake, concurrency: CONCURRENCY });
+    const landed = await streamStats(`${lake}/t/items`, {
+      n: "count(*)",
+      ids: "count(DISTINCT id)",
+      s: "sum(id)",
+      hi: "max(id)",
+    });
+    return { summary, landed, requests: server.requests.length };
+  });
+}
+
+// The pool keeps up to twice the concurrency queued; pages past the end
+// already on their way are the most that can be asked beyond the data.
+const window = 2 * CONCURRENCY;
+
+Deno.test("lying total: offset pages with total 1e15 and empty pages after 4 records end at the first empty page, with a warning", async () => {
+  const stream: StreamDef = {
+    path: "/items",
+    recordsPath: "items",
+    primaryKey: "id",
+    paginator: offsetPaginator({ limit: 4, totalPath: "total" }),
+  };
+  const { summary, landed, requests } = await run(stream, 4, 1e15);
+  assertEquals(summary.status, "ok", summary.errors.join("\n"));
+  assertEquals(landed, { n: 4, ids: 4, s: sumTo(4), hi: 4 });
+  assert(requests <= 2 + window, `${requests} requests for 2 pages of data`);
+  assertEquals(summary.warnings.length, 1, summary.warnings.join("\n"));
+  assertMatch(
+    summary.warnings[0]!,
+    /^page 2 of "t\/items" held no record, so the data ends there although the reported total said more followed.* \(http:\/\/127\.0\.0\.1:\d+\/items\?offset=4&limit=4\)$/,
+  );
+  assertEquals(summary.streams[0]!.warnings, summary.warnings);
+  assertEquals(summary.streams[0]!.complete, true);
+});
+
+Deno.test("lying total: numbered pages whose page count lies end at the first short page, with a warning", async () => {
+  const stream: StreamDef = {
+    path: "/items",
+    recordsPath: "items",
+    primaryKey: "id",
+    paginator: pageNumberPaginator({
+      sizeParam: "size",
+      size: 10,
+      totalPagesPath: "pages",
+    }),
+  };
+  // 35 records: pages 1-3 full, page 4 short, pages 5.. empty.
+  const { summary, landed, requests } = await run(stream, 35, 1e9);
+  assertEquals(summary.status, "ok", summary.errors.join("\n"));
+  assertEquals(landed, { n: 35, ids: 35, s: sumTo(35), hi: 35 });
+  assert(requests <= 4 + window, `${requests} requests for 4 pages of data`);
+  assertEquals(summary.warnings.length, 1, summary.warnings.join("\n"));
+  assertMatch(
+    summary.warnings[0]!,
+    /^page 4 of "t\/items" held only 5 records/,
+  );
+});
+
+Deno.test("lying total: an honest total ends on its last (short) page without a warning", async () => {
+  const stream: StreamDef = {
+    path: "/items",
+    recordsPath: "items",
+    primaryKey: "id",
+    paginator: offsetPaginator({ limit: 10, totalPath: "total" }),
+  };
+  const { summary, landed, requests } = await run(stream, 95, 95);
+  assertEquals(summary.status, "ok", summary.errors.join("\n"));
+  assertEquals(landed, { n: 95, ids: 95, s: sumTo(95), hi: 95 });
+  assertEquals(requests, 10);
+  assertEquals(summary.warnings, []);
+  assertEquals(summary.streams[0]!.warnings, undefined);
+});
