@@ -15,6 +15,7 @@ import {
 } from "./http.ts";
 import { getPath } from "./_json_path.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
+import { show } from "./_paginator_options.ts";
 import { pooledMap } from "./pool.ts";
 import type {
   PageRequest,
@@ -248,9 +249,7 @@ export function extractRecords(
     for (const r of found) {
       if (typeof r !== "object" || r === null || Array.isArray(r)) {
         throw new PaginationError(
-          `records ${at}must be objects, found ${
-            JSON.stringify(r)?.slice(0, 60)
-          }`,
+          `records ${at}must be objects, found ${show(r)}`,
           where,
         );
       }

@@ -9,8 +9,13 @@ import assert, {
   match as assertMatch,
 } from "node:assert/strict";
 import { HttpClient } from "../../core/http.ts";
-import { newStreamStats, records } from "../../core/paginate.ts";
-import { singlePaginator } from "../../core/paginators.ts";
+import { PaginationError } from "../../core/errors.ts";
+import {
+  extractRecords,
+  newStreamStats,
+  records,
+} from "../../core/paginate.ts";
+import { cursorPaginator, singlePaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { serveLocal } from "../../core/testing/_serve.ts";
 import type { StreamDef } from "../../core/types.ts";
@@ -159,4 +164,32 @@ Deno.test("strict input: an id beyond 2^53 reaches the record exactly, as a bigi
     })
   ) ids.push(r.id);
   assertEquals(ids, [9007199254740993n, 9007199254740992n, 42]);
+});
+
+Deno.test("strict input: a cursor beyond 2^53 is sent back with its exact digits", () => {
+  const p = cursorPaginator({ cursorParam: "after", cursorPath: "next" });
+  const next = p.next({
+    request: p.first({}),
+    url: "http://127.0.0.1/items",
+    status: 200,
+    headers: new Headers(),
+    body: { next: 12345678901234567891n },
+    records: [{ id: 1 }],
+  }, {});
+  assert(next.type === "next");
+  assertEquals(next.request.params, { after: "12345678901234567891" });
+});
+
+Deno.test("strict input: a bigint where a record belongs is a PaginationError, not a TypeError", () => {
+  assert.throws(
+    () =>
+      extractRecords({ items: [12345678901234567891n] }, "items", {
+        stream: "t/items",
+      }),
+    (e) =>
+      e instanceof PaginationError &&
+      /records at "items" must be objects, found 12345678901234567891/.test(
+        e.message,
+      ),
+  );
 });
