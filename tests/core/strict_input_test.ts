@@ -18,9 +18,10 @@ import {
 import { cursorPaginator, singlePaginator } from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { serveLocal } from "../../core/testing/_serve.ts";
+import { startApiServer } from "../../core/testing/api_server.ts";
 import type { StreamDef } from "../../core/types.ts";
-import { testConnector } from "../_connectors.ts";
-import { duck, sqlString } from "../_duckdb.ts";
+import { offsetStream, testConnector } from "../_connectors.ts";
+import { duck, sqlString, streamStats, sumTo } from "../_duckdb.ts";
 import { hasParquet, withTempDir } from "../_lake.ts";
 
 const enc = new TextEncoder();
@@ -192,4 +193,22 @@ Deno.test("strict input: a bigint where a record belongs is a PaginationError, n
         e.message,
       ),
   );
+});
+
+Deno.test("strict input: a page whose JSON body is cut short is retried; the run lands every record once", async () => {
+  await using api = await startApiServer({
+    records: 300,
+    faults: [{ kind: "malformed", path: "offset=150", times: 2 }],
+  });
+  await withTempDir("inlet-strict-", async (lake) => {
+    const c = testConnector(api.url, { items: offsetStream(50) });
+    const summary = await pull(c, { lake, concurrency: 2, fileRecords: 100 });
+    assertEquals(summary.status, "ok", summary.errors.join("\n"));
+    assertEquals(summary.retries, 2);
+    assertEquals(await streamStats(`${lake}/t/items`), {
+      n: 300,
+      ids: 300,
+      s: sumTo(300),
+    });
+  });
 });
