@@ -7,7 +7,11 @@ import assert, {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import { offsetPaginator, pageNumberPaginator } from "../../core/paginators.ts";
+import {
+  offsetPaginator,
+  pageNumberPaginator,
+  singlePaginator,
+} from "../../core/paginators.ts";
 import { pull } from "../../core/pull.ts";
 import { json, serveLocal } from "../../core/testing/_serve.ts";
 import type { StreamDef } from "../../core/types.ts";
@@ -27,6 +31,8 @@ const CAP = 500;
 function lyingServer(held: number, total: number) {
   const server = serveLocal((_req, url) => {
     if (server.requests.length > CAP) return json(404, { error: "too many" });
+    const detail = url.pathname.match(/^\/detail\/(\d+)$/);
+    if (detail) return json(200, { id: Number(detail[1]), detail: true });
     const q = url.searchParams;
     const per = Number(q.get("limit") ?? q.get("size"));
     const from = q.has("offset")
@@ -41,10 +47,15 @@ function lyingServer(held: number, total: number) {
   return server;
 }
 
-async function run(stream: StreamDef, held: number, total: number) {
+async function run(
+  stream: StreamDef,
+  held: number,
+  total: number,
+  others: Record<string, StreamDef> = {},
+) {
   await using server = lyingServer(held, total);
   return await withTempDir("inlet-total-", async (lake) => {
-    const c = testConnector(server.url, { items: stream });
+    const c = testConnector(server.url, { items: stream, ...others });
     const summary = await pull(c, { lake, concurrency: CONCURRENCY });
     const landed = await streamStats(`${lake}/t/items`, {
       n: "count(*)",
@@ -116,4 +127,31 @@ Deno.test("lying total: an honest total ends on its last (short) page without a 
   assertEquals(requests, 10);
   assertEquals(summary.warnings, []);
   assertEquals(summary.streams[0]!.warnings, undefined);
+});
+
+Deno.test("lying total: a dependent stream reports its parent's lying total too", async () => {
+  const items: StreamDef = {
+    path: "/items",
+    recordsPath: "items",
+    primaryKey: "id",
+    paginator: offsetPaginator({ limit: 4, totalPath: "total" }),
+  };
+  const details: StreamDef = {
+    path: "/detail/{id}",
+    parent: { stream: "items", field: "id" },
+    primaryKey: "id",
+    allowSingleRecord: true,
+    paginator: singlePaginator(),
+  };
+  const { summary } = await run(items, 6, 1e15, { details });
+  assertEquals(summary.status, "ok", summary.errors.join("\n"));
+  const of = (name: string) => summary.streams.find((s) => s.stream === name)!;
+  assertEquals(of("details").records, 6);
+  assertEquals(of("details").warnings?.length, 1);
+  assertMatch(
+    of("details").warnings![0]!,
+    /^page 2 of "t\/items" held only 2 records/,
+  );
+  assertEquals(of("items").warnings?.length, 1);
+  assertEquals(summary.warnings.length, 2);
 });
