@@ -6,16 +6,15 @@
  * @module
  */
 
-import { PaginationError } from "./errors.ts";
 import {
   type HttpRequest,
   type HttpResponse,
   newRequestStats,
   type RequestStats,
 } from "./http.ts";
-import { getPath } from "./_json_path.ts";
+import { extractRecords } from "./_extract_records.ts";
+import { planned, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
-import { show } from "./_paginator_options.ts";
 import { pooledMap } from "./pool.ts";
 import type {
   PageRequest,
@@ -24,6 +23,8 @@ import type {
   Row,
   StreamDef,
 } from "./types.ts";
+
+export { extractRecords } from "./_extract_records.ts";
 
 /** The part of the HTTP client the page loop needs. */
 export interface JsonFetcher {
@@ -211,94 +212,6 @@ export function requestUrl(
   return u.href;
 }
 
-/**
- * Find the records of a page at the stream's `recordsPath`.
- * Throws {@linkcode PaginationError} when they are missing or `null` (unless
- * `allowNullRecords`), an object (unless `allowSingleRecord`: then one
- * record), or not a list of objects.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { extractRecords } from "./paginate.ts";
- * const rows = extractRecords({ data: { items: [{ id: 1 }] } }, "data.items", {});
- * assert(rows.length === 1);
- * assert.throws(() => extractRecords({ items: null }, "items", {}), /allowNullRecords/);
- * assert(extractRecords({ id: 2 }, undefined, {}, { allowSingleRecord: true }).length === 1);
- * assert(extractRecords(null, undefined, {}, { allowNullRecords: true }).length === 0);
- * ```
- */
-export function extractRecords(
-  body: unknown,
-  recordsPath: string | undefined,
-  where: { stream?: string; url?: string; page?: number },
-  allow: Pick<StreamDef, "allowNullRecords" | "allowSingleRecord"> = {},
-): Row[] {
-  const at = recordsPath ? `at "${recordsPath}" ` : "";
-  const found = recordsPath ? getPath(body, recordsPath) : body;
-  if (found === undefined || found === null) {
-    if (allow.allowNullRecords) return [];
-    throw new PaginationError(
-      found === undefined
-        ? `records path "${recordsPath}" is missing from the response`
-        : `records ${at}are null; the stream may set allowNullRecords to read that as no record`,
-      where,
-    );
-  }
-  if (Array.isArray(found)) {
-    for (const r of found) {
-      if (typeof r !== "object" || r === null || Array.isArray(r)) {
-        throw new PaginationError(
-          `records ${at}must be objects, found ${show(r)}`,
-          where,
-        );
-      }
-    }
-    return found as Row[];
-  }
-  if (typeof found === "object" && allow.allowSingleRecord) {
-    return [found as Row];
-  }
-  throw new PaginationError(
-    `records ${at}must be a list, found ${
-      typeof found === "object"
-        ? "an object; the stream may set allowSingleRecord to land it as one record"
-        : typeof found
-    }`,
-    where,
-  );
-}
-
-/** A plan that looks one request ahead, to know which one is its last. */
-function planned(
-  requests: Iterable<PageRequest>,
-): Iterable<PageRequest> & { endsAt(index: number): boolean } {
-  let last: number | undefined;
-  return {
-    *[Symbol.iterator]() {
-      const it = requests[Symbol.iterator]();
-      for (let r = it.next(); !r.done;) {
-        const after = it.next();
-        if (after.done) last = r.value.index;
-        yield r.value;
-        r = after;
-      }
-    },
-    endsAt: (index) => index === last,
-  };
-}
-
-// A fan-out planned from a total ended on a short or empty page before its
-// last request: the total said more than the source holds.
-function warnEndedEarly(source: StreamSource, page: PageResponse): void {
-  const n = page.records.length;
-  (source.stats.warnings ??= []).push(
-    `page ${page.request.index + 1} of "${source.id}" held ${
-      n === 0 ? "no record" : `only ${n} records`
-    }, so the data ends there although the reported total said more followed: the pages planned after it were not fetched (${page.url})`,
-  );
-}
-
 function* skipDurable(
   requests: Iterable<PageRequest>,
   durable: number,
@@ -466,7 +379,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
           // Leaving the loop aborts and settles the pages still in flight.
           const last = next.isLast?.(p) ?? false;
           if (last && next.type === "fanout" && !plan.endsAt(p.request.index)) {
-            warnEndedEarly(source, p);
+            warnEndedEarly(stats, source.id, p);
           }
           if (remaining <= 0 || last) break;
         }
