@@ -67,9 +67,11 @@ async function run(
   });
 }
 
-// The pool keeps up to twice the concurrency queued; pages past the end
-// already on their way are the most that can be asked beyond the data.
-const window = 2 * CONCURRENCY;
+// Past the data, what the source can still be asked for: finished pages
+// waiting behind the short one (the pool buffers up to its width, twice the
+// concurrency), the requests the limiter lets fly (the concurrency) and the
+// bodies still read on permits freed at their status line (as many again).
+const window = 2 * CONCURRENCY + CONCURRENCY + CONCURRENCY;
 
 Deno.test("lying total: offset pages with total 1e15 and empty pages after 4 records end at the first empty page, with a warning", async () => {
   const stream: StreamDef = {
