@@ -26,6 +26,9 @@ export default defineConnector({
     items: {
       path: "/item/{id}.json",
       primaryKey: "id",
+      // An item is one object, and an id that does not exist answers null.
+      allowSingleRecord: true,
+      allowNullRecords: true,
       // The paginator owns the id range: it starts after the bookmark.
       incremental: { cursorField: "id" },
       paginator: idRangePaginator({

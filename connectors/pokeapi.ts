@@ -40,6 +40,8 @@ export default defineConnector({
       path: "/pokemon/{name}/",
       parent: { stream: "pokemon", field: "name" },
       primaryKey: "id",
+      // The detail of one Pokémon is one object.
+      allowSingleRecord: true,
       writeDisposition: "merge",
       paginator: singlePaginator(),
     },

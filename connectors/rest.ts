@@ -340,7 +340,19 @@ const STREAM_FIELDS = {
   parent: "object",
   paginator: "object",
   description: "text",
+  allowNullRecords: "bool",
+  allowSingleRecord: "bool",
+  allowMissingKey: "bool",
+  allowInvalidUtf8: "bool",
 } as const;
+
+/** The stream's opt-ins to input that is otherwise an error. */
+const STREAM_FLAGS = [
+  "allowNullRecords",
+  "allowSingleRecord",
+  "allowMissingKey",
+  "allowInvalidUtf8",
+] as const;
 
 function checkPaginator(c: SpecChecker, path: string, raw: unknown): Paginator {
   const o = c.object(path, raw, {
@@ -424,6 +436,11 @@ function checkStream(
       s.recordsPath,
       "text",
     ) as string;
+  }
+  for (const flag of STREAM_FLAGS) {
+    if (s[flag] !== undefined) {
+      stream[flag] = c.value(join(path, flag), s[flag], "bool") as boolean;
+    }
   }
   if (s.writeDisposition !== undefined) {
     stream.writeDisposition = c.value(

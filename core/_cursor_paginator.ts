@@ -201,7 +201,11 @@ export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
         }
         return DONE;
       }
-      if (typeof raw !== "string" && typeof raw !== "number") {
+      // A bigint is an integer cursor beyond 2^53, kept exact.
+      if (
+        typeof raw !== "string" && typeof raw !== "number" &&
+        typeof raw !== "bigint"
+      ) {
         throw new PaginationError(
           `cursor at ${source} must be a string or a number (found ${
             show(raw)

@@ -86,11 +86,13 @@ export async function runDependentLane(
     );
   }
   const as = ref.as ?? ref.field;
+  const own = baseSource(lane);
   const parentSource: StreamSource = {
-    ...baseSource(lane),
+    ...own,
     id: `${o.connector.name}/${ref.stream}`,
     stream: parent,
-    stats: newStreamStats(),
+    // The parent's counters are its own; what it warns of, this stream reports.
+    stats: { ...newStreamStats(), warnings: own.stats.warnings ??= [] },
   };
   interface Task {
     value: string | undefined;

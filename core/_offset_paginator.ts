@@ -56,8 +56,10 @@ export interface OffsetPaginatorOptions {
  * Offset/limit paging (`?offset=100&limit=50`).
  *
  * After the first page: with `totalPath`, a `fanout` of every remaining
- * offset below the total; without it, a lazy `window` of offsets whose end
- * is the first page shorter than `limit`. A short first page ends the stream.
+ * offset below the total, cut short by a page shorter than `limit` (a total
+ * that says more than the source holds ends there, with a warning); without
+ * it, a lazy `window` of offsets whose end is the first page shorter than
+ * `limit`. A short first page ends the stream.
  * `ctx.limit` caps the plan at `start + ctx.limit` records.
  *
  * Errors ({@linkcode PaginationError}): the total is missing or not a count;
@@ -152,6 +154,8 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
               yield request(page, ++index, o);
             }
           }),
+          // Whatever the total said, nothing follows a short page.
+          isLast: (p) => p.records.length < limit,
         };
       }
       if (got < limit || offset + limit >= end) return DONE;

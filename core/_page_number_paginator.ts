@@ -53,7 +53,8 @@ export interface PageNumberPaginatorOptions {
  * Page-number paging (`?page=3&per_page=100`).
  *
  * After the first page: with `totalPagesPath` or `totalPath`, a `fanout` of
- * every remaining page; otherwise a lazy `window` of pages that ends at the
+ * every remaining page, cut short by an empty page (or short page, when
+ * `size` is known) with a warning, whatever the total said; otherwise a lazy `window` of pages that ends at the
  * first empty page (or short page, when `size` is known). An empty (or
  * short) first page ends the stream. `ctx.limit` caps the plan at the pages
  * needed for that many records.
@@ -133,6 +134,9 @@ export function pageNumberPaginator(
       const wanted = ctxLimit(fn, ctx);
       const current = intParam(page, pageParam, start);
       const got = page.records.length;
+      const isLast = (p: PageResponse) =>
+        p.records.length === 0 ||
+        (size !== undefined && p.records.length < size);
       // The first page's length under-estimates an unknown page size at worst,
       // which plans extra (empty) pages, never too few.
       const perPage = size ?? got;
@@ -165,11 +169,10 @@ export function pageNumberPaginator(
               yield request(page, ++index, n);
             }
           }),
+          // Whatever the total said, nothing follows an empty or short page.
+          isLast,
         };
       }
-      const isLast = (p: PageResponse) =>
-        p.records.length === 0 ||
-        (size !== undefined && p.records.length < size);
       if (isLast(page) || current >= last) return DONE;
       return {
         type: "window",

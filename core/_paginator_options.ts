@@ -24,7 +24,10 @@ export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const s = typeof value === "number" || typeof value === "bigint"
     ? String(value)
-    : String(JSON.stringify(value));
+    // Integers beyond 2^53 arrive as bigints, which JSON.stringify refuses.
+    : String(
+      JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}` : v),
+    );
   return s.length > 60 ? s.slice(0, 57) + "..." : s;
 }
 

@@ -460,6 +460,7 @@ export async function runCli(
             "stopped at --max-duration: the next run continues from here\n",
           );
         }
+        for (const w of summary.warnings) io.err(`warning: ${w}\n`);
         for (const e of summary.errors) io.err(`error: ${e}\n`);
       }
       code = summary.status === "failed"

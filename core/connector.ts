@@ -192,4 +192,18 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
   if (s.recordsPath !== undefined && typeof s.recordsPath !== "string") {
     throw new ConfigError(`${at}: recordsPath must be a dot path string`);
   }
+  for (
+    const flag of [
+      "allowNullRecords",
+      "allowSingleRecord",
+      "allowMissingKey",
+      "allowInvalidUtf8",
+    ] as const
+  ) {
+    if (s[flag] !== undefined && typeof s[flag] !== "boolean") {
+      throw new ConfigError(
+        `${at}: ${flag} must be true or false, got ${JSON.stringify(s[flag])}`,
+      );
+    }
+  }
 }

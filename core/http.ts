@@ -23,6 +23,7 @@ import type { DropCost } from "./adaptive_limiter.ts";
 import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
 import { parseRateLimitHeaders, type RateBudget } from "./rate_budget.ts";
 import { redactError, redactor } from "./_redact.ts";
+import { InvalidUtf8Error, parseJsonBody } from "./_json_body.ts";
 
 /**
  * Counters a caller owns and the client increments as requests go, so a
@@ -99,6 +100,8 @@ export interface HttpRequest {
   context?: ErrorContext;
   /** Counters to increment. */
   stats?: RequestStats;
+  /** Decode bytes that are not UTF-8 as U+FFFD instead of failing. @default false */
+  allowInvalidUtf8?: boolean;
 }
 
 /**
@@ -124,7 +127,7 @@ export interface HttpResponse {
   status: number;
   /** Response headers. */
   headers: Headers;
-  /** The parsed JSON body. */
+  /** The parsed JSON body; integers beyond ±(2^53−1) are `bigint`, exact. */
   body: unknown;
   /** Body size in bytes. */
   bytes: number;
@@ -234,6 +237,8 @@ interface Failure {
   timeout?: boolean;
   cause?: unknown;
   retryAfterMs?: number;
+  /** A 2xx JSON answer whose body did not parse (cut short): retried, then this error. */
+  notJson?: (note: string) => PaginationError;
 }
 
 function excerptOf(bytes: Uint8Array): string {
@@ -302,9 +307,14 @@ function isRateLimited403(headers: Headers): boolean {
  * host's limit are still being read that way). Network errors,
  * timeouts, 408, 429 and 5xx are retried with full-jitter backoff, or after
  * `Retry-After` (429, 503) when the source sends one. Other statuses fail at
- * once with an {@linkcode HttpError}; a 2xx body that is not JSON fails with
- * a {@linkcode PaginationError} (a 200 HTML page is a setup problem: retrying
- * will not fix it).
+ * once with an {@linkcode HttpError}. A 2xx body is parsed losslessly
+ * (integers beyond ±(2^53−1) as `bigint`) and strictly: bytes that are not
+ * UTF-8 fail at once with a {@linkcode PaginationError} (unless the request
+ * allows them), and so does a body that is not JSON under a content type that
+ * is not JSON either (a 200 HTML page is a setup problem: retrying will not
+ * fix it). A JSON body that does not parse was most likely cut short on the
+ * way, so it is retried like a 5xx before failing with a
+ * {@linkcode PaginationError}.
  *
  * @example
  * ```ts
@@ -458,6 +468,7 @@ export class HttpClient {
     safeUrl: string,
     where: ErrorContext,
   ): Error {
+    if (failure.notJson) return failure.notJson(note);
     if (failure.status !== undefined) {
       const ctx: ErrorContext & { body?: string } = { ...where };
       if (failure.excerpt) ctx.body = failure.excerpt;
@@ -635,23 +646,13 @@ export class HttpClient {
       if (stats) stats.bytes += bytes.length;
 
       if (ok) {
-        let body: unknown;
-        try {
-          body = JSON.parse(new TextDecoder().decode(bytes));
-        } catch (err) {
-          const type = response.headers.get("content-type") ?? "none";
-          const shown = this.#redact(excerptOf(bytes)) || "empty body";
-          throw new PaginationError(
-            `response is not JSON (content-type ${type}): ${shown}`,
-            { ...where, url: safeUrl },
-            { cause: redactError(err, this.#redact) },
-          );
-        }
+        const body = this.#parse(response, bytes, safeUrl, where, req);
+        if ("failure" in body) return body;
         return {
           url: response.url || url,
           status,
           headers: response.headers,
-          body,
+          body: body.value,
           bytes: bytes.length,
         };
       }
@@ -664,6 +665,49 @@ export class HttpClient {
       // Whatever ended the attempt (a thrown error included) settles it.
       settle("ignore");
       if (early) this.#reading.set(host, (this.#reading.get(host) ?? 1) - 1);
+    }
+  }
+
+  // A 2xx body: its value, a retryable failure (JSON cut short), or a
+  // PaginationError thrown at once (not UTF-8, or not JSON by its own type).
+  #parse(
+    response: Response,
+    bytes: Uint8Array,
+    safeUrl: string,
+    where: ErrorContext,
+    req: HttpRequest,
+  ): { value: unknown } | { failure: Failure } {
+    try {
+      const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
+      return { value: parseJsonBody(bytes, { allowInvalidUtf8 }) };
+    } catch (err) {
+      const type = response.headers.get("content-type");
+      const shown = this.#redact(excerptOf(bytes)) || "empty body";
+      const ctx = { ...where, url: safeUrl };
+      const cause = redactError(err, this.#redact);
+      if (err instanceof InvalidUtf8Error) {
+        throw new PaginationError(
+          `${err.message}; the stream may set allowInvalidUtf8 to read such bytes as U+FFFD: ${shown}`,
+          ctx,
+          { cause },
+        );
+      }
+      const fail = (note?: string) =>
+        new PaginationError(
+          `response is not JSON (content-type ${type ?? "none"}${
+            note ? `, ${note}` : ""
+          }): ${shown}`,
+          ctx,
+          { cause },
+        );
+      if (type !== null && !/json/i.test(type)) throw fail();
+      return {
+        failure: {
+          status: response.status,
+          reason: "body is not JSON (cut short?)",
+          notJson: fail,
+        },
+      };
     }
   }
 

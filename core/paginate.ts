@@ -6,14 +6,15 @@
  * @module
  */
 
-import { PaginationError } from "./errors.ts";
 import {
   type HttpRequest,
   type HttpResponse,
   newRequestStats,
   type RequestStats,
 } from "./http.ts";
-import { getPath } from "./_json_path.ts";
+import { extractRecords } from "./_extract_records.ts";
+import { planned, warnEndedEarly } from "./_fanout_end.ts";
+import { checkPrimaryKey } from "./_primary_key.ts";
 import { pooledMap } from "./pool.ts";
 import type {
   PageRequest,
@@ -22,6 +23,8 @@ import type {
   Row,
   StreamDef,
 } from "./types.ts";
+
+export { extractRecords } from "./_extract_records.ts";
 
 /** The part of the HTTP client the page loop needs. */
 export interface JsonFetcher {
@@ -35,6 +38,8 @@ export interface StreamStats extends RequestStats {
   pages: number;
   /** Records yielded. */
   records: number;
+  /** What the run should report without failing (a total that lied). */
+  warnings?: string[];
 }
 
 /**
@@ -207,59 +212,6 @@ export function requestUrl(
   return u.href;
 }
 
-/**
- * Find the records of a page at the stream's `recordsPath`.
- * Throws {@linkcode PaginationError} when the path is missing or not a list.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { extractRecords } from "./paginate.ts";
- * const rows = extractRecords({ data: { items: [{ id: 1 }] } }, "data.items", {});
- * assert(rows.length === 1);
- * assert(extractRecords({ id: 2 }, undefined, {}).length === 1);
- * assert(extractRecords(null, undefined, {}).length === 0);
- * ```
- */
-export function extractRecords(
-  body: unknown,
-  recordsPath: string | undefined,
-  where: { stream?: string; url?: string; page?: number },
-): Row[] {
-  let found: unknown = body;
-  if (recordsPath !== undefined && recordsPath !== "") {
-    const hit = getPath(body, recordsPath);
-    if (hit === undefined) {
-      throw new PaginationError(
-        `records path "${recordsPath}" is missing from the response`,
-        where,
-      );
-    }
-    found = hit;
-  }
-  if (found === null) return [];
-  if (Array.isArray(found)) {
-    for (const r of found) {
-      if (typeof r !== "object" || r === null || Array.isArray(r)) {
-        throw new PaginationError(
-          `records ${
-            recordsPath ? `at "${recordsPath}" ` : ""
-          }must be objects, found ${JSON.stringify(r)?.slice(0, 60)}`,
-          where,
-        );
-      }
-    }
-    return found as Row[];
-  }
-  if (typeof found === "object") return [found as Row];
-  throw new PaginationError(
-    `records ${
-      recordsPath ? `at "${recordsPath}" ` : ""
-    }must be a list or an object, found ${typeof found}`,
-    where,
-  );
-}
-
 function* skipDurable(
   requests: Iterable<PageRequest>,
   durable: number,
@@ -347,13 +299,16 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
       ...(sig ? { signal: sig } : {}),
       context: where,
       stats,
+      ...(stream.allowInvalidUtf8 ? { allowInvalidUtf8: true } : {}),
     });
-    const records = req.seed
-      ? []
-      : extractRecords(res.body, stream.recordsPath, {
-        ...where,
-        url: res.url,
-      });
+    let records: Row[] = [];
+    if (!req.seed) {
+      const at = { ...where, url: res.url };
+      records = extractRecords(res.body, stream.recordsPath, at, stream);
+      if (!stream.allowMissingKey) {
+        checkPrimaryKey(records, stream.primaryKey, at, source.vars);
+      }
+    }
     return {
       request: req,
       url: res.url,
@@ -412,9 +367,8 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         continue;
       case "fanout":
       case "window": {
-        const pending = durable < 0
-          ? next.requests
-          : skipDurable(next.requests, durable);
+        const plan = planned(next.requests);
+        const pending = durable < 0 ? plan : skipDurable(plan, durable);
         const pages = pooledMap(untilStopped(pending, source.stop), fetchPage, {
           concurrency: source.concurrency,
           ordered: true,
@@ -423,9 +377,11 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         for await (const p of pages) {
           yield take(p);
           // Leaving the loop aborts and settles the pages still in flight.
-          if (remaining <= 0 || (next.type === "window" && next.isLast(p))) {
-            break;
+          const last = next.isLast?.(p) ?? false;
+          if (last && next.type === "fanout" && !plan.endsAt(p.request.index)) {
+            warnEndedEarly(stats, source.id, p);
           }
+          if (remaining <= 0 || last) break;
         }
         return;
       }

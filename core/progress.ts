@@ -140,7 +140,7 @@ export class Progress {
  * const text = summaryTable({
  *   runId: "r", connector: "demo", status: "ok", startedAt: "", durationMs: 2000,
  *   records: 100, pages: 2, requests: 2, retries: 0, bytes: 10, limits: {}, limitTrace: {},
- *   errors: [],
+ *   errors: [], warnings: [],
  *   streams: [{ stream: "items", records: 100, pages: 2, requests: 2, retries: 0, throttled: 0,
  *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000, maxInFlight: 4, complete: true }],
  * });

@@ -154,6 +154,8 @@ export interface StreamSummary {
   complete: boolean;
   /** The error that stopped the stream, if any. */
   error?: string;
+  /** What went wrong without failing the stream (a total that said more than the source held). */
+  warnings?: string[];
 }
 
 /**
@@ -194,6 +196,8 @@ export interface RunSummary {
   streams: StreamSummary[];
   /** Error messages, one per failed stream. */
   errors: string[];
+  /** Warnings over streams: the run succeeded, but look at these. */
+  warnings: string[];
 }
 
 /**
@@ -472,6 +476,7 @@ export async function pull(
         maxInFlight: stats.maxInFlight,
         complete: result.complete,
         ...(error !== undefined ? { error } : {}),
+        ...(stats.warnings?.length ? { warnings: [...stats.warnings] } : {}),
       };
     }),
   );
@@ -496,6 +501,7 @@ export async function pull(
     limitTrace: traces(),
     streams: streamSummaries,
     errors,
+    warnings: streamSummaries.flatMap((s) => s.warnings ?? []),
   };
   await storage.put(
     `${connector.name}/_runs/${runId}.json`,

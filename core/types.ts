@@ -77,7 +77,9 @@ export interface PageResponse {
  * - `done`: nothing more.
  * - `next`: one follow-up request; the chain is sequential (cursor, next URL, Link).
  * - `fanout`: every remaining request is known now (a total was reported, or an
- *   id range); the engine fetches them concurrently.
+ *   id range); the engine fetches them concurrently. With `isLast`, a page
+ *   for which it is true ends the plan early (the total said more than the
+ *   source holds; the run reports a warning).
  * - `window`: requests are addressable but their count is unknown; the engine
  *   fetches a bounded window ahead, in order, and stops at the first page for
  *   which `isLast` is true.
@@ -91,7 +93,11 @@ export interface PageResponse {
 export type Next =
   | { type: "done" }
   | { type: "next"; request: PageRequest }
-  | { type: "fanout"; requests: Iterable<PageRequest> }
+  | {
+    type: "fanout";
+    requests: Iterable<PageRequest>;
+    isLast?(page: PageResponse): boolean;
+  }
   | {
     type: "window";
     requests: Iterable<PageRequest>;
@@ -197,12 +203,37 @@ export interface StreamDef {
   params?: Record<string, ParamValue>;
   /**
    * Dot path to the records in the body (`"data"`, `"result.items"`).
-   * Omitted: the body itself is the records (an array), or one record (an
-   * object); a JSON `null` body is no record.
+   * Omitted: the body itself is the records (an array; an object or `null`
+   * only with `allowSingleRecord` or `allowNullRecords`).
    */
   recordsPath?: string;
   /** The field(s) that identify a record. */
   primaryKey: string | readonly string[];
+  /**
+   * Accept a page whose records are `null` or absent (the records path is
+   * missing, or the body is `null`) as a page with no record, as an item
+   * endpoint answers for an id that does not exist.
+   * @default {false} such a page fails the stream: a changed or broken
+   * response would otherwise complete the sweep with nothing landed
+   */
+  allowNullRecords?: boolean;
+  /**
+   * Accept an object where the records should be a list, as one record
+   * (an item endpoint such as `/item/{id}.json`).
+   * @default {false} an object fails the stream: a wrapper such as
+   * `{"items": [...], "total": 9}` would otherwise land as one record
+   */
+  allowSingleRecord?: boolean;
+  /**
+   * Land records whose primary key field is missing or `null`.
+   * @default {false} such a record fails the stream, naming the field
+   */
+  allowMissingKey?: boolean;
+  /**
+   * Read body bytes that are not UTF-8 as U+FFFD.
+   * @default {false} such a body fails the stream (text would be altered)
+   */
+  allowInvalidUtf8?: boolean;
   /** How the stream pages. Always explicit: inlet never guesses. */
   paginator: Paginator;
   /**

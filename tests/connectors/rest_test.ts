@@ -248,6 +248,13 @@ const badSpecs: Array<[string, (s: Spec) => unknown, string]> = [
     (s) => (s.options = { account: { required: true } }, s),
     "options.account.description is required",
   ],
+  [
+    "an opt-in flag that is not true or false",
+    (s) => (
+      (s.streams.orders as Record<string, unknown>).allowNullRecords = "yes", s
+    ),
+    'streams.orders.allowNullRecords must be true or false; got "yes"',
+  ],
   ["not an object", () => [], "must be an object; got []"],
 ];
 
@@ -278,6 +285,11 @@ Deno.test("rest: a good spec becomes a checked connector", () => {
     stream: "orders",
     field: "id",
   });
+  assert.equal(c.streams.orders?.allowSingleRecord, undefined);
+  const spec = good();
+  (spec.streams.orders as Record<string, unknown>).allowSingleRecord = true;
+  const opted = connectorFromSpec(spec, "my-api.json");
+  assert.equal(opted.streams.orders?.allowSingleRecord, true);
 });
 
 Deno.test("rest: loadSpec names the file on a missing file or bad JSON", async () => {

@@ -49,6 +49,8 @@ export const crash = defineConnector({
     details: {
       path: "/v0/item/{id}.json",
       primaryKey: "id",
+      // An item is one object.
+      allowSingleRecord: true,
       parent: { stream: "fanout", field: "id" },
       paginator: singlePaginator(),
     },

@@ -413,24 +413,102 @@ Deno.test("http: a 200 HTML page is a PaginationError naming URL, content type a
   assertEquals(stats.errors, 1);
 });
 
-Deno.test("http: malformed or empty JSON is a PaginationError", async () => {
+Deno.test("http: a JSON body cut short is retried like a 5xx, then succeeds", async () => {
+  // Valid framing (content-length matches), invalid JSON: a proxy or the
+  // source cut the body, and the next attempt gets it whole.
   await using server = scripted((n) =>
-    n === 0
+    n < 2
+      ? new Response('{"items": [1, 2', {
+        headers: { "content-type": "application/json" },
+      })
+      : json({ items: [1, 2, 3] })
+  );
+  const { http, time, events } = client({ backoff: { baseMs: 100 } });
+  const stats = newRequestStats();
+  const res = await http.getJson({ url: server.url, stats });
+  assertEquals(res.body, { items: [1, 2, 3] });
+  assertEquals(res.attempts, 3);
+  assertEquals(server.count, 3);
+  assertEquals(stats.retries, 2);
+  assertEquals(time.delays, [50, 100], "the usual backoff");
+  assertEquals(events.map((e) => e.type === "retry" && e.status), [200, 200]);
+});
+
+Deno.test("http: malformed or empty JSON fails after the last attempt with a PaginationError", async () => {
+  await using server = scripted((n) =>
+    n < 3
       ? new Response('{"items": [1, 2', {
         headers: { "content-type": "application/json" },
       })
       : new Response("", { headers: { "content-type": "application/json" } })
   );
-  const { http } = client();
-  const a = await http.getJson({ url: server.url }).catch((e) => e);
-  assert(a instanceof PaginationError);
+  const { http } = client({ maxAttempts: 3 });
+  const stats = newRequestStats();
+  const a = await http.getJson({
+    url: `${server.url}/items`,
+    stats,
+    context: { stream: "demo/items", page: 4 },
+  }).catch((e) => e);
+  assert(a instanceof PaginationError, String(a));
   assertMatch(
     a.message,
-    /response is not JSON \(content-type application\/json\): \{"items": \[1, 2/,
+    /^Cannot read page 5 of "demo\/items": response is not JSON \(content-type application\/json, gave up after 3 attempts\): \{"items": \[1, 2 at http:\/\/127\.0\.0\.1:\d+\/items$/,
   );
+  assertEquals(server.count, 3, "bounded by maxAttempts");
+  assertEquals(stats.errors, 1);
   const b = await http.getJson({ url: server.url }).catch((e) => e);
   assert(b instanceof PaginationError);
   assertMatch(b.message, /empty body/);
+  assertEquals(server.count, 6);
+});
+
+Deno.test("http: integers beyond 2^53 arrive as exact bigints, the rest as numbers", async () => {
+  await using server = scripted(() =>
+    new Response(
+      '{"items":[{"id":9007199254740993,"neg":-12345678901234567890,' +
+        '"max":9007199254740991,"f":1.5,"e":1e300,"t":1700000000000,' +
+        '"s":"90071992547409930"}]}',
+      { headers: { "content-type": "application/json" } },
+    )
+  );
+  const { http } = client();
+  const res = await http.getJson({ url: server.url });
+  assertEquals(res.body, {
+    items: [{
+      id: 9007199254740993n,
+      neg: -12345678901234567890n,
+      max: 9007199254740991,
+      f: 1.5,
+      e: 1e300,
+      t: 1700000000000,
+      s: "90071992547409930",
+    }],
+  });
+});
+
+Deno.test("http: a body that is not UTF-8 fails at once, unless the request allows it", async () => {
+  // "café" in Latin-1: the é byte (0xe9) starts no valid UTF-8 sequence here.
+  const bytes = new Uint8Array([
+    ...new TextEncoder().encode('{"name":"caf'),
+    0xe9,
+    ...new TextEncoder().encode('"}'),
+  ]);
+  await using server = scripted(() =>
+    new Response(bytes, { headers: { "content-type": "application/json" } })
+  );
+  const { http } = client();
+  const err = await http.getJson({
+    url: `${server.url}/items?page=2`,
+    context: { stream: "demo/items", page: 1 },
+  }).catch((e) => e);
+  assert(err instanceof PaginationError, String(err));
+  assertMatch(
+    err.message,
+    /^Cannot read page 2 of "demo\/items": body is not valid UTF-8 \(first bad byte at offset 12\).*allowInvalidUtf8.* at http:\/\/127\.0\.0\.1:\d+\/items\?page=2$/,
+  );
+  assertEquals(server.count, 1, "not transient: not retried");
+  const res = await http.getJson({ url: server.url, allowInvalidUtf8: true });
+  assertEquals(res.body, { name: "caf\ufffd" });
 });
 
 Deno.test("http: secrets never appear in errors, causes or events", async () => {

@@ -187,7 +187,8 @@ Deno.test("pull: writes a run summary beside the data", async () => {
 const badInputs: Array<[string, Fault, RegExp]> = [
   [
     "a page that is not JSON",
-    { kind: "malformed", path: "offset=1500" },
+    // Every time: a body cut short once is retried (strict_input_test.ts).
+    { kind: "malformed", path: "offset=1500", times: Infinity },
     /not JSON/,
   ],
   [

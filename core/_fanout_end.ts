@@ -1,0 +1,72 @@
+/**
+ * The end of a fan-out planned from a total: which request was the plan's
+ * last, and the warning when a short page ends it before that.
+ *
+ * @module
+ */
+
+import type { PageRequest, PageResponse } from "./types.ts";
+
+/**
+ * A plan that looks one request ahead, to know which one is its last.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planned } from "./_fanout_end.ts";
+ * const plan = planned([{ index: 1 }, { index: 2 }]);
+ * const seen = [];
+ * for (const r of plan) seen.push([r.index, plan.endsAt(r.index)]);
+ * assert.deepEqual(seen, [[1, false], [2, true]]);
+ * ```
+ */
+export function planned(
+  requests: Iterable<PageRequest>,
+): Iterable<PageRequest> & { endsAt(index: number): boolean } {
+  let last: number | undefined;
+  return {
+    *[Symbol.iterator]() {
+      const it = requests[Symbol.iterator]();
+      for (let r = it.next(); !r.done;) {
+        const after = it.next();
+        if (after.done) last = r.value.index;
+        yield r.value;
+        r = after;
+      }
+    },
+    endsAt: (index) => index === last,
+  };
+}
+
+/**
+ * Record that a fan-out planned from a total ended on a short or empty page
+ * before its last request: the total said more than the source holds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warnEndedEarly } from "./_fanout_end.ts";
+ * const stats: { warnings?: string[] } = {};
+ * warnEndedEarly(stats, "demo/items", {
+ *   request: { index: 1 },
+ *   url: "http://127.0.0.1/items?offset=50",
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: {},
+ *   records: [],
+ * });
+ * assert.match(stats.warnings![0]!, /^page 2 of "demo\/items" held no record/);
+ * ```
+ */
+export function warnEndedEarly(
+  stats: { warnings?: string[] },
+  stream: string,
+  page: PageResponse,
+): void {
+  const n = page.records.length;
+  (stats.warnings ??= []).push(
+    `page ${page.request.index + 1} of "${stream}" held ${
+      n === 0 ? "no record" : `only ${n} records`
+    }, so the data ends there although the reported total said more followed: the pages planned after it were not fetched (${page.url})`,
+  );
+}
