@@ -5,6 +5,7 @@
  * @module
  */
 
+import { PaginationError } from "./errors.ts";
 import type { PageRequest, PageResponse } from "./types.ts";
 
 /**
@@ -68,5 +69,41 @@ export function warnEndedEarly(
     `page ${page.request.index + 1} of "${stream}" held ${
       n === 0 ? "no record" : `only ${n} records`
     }, so the data ends there although the reported total said more followed: the pages planned after it were not fetched (${page.url})`,
+  );
+}
+
+/**
+ * The error for a short page followed by records: the source gave fewer
+ * records than asked before the end (a page size capped below `limit`, rows
+ * deleted mid-pull), so offsets would skip records if the run went on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shortPageError } from "./_fanout_end.ts";
+ * const page = (index: number, n: number) => ({
+ *   request: { index },
+ *   url: `http://127.0.0.1/items?offset=${index * 100}`,
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: {},
+ *   records: Array.from({ length: n }, () => ({})),
+ * });
+ * const err = shortPageError("demo/items", page(0, 50), page(1, 50));
+ * assert.match(err.message, /page 1 of "demo\/items" held 50 records/);
+ * ```
+ */
+export function shortPageError(
+  stream: string,
+  short: PageResponse,
+  after: PageResponse,
+): PaginationError {
+  return new PaginationError(
+    `page ${
+      short.request.index + 1
+    } of "${stream}" held ${short.records.length} records, fewer than asked, yet page ${
+      after.request.index + 1
+    } holds ${after.records.length}: the source caps its page size below the paginator's limit, or rows moved during the pull; records would be skipped (set limit to the source's page size)`,
+    { stream, url: short.url },
   );
 }

@@ -13,7 +13,8 @@ import {
   type RequestStats,
 } from "./http.ts";
 import { extractRecords } from "./_extract_records.ts";
-import { planned, warnEndedEarly } from "./_fanout_end.ts";
+import { PaginationError } from "./errors.ts";
+import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
 import { pooledMap } from "./pool.ts";
 import type {
@@ -374,14 +375,32 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
           ordered: true,
           ...(source.signal ? { signal: source.signal } : {}),
         });
-        for await (const p of pages) {
-          yield take(p);
-          // Leaving the loop aborts and settles the pages still in flight.
-          const last = next.isLast?.(p) ?? false;
-          if (last && next.type === "fanout" && !plan.endsAt(p.request.index)) {
+        // A short page before the planned end: the page after it says
+        // whether the total lied (empty: the data ends here) or the source
+        // gave fewer records than asked mid-way (a capped page size, rows
+        // that moved): then records would be skipped, so the run fails.
+        let short: PageResponse | undefined;
+        try {
+          for await (const p of pages) {
+            if (short) {
+              if (p.records.length > 0) {
+                throw shortPageError(source.id, short, p);
+              }
+              break;
+            }
+            yield take(p);
+            // Leaving the loop aborts and settles the pages still in flight.
+            const last = next.isLast?.(p) ?? false;
+            if (remaining <= 0) break;
+            if (!last) continue;
+            if (next.type !== "fanout" || plan.endsAt(p.request.index)) break;
             warnEndedEarly(stats, source.id, p);
+            short = p;
           }
-          if (remaining <= 0 || last) break;
+        } catch (err) {
+          // The look past a lying total may fail (a 404 past the data): the
+          // data ended at the short page all the same.
+          if (!short || err instanceof PaginationError) throw err;
         }
         return;
       }

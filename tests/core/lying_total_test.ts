@@ -28,21 +28,23 @@ const CAP = 500;
  * `held` records with ids 1..held, served `per` to a page by offset or by
  * page number, each page claiming `total` records (`pages` pages).
  */
-function lyingServer(held: number, total: number) {
+function lyingServer(held: number, total: number, shortAt = -1) {
   const server = serveLocal((_req, url) => {
     if (server.requests.length > CAP) return json(404, { error: "too many" });
     const detail = url.pathname.match(/^\/detail\/(\d+)$/);
     if (detail) return json(200, { id: Number(detail[1]), detail: true });
     const q = url.searchParams;
-    const per = Number(q.get("limit") ?? q.get("size"));
+    const asked = Number(q.get("limit") ?? q.get("size"));
     const from = q.has("offset")
       ? Number(q.get("offset"))
-      : (Number(q.get("page")) - 1) * per;
+      : (Number(q.get("page")) - 1) * asked;
+    // One page mid-way gives half of what was asked (rows moved under it).
+    const per = from === shortAt ? asked / 2 : asked;
     const items = [];
     for (let id = from + 1; id <= Math.min(held, from + per); id++) {
       items.push({ id, v: id * 2 });
     }
-    return json(200, { items, total, pages: Math.ceil(total / per) });
+    return json(200, { items, total, pages: Math.ceil(total / asked) });
   });
   return server;
 }
@@ -52,8 +54,9 @@ async function run(
   held: number,
   total: number,
   others: Record<string, StreamDef> = {},
+  shortAt?: number,
 ) {
-  await using server = lyingServer(held, total);
+  await using server = lyingServer(held, total, shortAt);
   return await withTempDir("inlet-total-", async (lake) => {
     const c = testConnector(server.url, { items: stream, ...others });
     const summary = await pull(c, { lake, concurrency: CONCURRENCY });
@@ -156,4 +159,23 @@ Deno.test("lying total: a dependent stream reports its parent's lying total too"
   );
   assertEquals(of("items").warnings?.length, 1);
   assertEquals(summary.warnings.length, 2);
+});
+
+Deno.test("lying total: a short page mid-way followed by records fails the run naming that page, it does not skip records", async () => {
+  const stream: StreamDef = {
+    path: "/items",
+    recordsPath: "items",
+    primaryKey: "id",
+    paginator: offsetPaginator({ limit: 10, totalPath: "total" }),
+  };
+  // An honest total of 100, but the page at offset 20 holds 5 records: ending
+  // there would skip ids 26-100 with only a warning.
+  const { summary, landed } = await run(stream, 100, 100, {}, 20);
+  assertEquals(summary.status, "failed");
+  assertMatch(
+    summary.errors.join("\n"),
+    /page 3 of "t\/items" held 5 records, fewer than asked, yet page 4 holds 10: .*offset=20&limit=10/,
+  );
+  // What landed is the contiguous prefix up to the short page, nothing after.
+  assertEquals(landed, { n: 25, ids: 25, s: sumTo(25), hi: 25 });
 });
