@@ -8,6 +8,7 @@
 import type { Connector } from "./connector.ts";
 import { formatsOf } from "./_stream_format.ts";
 import { ConfigError } from "./errors.ts";
+import { exactJson } from "./_exact_json.ts";
 import {
   committedFiles,
   logScopes,
@@ -71,8 +72,7 @@ export async function queryLake(
           viewSql(name, files, pk, stream.writeDisposition ?? "append"),
         );
       }
-      const reader = await conn.runAndReadAll(sql);
-      return reader.getRowObjectsJS() as Record<string, unknown>[];
+      return exactRows(await conn.runAndReadAll(sql));
     } catch (err) {
       const missing = err instanceof Error &&
         /Table with name "?([^\s"!]+)"? does not exist/i.exec(err.message)?.[1];
@@ -177,7 +177,7 @@ export function formatRows(rows: readonly Record<string, unknown>[]): string {
       : v instanceof Date
       ? v.toISOString()
       : typeof v === "object"
-      ? JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x)
+      ? exactJson(v)
       : String(v);
   const body = rows.map((r) => cols.map((c) => cell(r[c])));
   const widths = cols.map((c, i) =>
@@ -187,4 +187,34 @@ export function formatRows(rows: readonly Record<string, unknown>[]): string {
     r.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
   return [line(cols), line(widths.map((w) => "-".repeat(w))), ...body.map(line)]
     .join("\n");
+}
+
+interface Reader {
+  columnNames(): string[];
+  columnTypes(): { toString(): string }[];
+  getRowObjectsJS(): Record<string, unknown>[];
+  getRowObjectsJson(): Record<string, unknown>[];
+}
+
+/**
+ * Rows as JS values, but exact where a double would round: DuckDB's JS
+ * form turns DECIMAL into a double (inlet lands integers past 64 bits as
+ * DECIMAL(38,0)), so those columns come as bigints (scale 0) or as their
+ * exact text (a fraction, or nested in a list or struct).
+ */
+function exactRows(reader: Reader): Record<string, unknown>[] {
+  const rows = reader.getRowObjectsJS();
+  const types = reader.columnTypes().map(String);
+  const names = reader.columnNames();
+  const exact = names.filter((_, i) => types[i]!.includes("DECIMAL"));
+  if (exact.length === 0) return rows;
+  const text = reader.getRowObjectsJson();
+  rows.forEach((row, i) => {
+    for (const name of exact) {
+      const v = text[i]![name];
+      const scalar = /^DECIMAL\(\d+,0\)$/.test(types[names.indexOf(name)]!);
+      row[name] = scalar && typeof v === "string" ? BigInt(v) : v;
+    }
+  });
+  return rows;
 }
