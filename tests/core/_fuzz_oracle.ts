@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { columnTypes, duck, sqlString } from "../_duckdb.ts";
-import { hasParquet } from "../_lake.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { sqlString } from "../_duckdb.ts";
 import { type FuzzRecord, recordText } from "./_fuzz_case.ts";
 
 /** JSON.parse keeping integer literals beyond 2^53 exact (as bigints). */
@@ -76,26 +76,55 @@ async function filesEnding(dir: string, ext: string): Promise<boolean> {
   return false;
 }
 
-/** Every committed row of a stream folder, as DuckDB reads it, normalized. */
+/** Rows of one SQL query, as JS values. */
+export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/**
+ * One in-memory DuckDB for every read-back of a test (a new instance per
+ * query costs more than the query); closed when disposed.
+ */
+export async function openDuck(): Promise<{ query: Query } & Disposable> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  return {
+    query: async (sql) =>
+      (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<
+        string,
+        unknown
+      >[],
+    [Symbol.dispose]: () => {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Every committed row of a stream folder, as DuckDB reads it. */
 export async function readStream(
+  query: Query,
   dir: string,
   format: "parquet" | "ndjson",
 ): Promise<Record<string, unknown>[]> {
   if (format === "ndjson") {
     if (!(await filesEnding(dir, ".ndjson.zst"))) return [];
-    const rows = await duck(
+    const rows = await query(
       `SELECT json::VARCHAR AS j FROM read_json_objects(${
         sqlString(`${dir}/*.ndjson.zst`)
       }, format = 'newline_delimited')`,
     );
     return rows.map((r) => parseExact(String(r.j)) as FuzzRecord);
   }
-  if (!(await hasParquet(dir))) return [];
-  const glob = `${dir}/*.parquet`;
-  const types = await columnTypes(glob);
-  const rows = await duck(
-    `SELECT * FROM read_parquet(${sqlString(glob)}, union_by_name = true)`,
+  if (!(await filesEnding(dir, ".parquet"))) return [];
+  const from = `read_parquet(${
+    sqlString(`${dir}/*.parquet`)
+  }, union_by_name = true)`;
+  const types = Object.fromEntries(
+    (await query(`DESCRIBE SELECT * FROM ${from}`)).map((c) => [
+      String(c.column_name),
+      String(c.column_type),
+    ]),
   );
+  const rows = await query(`SELECT * FROM ${from}`);
   return rows.map((r) =>
     Object.fromEntries(
       Object.entries(r).map(([k, v]) => [

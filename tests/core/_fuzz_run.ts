@@ -21,7 +21,12 @@ import {
   recordText,
 } from "./_fuzz_case.ts";
 import { fuzzConnector } from "./_fuzz_connector.ts";
-import { lakeProblem, namesPage, readStream } from "./_fuzz_oracle.ts";
+import {
+  lakeProblem,
+  namesPage,
+  type Query,
+  readStream,
+} from "./_fuzz_oracle.ts";
 
 /** A run took longer than this: a hang, not slowness (cases take ~1 s). */
 const HANG_MS = 120_000;
@@ -39,6 +44,7 @@ function fail(c: FuzzCase, what: string): never {
 
 /** Judge a finished run: `errors` empty means it said "ok". */
 async function judge(
+  query: Query,
   c: FuzzCase,
   lake: string,
   server: FuzzServer,
@@ -51,7 +57,7 @@ async function judge(
       `endless: ${server.requestCount} requests for ${server.pages} pages`,
     );
   }
-  const rows = await readStream(`${lake}/fuzz/items`, c.format);
+  const rows = await readStream(query, `${lake}/fuzz/items`, c.format);
   if (Deno.env.get("INLET_FUZZ_VERBOSE") === "1") {
     console.log(
       `${c.paging} n=${c.records.length} size=${c.pageSize} ${c.format} faults=${
@@ -89,7 +95,10 @@ function serverFor(c: FuzzCase, onRequest?: (n: number) => void): FuzzServer {
 }
 
 /** Pull `c` in this process and judge the lake. */
-export async function runInProcess(c: FuzzCase): Promise<void> {
+export async function runInProcess(
+  query: Query,
+  c: FuzzCase,
+): Promise<void> {
   const t0 = performance.now();
   const abort = new AbortController();
   let cap = Infinity;
@@ -127,10 +136,12 @@ export async function runInProcess(c: FuzzCase): Promise<void> {
         );
       }
       const t1 = performance.now();
-      await judge(c, lake, server, errors, cap);
+      await judge(query, c, lake, server, errors, cap);
       if (Deno.env.get("INLET_FUZZ_VERBOSE") === "1") {
         console.log(
-          `  pull ${Math.round(t1 - t0)} ms, judge ${Math.round(performance.now() - t1)} ms`,
+          `  pull ${Math.round(t1 - t0)} ms, judge ${
+            Math.round(performance.now() - t1)
+          } ms`,
         );
       }
     });
@@ -162,10 +173,11 @@ const ENTRY = "tests/core/_fuzz_cli.ts";
 
 /**
  * Pull `c` in a child, SIGKILL it when the server receives request number
- * `k` of that run (for each `k` of `kills`), start it again each time, then
- * let a last run finish and judge the lake.
+ * `1 + f * pages` of that run (for each fraction `f` of `kills`), start it
+ * again each time, then let a last run finish and judge the lake.
  */
 export async function runWithKills(
+  query: Query,
   c: FuzzCase,
   kills: readonly number[],
 ): Promise<void> {
@@ -189,14 +201,24 @@ export async function runWithKills(
   };
   await withTempDir("inlet-fuzz-kill-", async (lake) => {
     const args = childArgs(c, server.url, lake);
-    for (const k of kills) {
-      killAt = server.requestCount + k;
-      child = spawnCli(args, { entry: ENTRY, env, stderr: "null" });
-      await child.status;
+    const cap = requestCap(c, server) * (kills.length + 1);
+    for (const f of kills) {
+      killAt = server.requestCount + 1 + Math.floor(f * server.pages);
+      child = spawnCli(args, { entry: ENTRY, env });
+      const out = await child.output();
       child = undefined;
       killAt = Infinity;
+      if (out.signal === "SIGKILL") {
+        if (Deno.env.get("INLET_FUZZ_VERBOSE") === "1") {
+          console.log(`  killed at request ${server.requestCount}`);
+        }
+        continue;
+      }
+      // It ended before its kill: a new run would be a new (appended) sweep.
+      const stderr = new TextDecoder().decode(out.stderr).trim();
+      const errors = out.code === 0 ? [] : [stderr || `exit ${out.code}`];
+      return await judge(query, c, lake, server, errors, cap);
     }
-    const cap = requestCap(c, server) * (kills.length + 1);
     const last = await runCliChild(args, {
       entry: ENTRY,
       env,
@@ -205,6 +227,6 @@ export async function runWithKills(
     const errors = last.code === 0
       ? []
       : [last.stderr.trim() || `exit ${last.code}`];
-    await judge(c, lake, server, errors, cap);
+    await judge(query, c, lake, server, errors, cap);
   });
 }

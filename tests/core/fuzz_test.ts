@@ -16,6 +16,7 @@
  */
 import fc from "fast-check";
 import { caseArb, EXCLUDABLE, excludeFromCase } from "./_fuzz_case.ts";
+import { openDuck } from "./_fuzz_oracle.ts";
 import { runInProcess, runWithKills } from "./_fuzz_run.ts";
 
 const env = (name: string, fallback: number) => {
@@ -24,8 +25,8 @@ const env = (name: string, fallback: number) => {
 };
 
 const SEED = env("INLET_FUZZ_SEED", 20_260_410);
-const RUNS = env("INLET_FUZZ_RUNS", 30);
-const KILL_RUNS = env("INLET_FUZZ_KILL_RUNS", 4);
+const RUNS = env("INLET_FUZZ_RUNS", 25);
+const KILL_RUNS = env("INLET_FUZZ_KILL_RUNS", 3);
 const SHRINK = Deno.env.get("INLET_FUZZ_SHRINK") === "1";
 const EXCLUDE = (Deno.env.get("INLET_FUZZ_EXCLUDE") ?? "").split(",")
   .filter((x) => x !== "");
@@ -46,16 +47,24 @@ const params = (numRuns: number): fc.Parameters<unknown> => ({
 });
 
 Deno.test("fuzz: pull() ends exact or fails naming the page, whatever the pages and faults", async () => {
-  await fc.assert(fc.asyncProperty(cases(), runInProcess), params(RUNS));
+  using duck = await openDuck();
+  await fc.assert(
+    fc.asyncProperty(cases(), (c) => runInProcess(duck.query, c)),
+    params(RUNS),
+  );
 });
 
 Deno.test("fuzz: a child pull killed by SIGKILL at the n-th request, then resumed, ends exact", async () => {
+  using duck = await openDuck();
   const arb = fc.tuple(
     cases(400),
-    fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 2 }),
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), {
+      minLength: 1,
+      maxLength: 2,
+    }),
   );
   await fc.assert(
-    fc.asyncProperty(arb, ([c, kills]) => runWithKills(c, kills)),
+    fc.asyncProperty(arb, ([c, kills]) => runWithKills(duck.query, c, kills)),
     params(KILL_RUNS),
   );
 });
