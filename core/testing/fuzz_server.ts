@@ -48,6 +48,17 @@ export type FuzzFault =
   /** A complete 200 whose JSON is cut in half (its length matches). */
   | { type: "cut" };
 
+/**
+ * A page the source gets wrong on every attempt: its records `null`, an
+ * object instead of a list, its first record without the key `id`, or a
+ * byte that is not UTF-8 inside its first record.
+ */
+export type FuzzBadPage =
+  | "null_records"
+  | "object_records"
+  | "no_key"
+  | "bad_utf8";
+
 /** Options of {@linkcode startFuzzServer}. */
 export interface FuzzServerOptions {
   /** The paging scheme. */
@@ -65,6 +76,8 @@ export interface FuzzServerOptions {
    * positions, still pointing to the next one. @default {[]}
    */
   emptyPages?: readonly number[];
+  /** Pages wrong on every attempt, by page number. @default {{}} */
+  badPages?: Readonly<Record<number, FuzzBadPage>>;
   /** Added to the total the body reports (`offset_total`, `page_total`). @default {0} */
   totalExtra?: number;
   /** Called with each request's 1-based number before it is answered. */
@@ -83,15 +96,27 @@ export interface FuzzServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const ok = (body: string, headers: Record<string, string> = {}): RawReply => ({
-  type: "response",
-  status: 200,
-  headers: { "content-type": "application/json", ...headers },
-  body,
-});
+const enc = new TextEncoder();
+
+function ok(body: string, headers: Record<string, string> = {}): RawReply {
+  const at = body.indexOf(BAD_BYTE);
+  let bytes: string | Uint8Array = body;
+  if (at >= 0) {
+    const head = enc.encode(body.slice(0, at));
+    const tail = enc.encode(body.slice(at + BAD_BYTE.length));
+    bytes = new Uint8Array([...head, 0xff, ...tail]);
+  }
+  return {
+    type: "response",
+    status: 200,
+    headers: { "content-type": "application/json", ...headers },
+    body: bytes,
+  };
+}
 
 function failure(fault: FuzzFault, good: RawReply): RawReply {
-  const body = good.type === "response" ? String(good.body) : "";
+  const raw = good.type === "response" ? good.body : "";
+  const body = typeof raw === "string" ? enc.encode(raw) : raw;
   switch (fault.type) {
     case "reset":
       return { type: "reset" };
@@ -104,7 +129,12 @@ function failure(fault: FuzzFault, good: RawReply): RawReply {
         sendBytes: Math.floor(body.length / 2),
       };
     case "cut":
-      return ok(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+      return {
+        type: "response",
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: body.subarray(0, Math.max(1, Math.floor(body.length / 2))),
+      };
     case "status":
       return {
         type: "response",
@@ -118,6 +148,23 @@ function failure(fault: FuzzFault, good: RawReply): RawReply {
         body: JSON.stringify({ error: `planned ${fault.status}` }),
       };
   }
+}
+
+/** A marker for the byte that is not UTF-8 (0xFF), put in by {@linkcode ok}. */
+const BAD_BYTE = "\u0001BAD\u0001";
+
+/** A page's JSON list of `texts`, made wrong as `bad` says. */
+function list(texts: readonly string[], bad?: FuzzBadPage): string {
+  const [first, ...rest] = texts;
+  if (bad === "null_records") return "null";
+  if (bad === "object_records") return first ?? "{}";
+  if (first === undefined) return "[]";
+  const wrong = bad === "no_key"
+    ? first.replace(/^\{"id":/, '{"no_id":')
+    : bad === "bad_utf8"
+    ? first.replace(/^\{/, `{"bad":"${BAD_BYTE}",`)
+    : first;
+  return `[${[wrong, ...rest].join(",")}]`;
 }
 
 /** The chain of pages (record index ranges) with empty pages inserted. */
@@ -168,8 +215,9 @@ export function startFuzzServer(options: FuzzServerOptions): FuzzServer {
   const total = records.length + (options.totalExtra ?? 0);
   const chain = chainOf(records.length, size, empty);
   const attempts = new Map<number, number>();
+  const bad = options.badPages ?? {};
   const items = (from: number, to: number, page: number) =>
-    empty.includes(page) ? "[]" : `[${records.slice(from, to).join(",")}]`;
+    empty.includes(page) ? "[]" : list(records.slice(from, to), bad[page]);
   const answer = (url: URL): { page: number; reply: RawReply } => {
     const q = url.searchParams;
     const base = `http://${url.host}/items`;
@@ -196,7 +244,13 @@ export function startFuzzServer(options: FuzzServerOptions): FuzzServer {
           return { page: 0, reply: ok(String(records.length)) };
         }
         const id = Number(url.pathname.split("/").at(-1));
-        return { page: id, reply: ok(records[id - 1] ?? "null") };
+        const one = records[id - 1];
+        const body = one === undefined ? "null" : list([one], bad[id]);
+        // An item is the bare object: unwrap the list (a "null" stays).
+        return {
+          page: id,
+          reply: ok(body.startsWith("[") ? body.slice(1, -1) : body),
+        };
       }
       default: {
         const key = paging === "cursor"
@@ -204,7 +258,7 @@ export function startFuzzServer(options: FuzzServerOptions): FuzzServer {
           : q.get("p");
         const page = Number(key ?? 0);
         const [from, to] = chain[page] ?? [0, 0];
-        const list = `[${records.slice(from, to).join(",")}]`;
+        const list = items(from, to, page);
         const more = page + 1 < chain.length;
         if (paging === "cursor") {
           const next = more ? `"c${page + 1}"` : "null";

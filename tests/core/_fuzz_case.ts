@@ -11,6 +11,7 @@
 import fc from "fast-check";
 import {
   FUZZ_PAGINGS,
+  type FuzzBadPage,
   type FuzzFault,
   type FuzzPaging,
 } from "../../core/testing/fuzz_server.ts";
@@ -26,6 +27,8 @@ export interface FuzzCase {
   /** Faults by page number (see core/testing/fuzz_server.ts). */
   faults: Record<number, FuzzFault[]>;
   emptyPages: number[];
+  /** Pages wrong on every attempt (see core/testing/fuzz_server.ts). */
+  badPages: Record<number, FuzzBadPage>;
   totalExtra: number;
   format: "parquet" | "ndjson";
   /** Records per committed file. */
@@ -220,6 +223,25 @@ function emptyArb(paging: FuzzPaging, n: number, size: number) {
   );
 }
 
+/** Pages the source gets wrong for good: rare, at most two a case. */
+function badArb(paging: FuzzPaging, n: number, size: number) {
+  const kinds: FuzzBadPage[] = paging === "id_range"
+    // A null item is how Hacker News says "deleted"; an item is an object.
+    ? ["no_key", "bad_utf8"]
+    : ["null_records", "object_records", "no_key", "bad_utf8"];
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constant({}) },
+    {
+      weight: 1,
+      arbitrary: fc.dictionary(
+        fc.nat({ max: pageSpan(paging, n, size) - 1 }).map(String),
+        fc.constantFrom(...kinds),
+        { maxKeys: 2 },
+      ),
+    },
+  ) as fc.Arbitrary<Record<number, FuzzBadPage>>;
+}
+
 /** Record counts: mostly small, sometimes up to `max`. */
 const countArb = (max: number) =>
   fc.oneof(
@@ -250,9 +272,13 @@ export function caseArb(maxRecords = 2000): fc.Arbitrary<FuzzCase> {
           records: recordsArb(paging, n),
           faults: faultsArb(paging, n, pageSize),
           emptyPages: emptyArb(paging, n, pageSize),
+          badPages: badArb(paging, n, pageSize),
           totalExtra: totalExtraArb(paging, pageSize),
           format: fc.constantFrom("parquet" as const, "ndjson" as const),
-          fileRecords: fc.integer({ min: 1, max: 3000 }),
+          // At most ~20 files a case: each commit costs a few writes.
+          fileRecords: fc.integer({ min: 1, max: 3000 }).map((k) =>
+            Math.max(k, Math.ceil(n / 20))
+          ),
           concurrency: fc.constantFrom<number | "auto">("auto", 1, 4),
         });
       })
@@ -290,7 +316,7 @@ export function mustSucceed(c: FuzzCase): boolean {
   const lies = c.totalExtra !== 0 ||
     (c.emptyPages.length > 0 &&
       (c.paging === "offset_total" || c.paging === "page_total"));
-  return !lies;
+  return !lies && Object.keys(c.badPages).length === 0;
 }
 
 /** A short description of a case, for failure messages. */
@@ -310,6 +336,7 @@ export const EXCLUDABLE = [
   "cut",
   "empty",
   "lying",
+  "bad",
 ] as const;
 
 function safeBig(v: unknown): unknown {
@@ -326,7 +353,7 @@ function safeBig(v: unknown): unknown {
 /**
  * `c` without some of its edges (`INLET_FUZZ_EXCLUDE=big,truncate`): integers
  * beyond 2^53 folded into range, fault types dropped, no empty pages, no
- * lying total. For telling one known defect's failures from the others.
+ * lying total, no bad pages. For telling one known defect's failures from the others.
  *
  * @example
  * ```ts
@@ -334,7 +361,7 @@ function safeBig(v: unknown): unknown {
  * import { excludeFromCase, type FuzzCase } from "./_fuzz_case.ts";
  * const c: FuzzCase = {
  *   paging: "cursor", pageSize: 1, records: [{ id: 1, a: 2n ** 60n }],
- *   faults: { 0: [{ type: "reset" }] }, emptyPages: [], totalExtra: 0,
+ *   faults: { 0: [{ type: "reset" }] }, emptyPages: [], badPages: {}, totalExtra: 0,
  *   format: "parquet", fileRecords: 1, concurrency: 1,
  * };
  * const out = excludeFromCase(c, ["big", "reset"]);
@@ -359,6 +386,7 @@ export function excludeFromCase(
       : c.records,
     faults,
     emptyPages: exclude.includes("empty") ? [] : c.emptyPages,
+    badPages: exclude.includes("bad") ? {} : c.badPages,
     totalExtra: exclude.includes("lying") ? 0 : c.totalExtra,
   };
 }

@@ -62,7 +62,9 @@ async function judge(
     console.log(
       `${c.paging} n=${c.records.length} size=${c.pageSize} ${c.format} faults=${
         JSON.stringify(c.faults)
-      } empty=${c.emptyPages} extra=${c.totalExtra}: ${server.requestCount} requests, ${rows.length} rows, ${
+      } empty=${c.emptyPages} bad=${
+        JSON.stringify(c.badPages)
+      } extra=${c.totalExtra}: ${server.requestCount} requests, ${rows.length} rows, ${
         errors.length ? `failed: ${errors.join("; ").slice(0, 300)}` : "ok"
       }`,
     );
@@ -89,6 +91,7 @@ function serverFor(c: FuzzCase, onRequest?: (n: number) => void): FuzzServer {
     records: c.records.map(recordText),
     faults: c.faults,
     emptyPages: c.emptyPages,
+    badPages: c.badPages,
     totalExtra: c.totalExtra,
     ...(onRequest ? { onRequest } : {}),
   });
@@ -107,7 +110,12 @@ export async function runInProcess(
   });
   cap = requestCap(c, server);
   const hang = setTimeout(
-    () => abort.abort(new Error(`no end after ${HANG_MS} ms`)),
+    () =>
+      abort.abort(
+        new Error(
+          `no end after ${HANG_MS} ms (${server.requestCount} requests)`,
+        ),
+      ),
     HANG_MS,
   );
   try {

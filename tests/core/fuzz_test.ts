@@ -11,6 +11,7 @@
  * Replay or widen with `INLET_FUZZ_SEED`, `INLET_FUZZ_RUNS` (in-process
  * cases), `INLET_FUZZ_KILL_RUNS` (kill cases), `INLET_FUZZ_SHRINK=1` to
  * shrink a failure to a minimal case (slow: each step is a pull), and
+ * `INLET_FUZZ_PATH` (with the seed) to replay the one case a failure printed,
  * `INLET_FUZZ_EXCLUDE=big,truncate,...` to leave an edge out (to tell one
  * known defect's failures from another's).
  */
@@ -40,10 +41,13 @@ for (const x of EXCLUDE) {
 const cases = (maxRecords?: number) =>
   caseArb(maxRecords).map((c) => excludeFromCase(c, EXCLUDE));
 
+const PATH = Deno.env.get("INLET_FUZZ_PATH");
 const params = (numRuns: number): fc.Parameters<unknown> => ({
   seed: SEED,
   numRuns,
   endOnFailure: !SHRINK,
+  // Replays one case: the `path` a failure prints.
+  ...(PATH ? { path: PATH } : {}),
 });
 
 Deno.test("fuzz: pull() ends exact or fails naming the page, whatever the pages and faults", async () => {
