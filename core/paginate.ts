@@ -421,6 +421,9 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
           ...(source.signal ? { signal: source.signal } : {}),
         });
         for await (const p of pages) {
+          // A planned page is checked as the first was (a short page under a
+          // total is a gap); its own plan is not followed.
+          if (next.type === "fanout") paginator.next(p, ctx);
           yield take(p);
           // Leaving the loop aborts and settles the pages still in flight.
           if (remaining <= 0 || (next.type === "window" && next.isLast(p))) {
