@@ -167,6 +167,25 @@ function list(texts: readonly string[], bad?: FuzzBadPage): string {
   return `[${[wrong, ...rest].join(",")}]`;
 }
 
+/** A page of a chain (cursor, next URL, Link header) pointing to the next. */
+function chainReply(
+  paging: FuzzPaging,
+  page: number,
+  list: string,
+  more: boolean,
+  base: string,
+): RawReply {
+  if (paging === "cursor") {
+    const next = more ? `"c${page + 1}"` : "null";
+    return ok(`{"items":${list},"next_cursor":${next}}`);
+  }
+  if (paging === "next_url") {
+    const next = more ? `"${base}?p=${page + 1}"` : "null";
+    return ok(`{"items":${list},"next":${next}}`);
+  }
+  return ok(list, more ? { link: `<${base}?p=${page + 1}>; rel="next"` } : {});
+}
+
 /** The chain of pages (record index ranges) with empty pages inserted. */
 function chainOf(
   n: number,
@@ -258,20 +277,9 @@ export function startFuzzServer(options: FuzzServerOptions): FuzzServer {
           : q.get("p");
         const page = Number(key ?? 0);
         const [from, to] = chain[page] ?? [0, 0];
-        const list = items(from, to, page);
         const more = page + 1 < chain.length;
-        if (paging === "cursor") {
-          const next = more ? `"c${page + 1}"` : "null";
-          return { page, reply: ok(`{"items":${list},"next_cursor":${next}}`) };
-        }
-        if (paging === "next_url") {
-          const next = more ? `"${base}?p=${page + 1}"` : "null";
-          return { page, reply: ok(`{"items":${list},"next":${next}}`) };
-        }
-        const link = more
-          ? { link: `<${base}?p=${page + 1}>; rel="next"` }
-          : {};
-        return { page, reply: ok(list, link) };
+        const body = items(from, to, page);
+        return { page, reply: chainReply(paging, page, body, more, base) };
       }
     }
   };
