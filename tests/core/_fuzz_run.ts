@@ -212,10 +212,16 @@ export async function runWithKills(
     const cap = requestCap(c, server) * (kills.length + 1);
     for (const f of kills) {
       killAt = server.requestCount + 1 + Math.floor(f * server.pages);
-      child = spawnCli(args, { entry: ENTRY, env });
-      const out = await child.output();
+      const running = child = spawnCli(args, { entry: ENTRY, env });
+      let hung = false;
+      const guard = setTimeout(() => {
+        hung = true;
+        running.kill("SIGKILL");
+      }, HANG_MS);
+      const out = await running.output().finally(() => clearTimeout(guard));
       child = undefined;
       killAt = Infinity;
+      if (hung) fail(c, `child pull: no end after ${HANG_MS} ms`);
       if (out.signal === "SIGKILL") {
         if (Deno.env.get("INLET_FUZZ_VERBOSE") === "1") {
           console.log(`  killed at request ${server.requestCount}`);
