@@ -62,7 +62,8 @@ Deno.test("fuzz: a child pull killed by SIGKILL at the n-th request, then resume
   using duck = await openDuck();
   const arb = fc.tuple(
     cases(400),
-    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), {
+    // Fractions of the pages (doubles would crowd at 0 and 1).
+    fc.array(fc.integer({ min: 0, max: 99 }).map((k) => k / 100), {
       minLength: 1,
       maxLength: 2,
     }),
