@@ -246,7 +246,7 @@ function badArb(paging: FuzzPaging, n: number, size: number) {
 const countArb = (max: number) =>
   fc.oneof(
     { weight: 3, arbitrary: fc.integer({ min: 0, max: 40 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 41, max }) },
+    { weight: 1, arbitrary: fc.integer({ min: Math.min(41, max), max }) },
   );
 
 /**
