@@ -76,6 +76,9 @@ export function parseJsonText(text: string): unknown {
  * const bad = new Uint8Array([0x22, 0xff, 0x22]);
  * assert.throws(() => parseJsonBody(bad), InvalidUtf8Error);
  * assert.equal(parseJsonBody(bad, { allowInvalidUtf8: true }), "\ufffd");
+ * // Cut inside "é": cut short (a SyntaxError, retried), not mis-encoded.
+ * const cut = new TextEncoder().encode('["é"]').subarray(0, 3);
+ * assert.throws(() => parseJsonBody(cut), SyntaxError);
  * ```
  */
 export function parseJsonBody(
@@ -88,6 +91,11 @@ export function parseJsonBody(
     try {
       text = strict.decode(bytes);
     } catch (cause) {
+      // A body cut inside a character is cut short, not mis-encoded: a
+      // SyntaxError, as JSON cut elsewhere is, so it is retried.
+      if (endsInsideCharacter(bytes)) {
+        throw new SyntaxError("body ends inside a UTF-8 character", { cause });
+      }
       throw new InvalidUtf8Error(firstInvalidUtf8(bytes), { cause });
     }
   }
@@ -122,6 +130,17 @@ export function mayHoldBigInt(b: Uint8Array): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+// Only on the error path: every byte is UTF-8 but for a last character cut
+// short (a streaming decoder keeps such a tail for the next chunk).
+function endsInsideCharacter(b: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(b, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Only on the error path: where the first byte that is not UTF-8 sits.

@@ -84,7 +84,7 @@ export function fuzzConnector(spec: FuzzStreamSpec): Connector {
         primaryKey: "id",
         // As hackernews: the paginator owns the id range, resumed after the bookmark.
         ...(spec.paging === "id_range"
-          ? { incremental: { cursorField: "id" } }
+          ? { incremental: { cursorField: "id" }, allowSingleRecord: true }
           : {}),
         paginator: paginatorOf(spec),
       },
