@@ -213,6 +213,27 @@ export function requestUrl(
   return u.href;
 }
 
+/**
+ * A next request as state may keep it: a source-owned URL (a Link header,
+ * a next link) echoes our own query extras, an API key among them, and
+ * state is written to the lake. They are added again to every request.
+ */
+function withoutExtras(
+  req: PageRequest,
+  extra: Record<string, string> | undefined,
+): PageRequest {
+  if (req.url === undefined || !extra) return req;
+  const u = new URL(req.url);
+  let changed = false;
+  for (const [k, v] of Object.entries(extra)) {
+    if (u.searchParams.get(k) === v) {
+      u.searchParams.delete(k);
+      changed = true;
+    }
+  }
+  return changed ? { ...req, url: u.href } : req;
+}
+
 function* skipDurable(
   requests: Iterable<PageRequest>,
   durable: number,
@@ -330,7 +351,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
     stats.pages++;
     stats.records += page.records.length;
     const position: PagePosition = { page: page.request.index };
-    if (next) position.next = next;
+    if (next) position.next = withoutExtras(next, source.params);
     if (anchor !== undefined) position.anchor = anchor;
     return Object.assign(page, { position });
   };
