@@ -22,7 +22,7 @@
  *
  * @module
  */
-export { type Connector, defineConnector } from "./connector.ts";
+export { type Connector, defineConnector } from "./connector/connector.ts";
 export {
   cursorPaginator,
   idRangePaginator,
@@ -31,14 +31,14 @@ export {
   offsetPaginator,
   pageNumberPaginator,
   singlePaginator,
-} from "./paginators.ts";
+} from "./paging/paginators.ts";
 export {
   ConfigError,
   HttpError,
   NetworkError,
   PaginationError,
   SchemaError,
-} from "./errors.ts";
+} from "./connector/errors.ts";
 export type {
   Auth,
   ConnectorDef,
@@ -51,4 +51,4 @@ export type {
   RateLimit,
   Row,
   StreamDef,
-} from "./types.ts";
+} from "./connector/types.ts";

@@ -4,8 +4,11 @@
  * @module
  */
 
-import { type Connector, defineConnector } from "../core/connector.ts";
-import { offsetPaginator } from "../core/paginators.ts";
+import {
+  type Connector,
+  defineConnector,
+} from "../core/connector/connector.ts";
+import { offsetPaginator } from "../core/paging/paginators.ts";
 import { createdOf } from "../core/testing/_records.ts";
 import { stripeLikeStream } from "./_connectors.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { pull } from "../core/pull.ts";
+import { pull } from "../core/run/pull.ts";
 import { offsetConnector } from "./_bench_connectors.ts";
 
 /**

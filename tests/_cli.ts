@@ -1,5 +1,5 @@
 /**
- * Child processes for tests: `deno` itself, the real CLI (`core/cli.ts`, or
+ * Child processes for tests: `deno` itself, the real CLI (`core/cli/cli.ts`, or
  * an entry script like it), `deno task`, and what they print.
  *
  * @module
@@ -100,7 +100,7 @@ export async function runDeno(
 export interface CliOptions {
   /** Variables added to the environment (they override ours). */
   env?: Record<string, string>;
-  /** The entry script, relative to the project root. @default {"core/cli.ts"} */
+  /** The entry script, relative to the project root. @default {"core/cli/cli.ts"} */
   entry?: string;
   /** Kill the child (SIGKILL) after this long. @default {120_000} */
   timeoutMs?: number;
@@ -112,7 +112,7 @@ function cliArgs(args: readonly string[], entry: string): string[] {
 }
 
 /**
- * Run `deno run --allow-all core/cli.ts <args>` (or another `entry`) in a
+ * Run `deno run --allow-all core/cli/cli.ts <args>` (or another `entry`) in a
  * child with `NO_COLOR=1` and `env` added to our environment (the
  * variables a test names override a developer's own).
  *
@@ -126,7 +126,7 @@ function cliArgs(args: readonly string[], entry: string): string[] {
  */
 export function runCliChild(
   args: readonly string[],
-  { env = {}, entry = "core/cli.ts", timeoutMs }: CliOptions = {},
+  { env = {}, entry = "core/cli/cli.ts", timeoutMs }: CliOptions = {},
 ): Promise<CliRun> {
   return runDeno(cliArgs(args, entry), {
     env: { NO_COLOR: "1", ...env },
@@ -149,7 +149,7 @@ export function runCliChild(
  */
 export function spawnCli(
   args: readonly string[],
-  { env = {}, entry = "core/cli.ts", stderr = "piped" }:
+  { env = {}, entry = "core/cli/cli.ts", stderr = "piped" }:
     & Omit<CliOptions, "timeoutMs">
     & { stderr?: "piped" | "null" } = {},
 ): Deno.ChildProcess {

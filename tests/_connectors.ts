@@ -5,10 +5,13 @@
  *
  * @module
  */
-import { type Connector, defineConnector } from "../core/connector.ts";
-import { cursorPaginator, offsetPaginator } from "../core/paginators.ts";
+import {
+  type Connector,
+  defineConnector,
+} from "../core/connector/connector.ts";
+import { cursorPaginator, offsetPaginator } from "../core/paging/paginators.ts";
 import { BASE_S } from "../core/testing/_records.ts";
-import type { RangePartition, StreamDef } from "../core/types.ts";
+import type { RangePartition, StreamDef } from "../core/connector/types.ts";
 
 /**
  * `/offset/items`: offset pages of `limit` with a total, so every page after

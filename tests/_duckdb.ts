@@ -5,8 +5,8 @@
  * @module
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { Connector } from "../core/connector.ts";
-import { queryLake } from "../core/query.ts";
+import type { Connector } from "../core/connector/connector.ts";
+import { queryLake } from "../core/lake/query.ts";
 import { hasParquet } from "./_lake.ts";
 
 /** Run one SQL query in a fresh in-memory DuckDB and return its rows as objects. */

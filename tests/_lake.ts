@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LocalStorage } from "../core/local_storage.ts";
+import { LocalStorage } from "../core/lake/local_storage.ts";
 
 /**
  * Make a temp dir, pass it to `fn`, remove it after (also when `fn` throws).

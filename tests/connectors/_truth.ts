@@ -6,7 +6,7 @@
  * @module
  */
 import { AssertionError } from "node:assert";
-import type { Row } from "../../core/types.ts";
+import type { Row } from "../../core/connector/types.ts";
 
 /** Every record the server holds, per stream, as JSON values. */
 export type Truth = Record<string, Row[]>;

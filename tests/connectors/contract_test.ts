@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import connectors from "../../connectors/mod.ts";
-import type { Connector } from "../../core/connector.ts";
-import { sandboxArgs } from "../../core/sandbox.ts";
+import type { Connector } from "../../core/connector/connector.ts";
+import { sandboxArgs } from "../../core/cli/sandbox.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import {
@@ -21,7 +21,7 @@ import {
 } from "../../core/testing/kit.ts";
 import { startPokeApiServer } from "../../core/testing/pokeapi_server.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
-import type { Row } from "../../core/types.ts";
+import type { Row } from "../../core/connector/types.ts";
 import {
   assertSameRecords,
   getJson,

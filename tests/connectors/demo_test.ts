@@ -2,7 +2,7 @@ import assert, {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import { runDemo } from "../../core/demo.ts";
+import { runDemo } from "../../core/cli/demo.ts";
 import { ID_COLUMNS, streamStats } from "../_duckdb.ts";
 import { withTempDir } from "../_lake.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import github from "../../connectors/github.ts";
-import { pull } from "../../core/pull.ts";
+import { pull } from "../../core/run/pull.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
 import { assertRecords, pullForTest } from "../../core/testing/kit.ts";
 import { withTempDir } from "../_lake.ts";

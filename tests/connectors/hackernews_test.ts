@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import hackernews from "../../connectors/hackernews.ts";
-import { pull } from "../../core/pull.ts";
+import { pull } from "../../core/run/pull.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { columnTypes, ID_COLUMNS, streamStats } from "../_duckdb.ts";
 import { withTempDir } from "../_lake.ts";

@@ -4,7 +4,7 @@ import rest, {
   exampleSpec,
   loadSpec,
 } from "../../connectors/rest.ts";
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError } from "../../core/connector/errors.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import {
   assertRecords,

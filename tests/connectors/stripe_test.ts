@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import stripe from "../../connectors/stripe.ts";
-import { pull } from "../../core/pull.ts";
+import { pull } from "../../core/run/pull.ts";
 import { startStripeServer } from "../../core/testing/stripe_server.ts";
 import { assertRecords, pullForTest } from "../../core/testing/kit.ts";
 import { withTempDir } from "../_lake.ts";

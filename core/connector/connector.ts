@@ -1,0 +1,209 @@
+/**
+ * `defineConnector()`: checks a connector's definition once, up front, so a
+ * mistake is reported by name before any request is made.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./errors.ts";
+import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
+
+/**
+ * A checked connector: its definition plus what the sandbox needs to know.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineConnector } from "./connector.ts";
+ * import { singlePaginator } from "../paging/paginators.ts";
+ * const c = defineConnector({
+ *   name: "example",
+ *   baseUrl: "https://api.example.com/v1",
+ *   streams: { things: { path: "/things", primaryKey: "id", paginator: singlePaginator() } },
+ * });
+ * assert(c.hosts[0] === "api.example.com");
+ * ```
+ */
+export interface Connector extends Readonly<ConnectorDef> {
+  /** Hosts the connector may reach (declared, or the host of `baseUrl`). */
+  readonly hosts: readonly string[];
+  /** Environment variables holding secrets (from `auth` and `secrets`). */
+  readonly secrets: readonly string[];
+  /** How requests authenticate. */
+  readonly auth: Auth;
+}
+
+const NAME = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * Check a connector definition and return it frozen, with its hosts and
+ * secrets made explicit. Throws {@linkcode ConfigError} naming the
+ * connector, stream and field at fault.
+ *
+ * @example
+ * ```ts
+ * import { defineConnector } from "./connector.ts";
+ * import { offsetPaginator } from "../paging/paginators.ts";
+ *
+ * export default defineConnector({
+ *   name: "shop",
+ *   baseUrl: "https://shop.example.com/api",
+ *   auth: { type: "bearer", env: "SHOP_TOKEN" },
+ *   streams: {
+ *     orders: {
+ *       path: "/orders",
+ *       recordsPath: "orders",
+ *       primaryKey: "id",
+ *       paginator: offsetPaginator({ limit: 100, totalPath: "total" }),
+ *     },
+ *   },
+ * });
+ * ```
+ */
+export function defineConnector(def: ConnectorDef): Connector {
+  if (typeof def !== "object" || def === null) {
+    throw new TypeError(
+      "defineConnector() takes a connector definition object",
+    );
+  }
+  const name = def.name;
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new ConfigError(
+      `connector name ${
+        JSON.stringify(name)
+      } is invalid: use lowercase letters, digits, "-" and "_", starting with a letter`,
+    );
+  }
+  const at = `connector "${name}"`;
+  let base: URL;
+  try {
+    base = new URL(def.baseUrl);
+  } catch (cause) {
+    throw new ConfigError(
+      `${at}: baseUrl ${JSON.stringify(def.baseUrl)} is not a URL`,
+      {
+        cause,
+      },
+    );
+  }
+  if (base.protocol !== "https:" && base.protocol !== "http:") {
+    throw new ConfigError(
+      `${at}: baseUrl must be http(s), got ${base.protocol}`,
+    );
+  }
+  const hosts = def.hosts ?? [base.host];
+  if (
+    !Array.isArray(hosts) ||
+    hosts.some((h) => typeof h !== "string" || h === "")
+  ) {
+    throw new ConfigError(`${at}: hosts must be a list of host names`);
+  }
+  const auth = def.auth ?? { type: "none" };
+  checkAuth(at, auth);
+  const secrets = [
+    ...new Set([
+      ...(auth.type === "none" ? [] : [auth.env]),
+      ...(def.secrets ?? []),
+    ]),
+  ];
+  if (typeof def.streams !== "object" || def.streams === null) {
+    throw new ConfigError(`${at}: streams is required`);
+  }
+  const names = Object.keys(def.streams);
+  if (names.length === 0) throw new ConfigError(`${at}: declares no stream`);
+  for (const s of names) checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
+  if (def.rateLimit !== undefined) {
+    const { requests, perSeconds } = def.rateLimit;
+    if (!(requests > 0) || !(perSeconds > 0)) {
+      throw new ConfigError(
+        `${at}: rateLimit needs positive requests and perSeconds`,
+      );
+    }
+  }
+  return Object.freeze({
+    ...def,
+    hosts: Object.freeze([...hosts]),
+    secrets,
+    auth,
+  });
+}
+
+function checkAuth(at: string, auth: Auth): void {
+  switch (auth.type) {
+    case "none":
+      return;
+    case "bearer":
+    case "header":
+    case "query":
+      if (
+        typeof auth.env !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(auth.env)
+      ) {
+        throw new ConfigError(
+          `${at}: auth.env must name an environment variable (UPPER_CASE), got ${
+            JSON.stringify(auth.env)
+          }`,
+        );
+      }
+      if (
+        auth.type !== "bearer" &&
+        (typeof auth.name !== "string" || auth.name === "")
+      ) {
+        throw new ConfigError(
+          `${at}: auth.name is required for ${auth.type} auth`,
+        );
+      }
+      return;
+    default:
+      throw new ConfigError(
+        `${at}: auth.type must be none, bearer, header or query, got ${
+          JSON.stringify((auth as { type: unknown }).type)
+        }`,
+      );
+  }
+}
+
+function checkStream(at: string, name: string, s: StreamDef | undefined): void {
+  if (!/^[a-z][a-z0-9_-]*$/.test(name)) {
+    throw new ConfigError(
+      `${at}: stream names use lowercase letters, digits, "-" and "_"`,
+    );
+  }
+  if (typeof s !== "object" || s === null) {
+    throw new ConfigError(`${at}: must be an object`);
+  }
+  if (typeof s.path !== "string") {
+    throw new ConfigError(`${at}: path is required`);
+  }
+  const p = s.paginator as Partial<StreamDef["paginator"]> | undefined;
+  if (!p || typeof p.first !== "function" || typeof p.next !== "function") {
+    throw new ConfigError(
+      `${at}: paginator is required (inlet never guesses how a stream pages; use offsetPaginator(), cursorPaginator(), ...)`,
+    );
+  }
+  const keys = typeof s.primaryKey === "string" ? [s.primaryKey] : s.primaryKey;
+  if (
+    !Array.isArray(keys) || keys.length === 0 ||
+    keys.some((k) => typeof k !== "string" || !k)
+  ) {
+    throw new ConfigError(
+      `${at}: primaryKey is required (a field name or a list of them)`,
+    );
+  }
+  if (s.recordsPath !== undefined && typeof s.recordsPath !== "string") {
+    throw new ConfigError(`${at}: recordsPath must be a dot path string`);
+  }
+  for (
+    const flag of [
+      "allowNullRecords",
+      "allowSingleRecord",
+      "allowMissingKey",
+      "allowInvalidUtf8",
+    ] as const
+  ) {
+    if (s[flag] !== undefined && typeof s[flag] !== "boolean") {
+      throw new ConfigError(
+        `${at}: ${flag} must be true or false, got ${JSON.stringify(s[flag])}`,
+      );
+    }
+  }
+}

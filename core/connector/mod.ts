@@ -1,0 +1,12 @@
+/**
+ * What a connector is: its types, `defineConnector()`, the registry, the
+ * typed errors, and JSON paths into a response. Imports nothing of core/.
+ *
+ * @module
+ */
+export * from "./connector.ts";
+export * from "./errors.ts";
+export * from "./exact_json.ts";
+export * from "./json_path.ts";
+export * from "./registry.ts";
+export * from "./types.ts";

@@ -1,0 +1,10 @@
+/**
+ * The HTTP client: retries with backoff, Retry-After, per-host limiters
+ * (fixed and adaptive) and the rate budget read from the source's headers.
+ *
+ * @module
+ */
+export * from "./adaptive_limiter.ts";
+export * from "./http.ts";
+export * from "./limiter.ts";
+export * from "./rate_budget.ts";

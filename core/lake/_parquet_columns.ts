@@ -1,0 +1,257 @@
+/**
+ * Our column types as Parquet schema elements, and rows as the column arrays
+ * hyparquet-writer encodes.
+ *
+ * @module
+ */
+import type { ColumnSource, SchemaElement } from "hyparquet-writer";
+import {
+  type ColumnType,
+  parseTimestamp,
+  type ScalarType,
+  type Schema,
+} from "./schema.ts";
+import { exactJson } from "../connector/exact_json.ts";
+import { describe, RowFailure } from "./_row_failure.ts";
+import type { Row } from "../connector/types.ts";
+
+function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
+  const repetition_type = "OPTIONAL";
+  switch (type) {
+    case "BOOLEAN":
+    case "INT64":
+    case "DOUBLE":
+      return { name, type, repetition_type };
+    case "DECIMAL":
+      // Integers beyond INT64, every digit kept: DuckDB reads DECIMAL(38,0).
+      return {
+        name,
+        type: "FIXED_LEN_BYTE_ARRAY",
+        type_length: 16,
+        repetition_type,
+        converted_type: "DECIMAL",
+        precision: 38,
+        scale: 0,
+        logical_type: { type: "DECIMAL", precision: 38, scale: 0 },
+      };
+    case "TIMESTAMP":
+      // UTC instants: DuckDB reads TIMESTAMP WITH TIME ZONE, Spark a TimestampType,
+      // Polars Datetime("us", "UTC"). The converted type is for older readers.
+      return {
+        name,
+        type: "INT64",
+        repetition_type,
+        converted_type: "TIMESTAMP_MICROS",
+        logical_type: {
+          type: "TIMESTAMP",
+          isAdjustedToUTC: true,
+          unit: "MICROS",
+        },
+      };
+    case "STRING":
+    case "NULL":
+      // Only inside a list (all lists empty so far): an empty list of
+      // strings is still an empty list to every reader.
+      return {
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "UTF8",
+        repetition_type,
+      };
+  }
+}
+
+/**
+ * The columns a file really stores. A column that is null everywhere so far
+ * has no type yet and is left out, as dlt does: a reader combining files by
+ * name (`union_by_name`) then takes its type from the files with values,
+ * where a placeholder type would have widened it (to VARCHAR) or, with
+ * Parquet's null logical type, confused DuckDB (1.5) into dropping values.
+ * Only when no column has a type are they stored as strings, so the file
+ * still has a column for readers.
+ */
+export function fileColumns(schema: Schema): Schema {
+  const typed = schema.filter((c) => c.type !== "NULL");
+  return typed.length > 0 || schema.length === 0
+    ? typed
+    : schema.map(({ name }) => ({ name, type: "STRING" }));
+}
+
+/** The flat Parquet schema (root first) for the columns of a file. */
+export function schemaElements(schema: Schema): SchemaElement[] {
+  const out: SchemaElement[] = [{ name: "root", num_children: schema.length }];
+  for (const { name, type } of schema) {
+    if (type === "JSON") {
+      out.push({
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "JSON",
+        repetition_type: "OPTIONAL",
+      });
+    } else if (type.startsWith("LIST<")) {
+      // The standard 3-level list: every reader maps it to a native list.
+      out.push(
+        {
+          name,
+          repetition_type: "OPTIONAL",
+          converted_type: "LIST",
+          num_children: 1,
+        },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        scalarElement("element", type.slice(5, -1) as ScalarType | "NULL"),
+      );
+    } else {
+      out.push(scalarElement(name, type as ScalarType | "NULL"));
+    }
+  }
+  return out;
+}
+
+type Convert = (value: unknown) => unknown;
+
+function timestamp(value: unknown): unknown {
+  if (value instanceof Date) return BigInt(value.getTime()) * 1000n;
+  return parseTimestamp(value as string);
+}
+
+function converter(type: ColumnType): Convert {
+  switch (type) {
+    case "INT64":
+    case "DECIMAL":
+      return (v) => (typeof v === "bigint" ? v : BigInt(v as number));
+    case "DOUBLE":
+      return double;
+    case "TIMESTAMP":
+      return timestamp;
+    case "STRING":
+      // A STRING column may have met Dates (it widened from TIMESTAMP).
+      return (v) => (v instanceof Date ? v.toISOString() : v);
+    case "JSON":
+      // Bigints with every digit, Dates as ISO strings.
+      return exactJson;
+    case "BOOLEAN":
+      return (v) => v;
+    case "NULL":
+      return () => null;
+  }
+  const element = converter(type.slice(5, -1) as ColumnType);
+  return (v) =>
+    (v as unknown[]).map((item) =>
+      item === null || item === undefined ? null : element(item)
+    );
+}
+
+/** A number, or a bigint only when a DOUBLE holds it exactly: never rounded. */
+function double(value: unknown): number {
+  const n = Number(value);
+  if (typeof value === "bigint" && BigInt(n) !== value) {
+    throw new RangeError(
+      `${value} is not exact as a DOUBLE (the column holds fractions too)`,
+    );
+  }
+  return n;
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 length of `s` as TextEncoder writes it, or -1 on a lone surrogate. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Every string of `values` as UTF-8 bytes, encoded in one call (a call per
+ * value costs more than the encoding); other values unchanged. The bytes
+ * are views into one buffer.
+ */
+function utf8All(values: unknown[]): void {
+  const lengths: number[] = [];
+  const strings: string[] = [];
+  for (const v of values) {
+    if (typeof v !== "string") continue;
+    const n = utf8Length(v);
+    if (n < 0) {
+      // A lone surrogate could pair up with its neighbour once joined.
+      for (let i = 0; i < values.length; i++) {
+        const s = values[i];
+        if (typeof s === "string") values[i] = encoder.encode(s);
+      }
+      return;
+    }
+    lengths.push(n);
+    strings.push(v);
+  }
+  const bytes = encoder.encode(strings.join(""));
+  let at = 0;
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== "string") continue;
+    const n = lengths[k++]!;
+    values[i] = bytes.subarray(at, at + n);
+    at += n;
+  }
+}
+
+/** Lists' string elements as UTF-8 bytes, encoded in one call. */
+function utf8Lists(values: unknown[]): void {
+  const flat: unknown[] = [];
+  for (const list of values) {
+    if (!Array.isArray(list)) continue;
+    for (let j = 0; j < list.length; j++) flat.push(list[j]);
+  }
+  utf8All(flat);
+  let k = 0;
+  for (const list of values) {
+    // The converter made these lists: filling them in place is safe.
+    if (!Array.isArray(list)) continue;
+    for (let j = 0; j < list.length; j++) list[j] = flat[k++];
+  }
+}
+
+/**
+ * Rows as one array per column, values converted to what the Parquet type
+ * stores (bigint for INT64, UTC microseconds for TIMESTAMP, UTF-8 bytes for
+ * strings and JSON text). Every row must already fit `schema` (the writer
+ * checks before it buffers); a value that still cannot be converted throws
+ * a `RowFailure` naming its row.
+ */
+export function columnData(
+  schema: Schema,
+  rows: readonly Row[],
+): ColumnSource[] {
+  return schema.map(({ name, type }) => {
+    const convert = converter(type);
+    const data = new Array<unknown>(rows.length);
+    let i = 0;
+    try {
+      for (; i < rows.length; i++) {
+        const v = (rows[i] as Row)[name];
+        data[i] = v === null || v === undefined ? null : convert(v);
+      }
+    } catch (err) {
+      // A value too deep to stringify, say: the writer names its page.
+      throw new RowFailure(
+        i,
+        `field ${JSON.stringify(name)} cannot be stored as ${type} (${
+          describe(err)
+        })`,
+        { cause: err },
+      );
+    }
+    if (type === "STRING" || type === "JSON") utf8All(data);
+    else if (type === "LIST<STRING>") utf8Lists(data);
+    return { name, data } as ColumnSource;
+  });
+}

@@ -1,0 +1,444 @@
+/**
+ * Where a Parquet file's row groups are encoded. Encoding and compressing a
+ * row group is the one heavy piece of CPU work in a pull; on the thread that
+ * also sends requests and reads answers it delays both, and a source with a
+ * fixed number of slots sits idle meanwhile. So by default it runs on a
+ * worker thread: rows go there as each page lands (a structured clone, far
+ * cheaper than encoding), and the encoded bytes come back, in order, to the
+ * file's sink. The inline encoder does the same work on the calling thread,
+ * a column at a time with pauses between columns; it is the fallback and
+ * the reference the worker is checked against.
+ *
+ * @module
+ */
+import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
+import { zstdCompressSync } from "node:zlib";
+import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
+import { writeGroupByColumn } from "./_parquet_group.ts";
+import { describe, RowFailure } from "./_row_failure.ts";
+import { SinkWriter } from "./_sink_writer.ts";
+import type { Schema } from "./schema.ts";
+import type { FileSink } from "./storage.ts";
+import type { Row } from "../connector/types.ts";
+
+/** Page compression of a Parquet file. */
+export type ParquetCodec = "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
+
+/** Encodes the row groups of one file into its sink. */
+export interface ParquetEncoder {
+  /** Rows of the group being filled (cloned or kept: do not mutate them). */
+  add(rows: readonly Row[]): void;
+  /**
+   * Encode the rows added since the last group as one row group with
+   * `schema` (the same for every group of a file). Resolves once its bytes
+   * are in the sink; groups are encoded and written in call order.
+   */
+  group(schema: Schema): Promise<void>;
+  /** Write the footer after every group; resolves once it is in the sink. */
+  finish(schema: Schema): Promise<void>;
+  /** Stop: nothing more reaches the sink once this resolves. Safe any time. */
+  dispose(): Promise<void>;
+  /** The largest encode buffer held so far, in bytes. */
+  readonly peakBytes: number;
+}
+
+/**
+ * The encoding itself: a hyparquet-writer over a byte buffer handed to
+ * `out` after every row group and the footer. Both encoders run this.
+ */
+export class GroupEncoder {
+  readonly #out: SinkWriter;
+  readonly #codec: ParquetCodec;
+  #pq: HyParquetWriter | undefined;
+  // Rows of the groups before this one: a RowFailure names a row of the file.
+  #rows = 0;
+
+  constructor(out: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#out = new SinkWriter(out);
+    this.#codec = codec;
+  }
+
+  /** See {@linkcode ParquetEncoder.peakBytes}. */
+  get peakBytes(): number {
+    return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
+  }
+
+  /** Encode `rows` as one row group; `pause` is awaited between columns. */
+  async encode(
+    schema: Schema,
+    rows: readonly Row[],
+    pause: () => Promise<void>,
+  ): Promise<void> {
+    const columns = fileColumns(schema);
+    const first = this.#rows;
+    this.#rows += rows.length;
+    try {
+      await writeGroupByColumn(
+        this.#writer(schema),
+        columns.map((c) => c.name),
+        rows.length,
+        (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
+        pause,
+      );
+    } catch (err) {
+      throw err instanceof RowFailure ? err.shifted(first) : err;
+    }
+  }
+
+  /** Write the footer. */
+  async finish(schema: Schema): Promise<void> {
+    await this.#writer(schema).finish();
+  }
+
+  #writer(schema: Schema): HyParquetWriter {
+    this.#pq ??= new HyParquetWriter({
+      writer: this.#out,
+      schema: schemaElements(fileColumns(schema)),
+      codec: this.#codec,
+      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
+      createdBy: "inlet",
+    });
+    return this.#pq;
+  }
+}
+
+/** Let timers and I/O run (a macrotask, not a microtask). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Encodes on the calling thread, yielding to the event loop between columns. */
+export class InlineEncoder implements ParquetEncoder {
+  readonly #encoder: GroupEncoder;
+  #rows: Row[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #disposed = false;
+
+  constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#encoder = new GroupEncoder(sink, codec);
+  }
+
+  get peakBytes(): number {
+    return this.#encoder.peakBytes;
+  }
+
+  add(rows: readonly Row[]): void {
+    for (const row of rows) this.#rows.push(row);
+  }
+
+  group(schema: Schema): Promise<void> {
+    const rows = this.#rows;
+    this.#rows = [];
+    return this.#then(() =>
+      this.#encoder.encode(schema, rows, yieldToEventLoop)
+    );
+  }
+
+  finish(schema: Schema): Promise<void> {
+    return this.#then(() => this.#encoder.finish(schema));
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    this.#rows = [];
+    await this.#chain.catch(() => {});
+  }
+
+  #then(step: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(() => {
+      if (this.#disposed) throw new Error("the encoder was disposed");
+      return step();
+    });
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+}
+
+/**
+ * A message to the encoder worker, about file `id`. `at` is the index in
+ * the file of the first of `rows`, and `rows` of a group the rows sent so
+ * far: a message the worker could not read (a value too deep to copy) is
+ * then a gap it reports, never rows silently missing.
+ */
+export type ToWorker =
+  & { id: number }
+  & (
+    | { t: "rows"; rows: readonly Row[]; at: number }
+    | { t: "group"; schema: Schema; codec: ParquetCodec; rows: number }
+    | { t: "finish"; schema: Schema; codec: ParquetCodec }
+    | { t: "drop" }
+  );
+
+/** A message from the encoder worker, about file `id` (0 for `ready`). */
+export type FromWorker =
+  & { id: number }
+  & (
+    | { t: "ready" }
+    | { t: "bytes"; chunk: Uint8Array }
+    | { t: "done"; peakBytes: number }
+    | {
+      t: "error";
+      name: string;
+      message: string;
+      row?: number;
+      batch?: boolean;
+    }
+  );
+
+const WORKER = new URL("./_parquet_worker.ts", import.meta.url);
+
+const probes = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether encoder workers start in this process: one is started and must
+ * say it is ready. Asked once per worker module (the answer is kept). A
+ * binary built without the worker module, or a runtime without workers,
+ * answers `false`, and files are encoded inline instead: slower at a fixed
+ * concurrency, never wrong.
+ */
+export function workersAvailable(url: URL = WORKER): Promise<boolean> {
+  let probe = probes.get(url.href);
+  if (!probe) {
+    probe = new Promise<boolean>((resolve) => {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { type: "module" });
+      } catch {
+        resolve(false);
+        return;
+      }
+      const done = (ok: boolean) => {
+        worker.terminate();
+        resolve(ok);
+      };
+      worker.onmessage = (e: MessageEvent<FromWorker>) =>
+        done(e.data.t === "ready");
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        done(false);
+      };
+    });
+    probes.set(url.href, probe);
+  }
+  return probe;
+}
+
+/**
+ * Worker threads shared by every open file: each costs an isolate (about
+ * 15 MiB), so a connector with many streams must not start one per file.
+ * Encoding is quick next to the network; one worker keeps up with a pull
+ * at tens of thousands of records a second, and a second core does more.
+ */
+const MAX_WORKERS = Math.max(
+  1,
+  Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1),
+);
+
+/** A worker thread and the files it encodes. */
+class EncoderThread {
+  readonly worker: Worker;
+  readonly files = new Map<number, WorkerEncoder>();
+
+  constructor(onGone: (thread: EncoderThread) => void) {
+    this.worker = new Worker(WORKER, { type: "module" });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.t !== "ready") this.files.get(e.data.id)?.receive(e.data);
+    };
+    const fail = (message: string) => {
+      onGone(this);
+      this.worker.terminate();
+      const files = [...this.files.values()];
+      this.files.clear();
+      for (const file of files) file.fail(new Error(message));
+    };
+    this.worker.onerror = (e: ErrorEvent) => {
+      // Handled here: an uncaught worker error must not end the process.
+      e.preventDefault();
+      fail(`the Parquet encoder worker failed: ${e.message}`);
+    };
+    this.worker.onmessageerror = () =>
+      fail("the Parquet encoder worker sent an unreadable message");
+  }
+}
+
+const threads: EncoderThread[] = [];
+let nextId = 1;
+
+/** Worker threads running now (for tests: none once every file is done). */
+export function encoderThreads(): number {
+  return threads.length;
+}
+
+function forget(thread: EncoderThread): void {
+  const at = threads.indexOf(thread);
+  if (at >= 0) threads.splice(at, 1);
+}
+
+/** A thread for a new file: a new one while under the cap, else the least busy. */
+function threadFor(file: WorkerEncoder): EncoderThread {
+  let thread = threads.length < MAX_WORKERS
+    ? undefined
+    : threads.reduce((a, b) => (b.files.size < a.files.size ? b : a));
+  if (!thread) {
+    thread = new EncoderThread(forget);
+    threads.push(thread);
+  }
+  thread.files.set(file.id, file);
+  return thread;
+}
+
+/** A file is done with its thread; an idle thread ends, so the process can exit. */
+function release(thread: EncoderThread, file: WorkerEncoder): void {
+  if (!thread.files.delete(file.id)) return;
+  if (thread.files.size > 0) {
+    thread.worker.postMessage({ id: file.id, t: "drop" } satisfies ToWorker);
+    return;
+  }
+  forget(thread);
+  thread.worker.terminate();
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Encodes on a shared worker thread; the sink is written here, in order. */
+export class WorkerEncoder implements ParquetEncoder {
+  /** This file's id on its thread. */
+  readonly id = nextId++;
+  readonly #sink: Pick<FileSink, "write">;
+  readonly #codec: ParquetCodec;
+  // Taken with the first message: a file that never gets a row costs nothing.
+  #thread: EncoderThread | undefined;
+  // Sink writes in the order the bytes came; never rejects (see #failure).
+  #writes: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
+  #waiters: Waiter[] = [];
+  #peakBytes = 0;
+  #stopped = false;
+  // Rows sent to the worker so far.
+  #sent = 0;
+
+  constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
+    this.#sink = sink;
+    this.#codec = codec;
+  }
+
+  get peakBytes(): number {
+    return this.#peakBytes;
+  }
+
+  add(rows: readonly Row[]): void {
+    if (this.#stopped || rows.length === 0) return;
+    const at = this.#sent;
+    this.#sent += rows.length;
+    this.#post({ id: this.id, t: "rows", rows, at });
+  }
+
+  group(schema: Schema): Promise<void> {
+    const codec = this.#codec;
+    const rows = this.#sent;
+    return this.#ask({ id: this.id, t: "group", schema, codec, rows });
+  }
+
+  async finish(schema: Schema): Promise<void> {
+    try {
+      await this.#ask({ id: this.id, t: "finish", schema, codec: this.#codec });
+    } finally {
+      this.#stop();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.#stop();
+    this.fail(new Error("the encoder was disposed"));
+    await this.#writes;
+  }
+
+  /** Take a message from the thread about this file. */
+  receive(message: Exclude<FromWorker, { t: "ready" }>): void {
+    switch (message.t) {
+      case "bytes": {
+        const chunk = message.chunk;
+        this.#writes = this.#writes.then(async () => {
+          if (this.#failure) return;
+          try {
+            await this.#sink.write(chunk);
+          } catch (err) {
+            this.fail(err);
+          }
+        });
+        return;
+      }
+      case "done": {
+        this.#peakBytes = Math.max(this.#peakBytes, message.peakBytes);
+        const waiter = this.#waiters.shift();
+        // Answered once the bytes before it are in the sink.
+        this.#writes.then(() =>
+          this.#failure
+            ? waiter?.reject(this.#failure.error)
+            : waiter?.resolve()
+        );
+        return;
+      }
+      case "error": {
+        const err = message.row === undefined
+          ? new Error(message.message)
+          : new RowFailure(message.row, message.message, {
+            batch: message.batch ?? false,
+          });
+        if (message.row === undefined) err.name = message.name;
+        this.fail(err);
+        return;
+      }
+    }
+  }
+
+  /** Fail every pending and later call with `error` (the first one wins). */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#stop();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(this.#failure.error);
+  }
+
+  #post(message: ToWorker): void {
+    try {
+      this.#thread ??= threadFor(this);
+      this.#thread.worker.postMessage(message);
+    } catch (err) {
+      // A value that cannot be cloned (too deep, say) in a record.
+      this.fail(
+        message.t === "rows"
+          ? new RowFailure(
+            message.at,
+            `a record cannot be copied to the Parquet encoder (${
+              describe(err)
+            })`,
+            { cause: err, batch: true },
+          )
+          : err,
+      );
+    }
+  }
+
+  #ask(message: ToWorker): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#stopped) {
+      return Promise.reject(new Error("the encoder was disposed"));
+    }
+    const done = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ resolve, reject })
+    );
+    this.#post(message);
+    return done;
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#thread) release(this.#thread, this);
+  }
+}

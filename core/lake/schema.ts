@@ -1,0 +1,449 @@
+/**
+ * Column types inferred from records. A stream's columns are typed by the
+ * values seen, widened only where no value can be lost (an integer column
+ * that meets a fraction becomes DOUBLE; an all-null column takes the first
+ * type it meets); any other change of type is a {@linkcode SchemaError}
+ * naming the stream and the field.
+ *
+ * Types:
+ * - `INT64`: integral numbers, and bigints that fit 64 bits; `DOUBLE`: any
+ *   other number. `DECIMAL`: bigints beyond 64 bits, as DECIMAL(38,0), every
+ *   digit kept (a bigint of more than 38 digits is a {@linkcode SchemaError}).
+ *   A column never rounds a bigint: `DECIMAL` and `DOUBLE` do not mix, and a
+ *   bigint a `DOUBLE` column cannot hold exactly fails its write.
+ * - `STRING`; `TIMESTAMP`: strings that are strict ISO-8601 date-times such as
+ *   `2024-01-02T03:04:05Z` (optional fraction, optional `Z`/`±hh:mm`; no offset
+ *   means UTC), stored as UTC microseconds. A column mixing timestamps and
+ *   other strings is a STRING column (the raw strings are kept).
+ * - `BOOLEAN`.
+ * - `LIST<T>`: arrays whose elements are all of one scalar type T (or null).
+ * - `JSON`: nested objects and mixed or nested arrays, kept as JSON text.
+ * - `NULL`: only nulls seen so far; it widens to anything.
+ *
+ * @module
+ */
+import { SchemaError } from "../connector/errors.ts";
+import type { Row } from "../connector/types.ts";
+
+/**
+ * Types a single value or a list element can have.
+ *
+ * @example
+ * ```ts
+ * import type { ScalarType } from "./schema.ts";
+ * const t: ScalarType = "TIMESTAMP";
+ * ```
+ */
+export type ScalarType =
+  | "BOOLEAN"
+  | "INT64"
+  | "DECIMAL"
+  | "DOUBLE"
+  | "STRING"
+  | "TIMESTAMP";
+
+/**
+ * The type of one column. `NULL` means every value seen so far was null.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnType } from "./schema.ts";
+ * const tags: ColumnType = "LIST<STRING>";
+ * ```
+ */
+export type ColumnType =
+  | "NULL"
+  | ScalarType
+  | "JSON"
+  | `LIST<${ScalarType | "NULL"}>`;
+
+/**
+ * One column of a schema.
+ *
+ * @example
+ * ```ts
+ * import type { Column } from "./schema.ts";
+ * const id: Column = { name: "id", type: "INT64" };
+ * ```
+ */
+export interface Column {
+  /** The record field it comes from. */
+  readonly name: string;
+  /** Its type; every column is nullable. */
+  readonly type: ColumnType;
+}
+
+/**
+ * Columns in first-seen order. Plain data: it serializes to JSON as is (the
+ * engine may keep a stream's schema in its commit entries).
+ *
+ * @example
+ * ```ts
+ * import type { Schema } from "./schema.ts";
+ * const schema: Schema = [{ name: "id", type: "INT64" }, { name: "title", type: "STRING" }];
+ * ```
+ */
+export type Schema = readonly Column[];
+
+const INT64_LIMIT = 2 ** 63;
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
+const DECIMAL_LIMIT = 10n ** 38n;
+
+/**
+ * Parse a strict ISO-8601 date-time (`2024-01-02T03:04:05Z`, optional
+ * fraction up to nanoseconds, optional `Z` or `±hh:mm`; none means UTC) into
+ * microseconds since the epoch, UTC. Anything else, including impossible
+ * dates like February 30, gives `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTimestamp } from "./schema.ts";
+ * assert(parseTimestamp("1970-01-01T00:00:01.5Z") === 1_500_000n);
+ * assert(parseTimestamp("1970-01-01T01:00:00+01:00") === 0n);
+ * assert(parseTimestamp("2024-02-30T00:00:00Z") === undefined);
+ * assert(parseTimestamp("yesterday") === undefined);
+ * ```
+ */
+export function parseTimestamp(text: string): bigint | undefined {
+  // Hand-parsed, not a regex and a Date: this runs for every string value
+  // of every record (type inference and conversion), twice per timestamp.
+  const n = text.length;
+  if (n < 19 || n > 35) return undefined;
+  const year = digits(text, 0, 4), month = digits(text, 5, 2);
+  const day = digits(text, 8, 2), hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  if (
+    year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 ||
+    second < 0 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON
+  ) {
+    return undefined;
+  }
+  let i = 19;
+  let micros = 0;
+  if (i < n && text.charCodeAt(i) === DOT) {
+    let places = 0;
+    i++;
+    while (i < n && places < 9) {
+      const d = text.charCodeAt(i) - ZERO;
+      if (d < 0 || d > 9) break;
+      if (places < 6) micros = micros * 10 + d;
+      places++;
+      i++;
+    }
+    if (places === 0) return undefined;
+    for (let p = places; p < 6; p++) micros *= 10;
+  }
+  let offsetMinutes = 0;
+  if (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === Z && i + 1 === n) {
+      // UTC.
+    } else if ((c === PLUS || c === MINUS) && i + 6 === n) {
+      const oh = digits(text, i + 1, 2), om = digits(text, i + 4, 2);
+      if (oh < 0 || om < 0 || text.charCodeAt(i + 3) !== COLON) {
+        return undefined;
+      }
+      if (oh > 23 || om > 59) return undefined;
+      offsetMinutes = (c === MINUS ? -1 : 1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = daysFromCivil(year, month, day) * 86_400_000 +
+    ((hour * 60 + minute) * 60 + second) * 1000 - offsetMinutes * 60_000;
+  return BigInt(ms) * 1000n + BigInt(micros);
+}
+
+const ZERO = 48, DASH = 45, COLON = 58, DOT = 46, T = 84, Z = 90;
+const PLUS = 43, MINUS = 45;
+
+/** The number in `count` ASCII digits at `from`, or -1. */
+function digits(text: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - ZERO;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) +
+    day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function scalarType(value: unknown): ScalarType | "NULL" | undefined {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) && Math.abs(value) < INT64_LIMIT
+        ? "INT64"
+        : "DOUBLE";
+    case "string":
+      return parseTimestamp(value) === undefined ? "STRING" : "TIMESTAMP";
+    case "boolean":
+      return "BOOLEAN";
+    case "bigint":
+      if (value >= INT64_MIN && value <= INT64_MAX) return "INT64";
+      if (value < DECIMAL_LIMIT && value > -DECIMAL_LIMIT) return "DECIMAL";
+      throw new RangeError(
+        `the integer ${value} has more digits than DECIMAL(38,0) holds`,
+      );
+    case "undefined":
+      return "NULL";
+    case "object":
+      if (value === null) return "NULL";
+      if (value instanceof Date) return "TIMESTAMP";
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The type of one value: what a column holding only this value would be.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { valueType } from "./schema.ts";
+ * assert(valueType(3) === "INT64");
+ * assert(valueType(2.5) === "DOUBLE");
+ * assert(valueType(2n ** 63n) === "DECIMAL"); // beyond INT64: DECIMAL(38,0)
+ * assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
+ * assert(valueType(["a", null]) === "LIST<STRING>");
+ * assert(valueType([1, "a"]) === "JSON");
+ * assert(valueType({ a: 1 }) === "JSON");
+ * assert(valueType(null) === "NULL");
+ * ```
+ */
+export function valueType(value: unknown): ColumnType {
+  const scalar = scalarType(value);
+  if (scalar !== undefined) return scalar;
+  if (Array.isArray(value)) {
+    let element: ScalarType | "NULL" = "NULL";
+    for (const item of value) {
+      const t = scalarType(item);
+      if (t === undefined) return "JSON";
+      const wider = widenScalar(element, t);
+      if (wider === undefined) return "JSON";
+      element = wider;
+    }
+    return `LIST<${element}>`;
+  }
+  if (typeof value === "object") return "JSON";
+  throw new TypeError(`Cannot store a ${typeof value} in the lake`);
+}
+
+function widenScalar(
+  a: ScalarType | "NULL",
+  b: ScalarType | "NULL",
+): ScalarType | "NULL" | undefined {
+  if (a === b || b === "NULL") return a;
+  if (a === "NULL") return b;
+  if ((a === "INT64" && b === "DOUBLE") || (a === "DOUBLE" && b === "INT64")) {
+    return "DOUBLE";
+  }
+  // Every INT64 is a DECIMAL(38,0); a DOUBLE would round the wide ones.
+  if (
+    (a === "INT64" && b === "DECIMAL") || (a === "DECIMAL" && b === "INT64")
+  ) {
+    return "DECIMAL";
+  }
+  if (
+    (a === "TIMESTAMP" && b === "STRING") ||
+    (a === "STRING" && b === "TIMESTAMP")
+  ) {
+    return "STRING";
+  }
+  return undefined;
+}
+
+function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
+  return t.startsWith("LIST<")
+    ? t.slice(5, -1) as ScalarType | "NULL"
+    : undefined;
+}
+
+/**
+ * The type a column must have to hold values of both `a` and `b`, or
+ * `undefined` when no type holds both without loss. Widenings: `NULL` to
+ * anything, `INT64` to `DOUBLE` or `DECIMAL`, `TIMESTAMP` to `STRING`, lists element-wise,
+ * lists of conflicting elements (and lists meeting `JSON`) to `JSON`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { widenType } from "./schema.ts";
+ * assert(widenType("INT64", "DOUBLE") === "DOUBLE");
+ * assert(widenType("NULL", "BOOLEAN") === "BOOLEAN");
+ * assert(widenType("LIST<INT64>", "LIST<STRING>") === "JSON");
+ * assert(widenType("DOUBLE", "STRING") === undefined);
+ * ```
+ */
+export function widenType(
+  a: ColumnType,
+  b: ColumnType,
+): ColumnType | undefined {
+  if (a === b || b === "NULL") return a;
+  if (a === "NULL") return b;
+  const la = listElement(a), lb = listElement(b);
+  if (la !== undefined && lb !== undefined) {
+    const e = widenScalar(la, lb);
+    return e === undefined ? "JSON" : `LIST<${e}>`;
+  }
+  if (
+    (la !== undefined && b === "JSON") || (lb !== undefined && a === "JSON")
+  ) {
+    return "JSON";
+  }
+  if (la !== undefined || lb !== undefined || a === "JSON" || b === "JSON") {
+    return undefined;
+  }
+  return widenScalar(a as ScalarType, b as ScalarType);
+}
+
+function conflict(
+  stream: string,
+  field: string,
+  was: ColumnType,
+  now: ColumnType,
+): SchemaError {
+  return new SchemaError(
+    `field ${JSON.stringify(field)} was ${was}, now ${now} in "${stream}"`,
+  );
+}
+
+/** {@linkcode valueType}, a value no column can hold a `SchemaError`. */
+function typeOfField(value: unknown, key: string, stream: string): ColumnType {
+  try {
+    return valueType(value);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new SchemaError(
+      `field ${
+        JSON.stringify(key)
+      } cannot be stored in "${stream}": ${err.message}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Options for {@linkcode inferSchema}.
+ *
+ * @example
+ * ```ts
+ * import type { InferOptions } from "./schema.ts";
+ * const options: InferOptions = { stream: "demo/items", base: [{ name: "id", type: "INT64" }] };
+ * ```
+ */
+export interface InferOptions {
+  /** `"connector/stream"`, for messages. */
+  stream: string;
+  /** Columns known already (a file's schema so far); new columns follow them. */
+  base?: Schema;
+}
+
+/**
+ * The columns of `rows`, in first-seen order, widened over every value.
+ * Throws a {@linkcode SchemaError} when a field holds values no one type can
+ * hold (`field "score" was DOUBLE, now STRING in "demo/items"`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inferSchema } from "./schema.ts";
+ * const schema = inferSchema([
+ *   { id: 1, score: 1, at: "2024-01-02T03:04:05Z", tags: ["a"] },
+ *   { id: 2, score: 2.5, at: null, extra: { deep: true } },
+ * ], { stream: "demo/items" });
+ * assert(JSON.stringify(schema) === JSON.stringify([
+ *   { name: "id", type: "INT64" },
+ *   { name: "score", type: "DOUBLE" },
+ *   { name: "at", type: "TIMESTAMP" },
+ *   { name: "tags", type: "LIST<STRING>" },
+ *   { name: "extra", type: "JSON" },
+ * ]));
+ * ```
+ */
+export function inferSchema(
+  rows: Iterable<Row>,
+  options: InferOptions,
+): Schema {
+  const types = new Map<string, ColumnType>();
+  for (const c of options.base ?? []) types.set(c.name, c.type);
+  for (const row of rows) {
+    if (row === null || typeof row !== "object" || Array.isArray(row)) {
+      throw new TypeError(
+        `Cannot write a record of "${options.stream}": expected an object, got ${
+          row === null ? "null" : Array.isArray(row) ? "an array" : typeof row
+        }`,
+      );
+    }
+    for (const key in row) {
+      const t = typeOfField(row[key], key, options.stream);
+      const was = types.get(key);
+      if (was === undefined) {
+        types.set(key, t);
+      } else if (was !== t && t !== "NULL") {
+        const wider = widenType(was, t);
+        if (wider === undefined) throw conflict(options.stream, key, was, t);
+        types.set(key, wider);
+      }
+    }
+  }
+  return Array.from(types, ([name, type]) => ({ name, type }));
+}
+
+/**
+ * `a` widened by `b`: `a`'s columns in order (types widened), then the
+ * columns only `b` has. Throws a {@linkcode SchemaError} on a conflict.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeSchemas } from "./schema.ts";
+ * const merged = mergeSchemas(
+ *   [{ name: "id", type: "INT64" }],
+ *   [{ name: "id", type: "DOUBLE" }, { name: "name", type: "STRING" }],
+ *   "demo/items",
+ * );
+ * assert(merged[0]?.type === "DOUBLE" && merged[1]?.name === "name");
+ * ```
+ */
+export function mergeSchemas(a: Schema, b: Schema, stream: string): Schema {
+  const types = new Map<string, ColumnType>();
+  for (const c of a) types.set(c.name, c.type);
+  for (const c of b) {
+    const was = types.get(c.name);
+    if (was === undefined) {
+      types.set(c.name, c.type);
+      continue;
+    }
+    const wider = widenType(was, c.type);
+    if (wider === undefined) throw conflict(stream, c.name, was, c.type);
+    types.set(c.name, wider);
+  }
+  return Array.from(types, ([name, type]) => ({ name, type }));
+}

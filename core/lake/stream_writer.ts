@@ -1,0 +1,253 @@
+/**
+ * Writes one stream's records into staged files and commits them, with the
+ * stream's state, through the stream's {@linkcode CommitLog}.
+ *
+ * @module
+ */
+
+import type { CommitEntry, CommitLog } from "./commit_log.ts";
+import { NdjsonWriter } from "./ndjson_writer.ts";
+import {
+  ParquetWriter,
+  type RecordSource,
+  SchemaChange,
+} from "./parquet_writer.ts";
+import type { Schema } from "./schema.ts";
+import type { Storage } from "./storage.ts";
+import type { Row } from "../connector/types.ts";
+
+/** File formats of the lake. */
+export type Format = "parquet" | "ndjson";
+
+/** Options of {@linkcode StreamWriter}. */
+export interface StreamWriterOptions {
+  /** `"connector/stream"`, for messages. */
+  stream: string;
+  /** The lake. */
+  storage: Storage;
+  /** The stream's commit log. */
+  log: CommitLog;
+  /** File format. @default {"parquet"} */
+  format?: Format;
+  /** Compression of NDJSON files. @default {"zstd"} */
+  compression?: "zstd" | "gzip";
+  /** Rows per Parquet row group. @default {10000} */
+  rowGroupSize?: number;
+  /** Where Parquet row groups are encoded (see `ParquetWriterOptions`). */
+  encoder?: "worker" | "inline";
+  /**
+   * The primary key of a record, for a `merge` stream written as NDJSON: a
+   * key never appears twice in one NDJSON file (a second version starts a
+   * new file), so the newest version is the one in the latest file. Parquet
+   * readers have each row's number in its file and need no such rule.
+   */
+  uniqueKey?: (row: Row) => string;
+}
+
+/** How {@linkcode StreamWriter.commit} commits. */
+export interface CommitOptions {
+  /** Commit even with no new file (to record state). @default {false} */
+  always?: boolean;
+  /** Keep this commit's files staged, invisible to readers (a `replace` sweep). @default {false} */
+  hold?: boolean;
+  /** Staged files of earlier held commits to publish now. */
+  publish?: string[];
+  /** Remove every live file (a `replace` sweep swapping in). @default {false} */
+  replaceLive?: boolean;
+}
+
+interface FileWriter {
+  write(rows: Row[], source?: RecordSource): Promise<void>;
+  close(): Promise<{ records: number; bytes: number }>;
+  abort(): Promise<void>;
+}
+
+/**
+ * One stream's writer: appends records to a staged file, rolls to a new file
+ * when the schema widens, and on `commit(state)` closes the file and records
+ * it with the state in one atomic commit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StreamWriter } from "./stream_writer.ts";
+ * import { CommitLog } from "./commit_log.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const storage = new LocalStorage(dir);
+ *   const log = new CommitLog(storage, "demo/items", { runId: "20260101T000000Z-abcd" });
+ *   const writer = new StreamWriter({ stream: "demo/items", storage, log });
+ *   await writer.write([{ id: 1 }, { id: 2 }]);
+ *   const entry = await writer.commit({ done: true });
+ *   assert(entry?.add.length === 1);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class StreamWriter {
+  #opts: StreamWriterOptions;
+  #current: FileWriter | undefined;
+  #currentName = "";
+  #pending: Array<{ staged: string; records: number; bytes: number }> = [];
+  #seq = 0;
+  // The run's columns so far: every new file starts from them, so a field
+  // that changes type is an error even across files.
+  #schema: Schema | undefined;
+  #keys = new Set<string>();
+  /** Records written to files (committed or not). */
+  records = 0;
+  /** Bytes of closed files. */
+  bytes = 0;
+  /** Files committed. */
+  files = 0;
+
+  /** Make a writer; no file is created before the first record. */
+  constructor(options: StreamWriterOptions) {
+    this.#opts = options;
+  }
+
+  #ext(): string {
+    if (this.#opts.format === "ndjson") {
+      return this.#opts.compression === "gzip" ? ".ndjson.gz" : ".ndjson.zst";
+    }
+    return ".parquet";
+  }
+
+  async #open(schema?: Schema): Promise<FileWriter> {
+    const o = this.#opts;
+    this.#currentName = `${o.log.runId}-${
+      String(this.#seq++).padStart(5, "0")
+    }${this.#ext()}`;
+    const sink = await o.storage.create(o.log.stagingPath(this.#currentName));
+    if (o.format === "ndjson") {
+      return await NdjsonWriter.create(sink, {
+        compression: o.compression === "gzip" ? "gzip" : "zstd",
+        stream: o.stream,
+        file: this.#currentName,
+      });
+    }
+    const base = schema ?? this.#schema;
+    return await ParquetWriter.create(sink, {
+      stream: o.stream,
+      file: this.#currentName,
+      ...(base ? { schema: base } : {}),
+      ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
+      ...(o.encoder ? { encoder: o.encoder } : {}),
+    });
+  }
+
+  async #closeCurrent(): Promise<void> {
+    const w = this.#current;
+    if (!w) return;
+    this.#current = undefined;
+    this.#keys.clear();
+    if (w instanceof ParquetWriter) this.#schema = w.schema;
+    let summary: { records: number; bytes: number };
+    try {
+      summary = await w.close();
+    } catch (err) {
+      // A file that failed to close (its rows not all there) never appears.
+      await w.abort().catch(() => {});
+      throw err;
+    }
+    const { records, bytes } = summary;
+    this.bytes += bytes;
+    if (records > 0) {
+      this.#pending.push({
+        staged: this.#opts.log.stagingPath(this.#currentName),
+        records,
+        bytes,
+      });
+    }
+  }
+
+  /**
+   * Append records to the current file (opening or rolling one as needed).
+   * `source` (their page and URL) is named by any error about them.
+   */
+  async write(rows: Row[], source?: RecordSource): Promise<void> {
+    const keyOf = this.#opts.uniqueKey;
+    if (keyOf && this.#opts.format === "ndjson") {
+      // A key already in the open file: the rows from it on go to a new file.
+      let from = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const k = keyOf(rows[i]!);
+        if (this.#keys.has(k)) {
+          await this.#append(rows.slice(from, i), source);
+          await this.#closeCurrent();
+          from = i;
+        }
+        this.#keys.add(k);
+      }
+      await this.#append(from === 0 ? rows : rows.slice(from), source);
+      return;
+    }
+    await this.#append(rows, source);
+  }
+
+  async #append(rows: Row[], source?: RecordSource): Promise<void> {
+    if (rows.length === 0) return;
+    this.#current ??= await this.#open();
+    try {
+      await this.#current.write(rows, source);
+    } catch (err) {
+      if (!(err instanceof SchemaChange)) throw err;
+      // A new column or a widened type: a new file carries the new schema,
+      // and readers unify files by column name.
+      await this.#closeCurrent();
+      this.#current = await this.#open(err.schema);
+      await this.#current.write(rows, source);
+    }
+    this.records += rows.length;
+  }
+
+  /** Records in the open file or staged files, not yet committed. */
+  get uncommitted(): boolean {
+    return this.#current !== undefined || this.#pending.length > 0;
+  }
+
+  /**
+   * Close the open file and commit every staged file with the state, atomically.
+   * `state` may be a function of the staged paths this commit adds (a
+   * `replace` sweep keeps them in its state until it publishes them).
+   * Resolves `undefined` when there was nothing to commit and `always` is false.
+   */
+  async commit(
+    state: unknown | ((staged: string[]) => unknown),
+    options: CommitOptions = {},
+  ): Promise<CommitEntry | undefined> {
+    await this.#closeCurrent();
+    const publish = options.publish ?? [];
+    if (this.#pending.length === 0 && !options.always && publish.length === 0) {
+      return undefined;
+    }
+    const staged = this.#pending.map((f) => f.staged);
+    const remove = options.replaceLive ? await this.#opts.log.files() : [];
+    const entry = await this.#opts.log.commit({
+      add: this.#pending,
+      state: typeof state === "function" ? state(staged) : state,
+      ...(options.hold ? { hold: true } : {}),
+      ...(publish.length ? { publish } : {}),
+      ...(remove.length ? { remove } : {}),
+    });
+    this.files += this.#pending.length;
+    this.#pending = [];
+    return entry;
+  }
+
+  /** Drop the open file and the staged files no commit lists. */
+  async abort(): Promise<void> {
+    const w = this.#current;
+    this.#current = undefined;
+    await w?.abort();
+    const staged = this.#pending;
+    this.#pending = [];
+    // Best effort: a later run's recovery deletes whatever is left.
+    await Promise.allSettled(
+      staged.map((f) => this.#opts.storage.delete(f.staged)),
+    );
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The cursor paginator: {@linkcode cursorPaginator}.
+ *
+ * @module
+ */
+
+import { getPath } from "../connector/json_path.ts";
+import { at, DONE, withParams } from "./_paginator_helpers.ts";
+import {
+  checkKeys,
+  ctxLimit,
+  enumOption,
+  intOption,
+  pathOption,
+  required,
+  show,
+  stringOption,
+} from "./_paginator_options.ts";
+import { PaginationError } from "../connector/errors.ts";
+import type {
+  Next,
+  PageRequest,
+  PageResponse,
+  PaginateContext,
+  Paginator,
+} from "../connector/types.ts";
+
+/** Options of {@linkcode cursorPaginator}. */
+export interface CursorPaginatorOptions {
+  /** Query parameter the cursor is sent in (`"cursor"`, `"starting_after"`). */
+  cursorParam: string;
+  /**
+   * Dot path to the next cursor in the body (`"next_cursor"`, `"meta.next"`);
+   * required when `cursorFrom` is `"body"`. `null`, `""` or missing ends the
+   * stream.
+   */
+  cursorPath?: string;
+  /**
+   * Dot path to a boolean saying whether more pages follow (`"has_more"`).
+   * Given, `false` ends the stream and `true` requires a non-empty page and
+   * a cursor.
+   */
+  hasMorePath?: string;
+  /**
+   * Where the next cursor comes from: the body (at `cursorPath`) or the last
+   * record's `recordField` (Stripe's `starting_after`). @default {"body"}
+   */
+  cursorFrom?: "body" | "lastRecord";
+  /** The record field (a dot path) holding the cursor when `cursorFrom` is `"lastRecord"`. @default {"id"} */
+  recordField?: string;
+  /** Query parameter carrying the page size; requires `limit`. */
+  limitParam?: string;
+  /**
+   * Records per page, sent as `limitParam`. With `cursorFrom: "lastRecord"`
+   * and no `hasMorePath`, a page shorter than this ends the stream.
+   */
+  limit?: number;
+}
+
+/**
+ * Cursor paging, always sequential (`next`). Two forms: the body holds the
+ * next cursor (`cursorPath`), or, Stripe style, `hasMorePath` says whether
+ * more follow and the cursor is the last record's `recordField`.
+ *
+ * Loop guards ({@linkcode PaginationError}): a cursor equal to the one the
+ * page was requested with (`cursor repeats: ...`), and an empty page whose
+ * `hasMorePath` is true. A longer cycle (A, B, A) is not caught: that would
+ * need memory, and the paginator is shared.
+ * `ctx.limit` is left to the engine, which counts the chain's records.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cursorPaginator } from "./paginators.ts";
+ * const p = cursorPaginator({
+ *   cursorParam: "starting_after",
+ *   cursorFrom: "lastRecord",
+ *   hasMorePath: "has_more",
+ *   limitParam: "limit",
+ *   limit: 100,
+ * });
+ * const first = p.first({});
+ * const next = p.next({
+ *   request: first,
+ *   url: "http://127.0.0.1/v1/charges?limit=100",
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: { has_more: true },
+ *   records: [{ id: "ch_1" }, { id: "ch_2" }],
+ * }, {});
+ * assert.deepEqual(next, {
+ *   type: "next",
+ *   request: { index: 1, params: { limit: "100", starting_after: "ch_2" } },
+ * });
+ * ```
+ */
+export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
+  const fn = "cursorPaginator";
+  const o = checkKeys(fn, options, [
+    "cursorParam",
+    "cursorPath",
+    "hasMorePath",
+    "cursorFrom",
+    "recordField",
+    "limitParam",
+    "limit",
+  ]);
+  const cursorParam = required(
+    fn,
+    "cursorParam",
+    stringOption(fn, "cursorParam", o.cursorParam),
+  );
+  const cursorPath = pathOption(fn, "cursorPath", o.cursorPath);
+  const hasMorePath = pathOption(fn, "hasMorePath", o.hasMorePath);
+  const cursorFrom =
+    enumOption(fn, "cursorFrom", o.cursorFrom, ["body", "lastRecord"]) ??
+      "body";
+  const recordField = pathOption(fn, "recordField", o.recordField) ?? "id";
+  const limitParam = stringOption(fn, "limitParam", o.limitParam);
+  const limit = intOption(fn, "limit", o.limit, 1);
+  if (cursorFrom === "body" && cursorPath === undefined) {
+    throw new TypeError(
+      `${fn}: option "cursorPath" is required when cursorFrom is "body"`,
+    );
+  }
+  if (cursorFrom === "lastRecord" && cursorPath !== undefined) {
+    throw new TypeError(
+      `${fn}: option "cursorPath" is not read when cursorFrom is "lastRecord" (the cursor is the last record's "${recordField}")`,
+    );
+  }
+  if ((limitParam === undefined) !== (limit === undefined)) {
+    throw new TypeError(`${fn}: options "limitParam" and "limit" go together`);
+  }
+  if (limitParam === cursorParam) {
+    throw new RangeError(
+      `${fn}: options "limitParam" and "cursorParam" must differ`,
+    );
+  }
+  const limitParams: Record<string, string> =
+    limitParam !== undefined && limit !== undefined
+      ? { [limitParam]: String(limit) }
+      : {};
+  const source = cursorFrom === "body"
+    ? `"${cursorPath}"`
+    : `the last record's "${recordField}"`;
+
+  return Object.freeze({
+    type: "cursor",
+    first: (ctx: PaginateContext): PageRequest => {
+      ctxLimit(fn, ctx);
+      return { index: 0, params: { ...limitParams } };
+    },
+    next: (page: PageResponse, ctx: PaginateContext): Next => {
+      ctxLimit(fn, ctx);
+      const got = page.records.length;
+      if (hasMorePath !== undefined) {
+        const more = getPath(page.body, hasMorePath);
+        if (typeof more !== "boolean") {
+          throw new PaginationError(
+            `"${hasMorePath}" is missing or not a boolean (found ${
+              show(more)
+            })`,
+            at(page),
+          );
+        }
+        if (!more) return DONE;
+        if (got === 0) {
+          throw new PaginationError(
+            `empty page with ${hasMorePath}=true`,
+            at(page),
+          );
+        }
+      }
+      let raw: unknown;
+      if (cursorFrom === "body") {
+        raw = getPath(page.body, cursorPath as string);
+      } else {
+        const last = page.records[got - 1];
+        if (last === undefined) return DONE;
+        if (hasMorePath === undefined && limit !== undefined && got < limit) {
+          return DONE;
+        }
+        raw = getPath(last, recordField);
+      }
+      if (raw === undefined || raw === null || raw === "") {
+        if (cursorFrom === "lastRecord") {
+          throw new PaginationError(
+            `the last record has no "${recordField}" to continue from (found ${
+              show(raw)
+            })`,
+            at(page),
+          );
+        }
+        if (hasMorePath !== undefined) {
+          throw new PaginationError(
+            `${hasMorePath}=true but no cursor at ${source} (found ${
+              show(raw)
+            })`,
+            at(page),
+          );
+        }
+        return DONE;
+      }
+      // A bigint is an integer cursor beyond 2^53, kept exact.
+      if (
+        typeof raw !== "string" && typeof raw !== "number" &&
+        typeof raw !== "bigint"
+      ) {
+        throw new PaginationError(
+          `cursor at ${source} must be a string or a number (found ${
+            show(raw)
+          })`,
+          at(page),
+        );
+      }
+      const cursor = String(raw);
+      if (cursor === page.request.params?.[cursorParam]) {
+        throw new PaginationError(
+          `cursor repeats: ${cursorParam}=${cursor} came back from the page it was sent to`,
+          at(page),
+        );
+      }
+      return {
+        type: "next",
+        request: withParams(page, page.request.index + 1, {
+          [cursorParam]: cursor,
+        }),
+      };
+    },
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * The offset/limit paginator: {@linkcode offsetPaginator}.
+ *
+ * @module
+ */
+
+import {
+  at,
+  DONE,
+  intParam,
+  readCount,
+  withParams,
+} from "./_paginator_helpers.ts";
+import {
+  checkKeys,
+  ctxLimit,
+  intOption,
+  lazy,
+  pathOption,
+  required,
+  stringOption,
+} from "./_paginator_options.ts";
+import { PaginationError } from "../connector/errors.ts";
+import type {
+  Next,
+  PageRequest,
+  PageResponse,
+  PaginateContext,
+  Paginator,
+} from "../connector/types.ts";
+
+/** Options of {@linkcode offsetPaginator}. */
+export interface OffsetPaginatorOptions {
+  /**
+   * Records per page, sent as `limitParam`. It must not exceed the most the
+   * source serves per page: a source that silently serves fewer would leave
+   * gaps (caught when a total is known, undetectable otherwise).
+   */
+  limit: number;
+  /** Query parameter carrying the page size. @default {"limit"} */
+  limitParam?: string;
+  /** Query parameter carrying the offset. @default {"offset"} */
+  offsetParam?: string;
+  /**
+   * Dot path to the total record count in the body (`"count"`,
+   * `"meta.total"`). Given: every remaining page is planned at once and
+   * fetched concurrently. Omitted: pages are fetched in a window ahead until
+   * a short page.
+   */
+  totalPath?: string;
+  /** Offset of the first record. @default {0} */
+  start?: number;
+}
+
+/**
+ * Offset/limit paging (`?offset=100&limit=50`).
+ *
+ * After the first page: with `totalPath`, a `fanout` of every remaining
+ * offset below the total, cut short by a page shorter than `limit` (a total
+ * that says more than the source holds ends there, with a warning); without
+ * it, a lazy `window` of offsets whose end is the first page shorter than
+ * `limit`. A short first page ends the stream.
+ * `ctx.limit` caps the plan at `start + ctx.limit` records.
+ *
+ * Errors ({@linkcode PaginationError}): the total is missing or not a count;
+ * a page holds more records than `limit` (the source ignores the limit
+ * parameter, so offsets would overlap); or, with a total, a page holds fewer
+ * than `limit` while the total says more follow (the source caps its page
+ * size, so offsets would leave gaps).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { offsetPaginator } from "./paginators.ts";
+ * const p = offsetPaginator({ limit: 50, totalPath: "count" });
+ * const first = p.first({});
+ * assert.deepEqual(first, { index: 0, params: { offset: "0", limit: "50" } });
+ * const next = p.next({
+ *   request: first,
+ *   url: "http://127.0.0.1/items?offset=0&limit=50",
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: { count: 120 },
+ *   records: Array.from({ length: 50 }, (_, id) => ({ id })),
+ * }, {});
+ * assert.equal(next.type, "fanout");
+ * if (next.type === "fanout") {
+ *   assert.deepEqual([...next.requests].map((r) => r.params?.offset), ["50", "100"]);
+ * }
+ * ```
+ */
+export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
+  const fn = "offsetPaginator";
+  const o = checkKeys(fn, options, [
+    "limit",
+    "limitParam",
+    "offsetParam",
+    "totalPath",
+    "start",
+  ]);
+  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
+  const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
+  const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
+    "offset";
+  if (limitParam === offsetParam) {
+    throw new RangeError(
+      `${fn}: options "limitParam" and "offsetParam" must differ`,
+    );
+  }
+  const totalPath = pathOption(fn, "totalPath", o.totalPath);
+  const start = intOption(fn, "start", o.start, 0) ?? 0;
+
+  const request = (page: PageResponse, index: number, offset: number) =>
+    withParams(page, index, {
+      [offsetParam]: String(offset),
+      [limitParam]: String(limit),
+    });
+
+  return Object.freeze({
+    type: "offset",
+    first: (ctx: PaginateContext): PageRequest => {
+      ctxLimit(fn, ctx);
+      return {
+        index: 0,
+        params: { [offsetParam]: String(start), [limitParam]: String(limit) },
+      };
+    },
+    next: (page: PageResponse, ctx: PaginateContext): Next => {
+      const wanted = ctxLimit(fn, ctx);
+      const end = wanted === undefined ? Infinity : start + wanted;
+      const offset = intParam(page, offsetParam, start);
+      const got = page.records.length;
+      if (got > limit) {
+        throw new PaginationError(
+          `page holds ${got} records, more than ${limitParam}=${limit}: the source ignores "${limitParam}", so offsets would overlap`,
+          at(page),
+        );
+      }
+      if (totalPath !== undefined) {
+        const total = readCount(page, totalPath, "total");
+        if (got < limit && offset + got < total) {
+          throw new PaginationError(
+            `page holds ${got} records, fewer than ${limitParam}=${limit}, but "${totalPath}" says ${total}: the source caps its page size; lower "limit" to ${got}`,
+            at(page),
+          );
+        }
+        const stop = Math.min(total, end);
+        if (offset + limit >= stop) return DONE;
+        return {
+          type: "fanout",
+          requests: lazy(function* () {
+            let index = page.request.index;
+            for (let o = offset + limit; o < stop; o += limit) {
+              yield request(page, ++index, o);
+            }
+          }),
+          // Whatever the total said, nothing follows a short page.
+          isLast: (p) => p.records.length < limit,
+        };
+      }
+      if (got < limit || offset + limit >= end) return DONE;
+      return {
+        type: "window",
+        requests: lazy(function* () {
+          let index = page.request.index;
+          for (let o = offset + limit; o < end; o += limit) {
+            yield request(page, ++index, o);
+          }
+        }),
+        isLast: (p) => p.records.length < limit,
+      };
+    },
+  });
+}

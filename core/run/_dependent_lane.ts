@@ -1,0 +1,162 @@
+/**
+ * The lane runner of a dependent stream: the parent's records, each one's
+ * detail page(s), landed in parent order.
+ *
+ * @module
+ */
+
+import { getPath } from "../connector/json_path.ts";
+import { ConfigError } from "../connector/errors.ts";
+import {
+  newStreamStats,
+  type PagePosition,
+  paginate,
+  type StreamSource,
+} from "../paging/paginate.ts";
+import { pooledMap } from "../async/pool.ts";
+import type { LaneState } from "../lake/stream_state.ts";
+import type { StreamRunOptions } from "./stream_run_options.ts";
+import type { Row, StreamDef } from "../connector/types.ts";
+
+/**
+ * A dependent stream's lane: walks the parent's pages and, for each parent
+ * record, fetches this stream's page(s) with the record's field in the path,
+ * concurrently but landed in parent order, so the position is exact.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runDependentLane } from "./_dependent_lane.ts";
+ * import { defineConnector } from "../connector/connector.ts";
+ * import { ConfigError } from "../connector/errors.ts";
+ * import { HttpClient } from "../http/http.ts";
+ * import { LocalStorage } from "../lake/local_storage.ts";
+ * import { newStreamStats } from "../paging/paginate.ts";
+ * import { singlePaginator } from "../paging/paginators.ts";
+ *
+ * // A parent that does not exist fails before any request.
+ * const stream = {
+ *   path: "/items/{id}",
+ *   primaryKey: "id",
+ *   paginator: singlePaginator(),
+ *   parent: { stream: "missing", field: "id" },
+ * };
+ * const connector = defineConnector({
+ *   name: "t",
+ *   baseUrl: "http://127.0.0.1",
+ *   streams: { details: stream },
+ * });
+ * const o = {
+ *   connector,
+ *   name: "details",
+ *   storage: new LocalStorage("unused"),
+ *   runId: "20260101T000000Z-000001",
+ *   http: new HttpClient(),
+ *   baseUrl: "http://127.0.0.1",
+ *   stats: newStreamStats(),
+ *   poolWidth: 1,
+ * };
+ * const lane = { key: "main", position: { page: -1 } };
+ * await assert.rejects(
+ *   runDependentLane(o, stream, lane, () => {
+ *     throw new Error("not reached");
+ *   }, async () => {}, new AbortController().signal),
+ *   ConfigError,
+ * );
+ * ```
+ */
+export async function runDependentLane(
+  o: StreamRunOptions,
+  stream: StreamDef,
+  lane: LaneState,
+  baseSource: (lane: LaneState, extra?: Partial<StreamSource>) => StreamSource,
+  accept: (
+    lane: LaneState,
+    rows: Row[],
+    position: PagePosition,
+    where?: { url?: string; item?: number },
+  ) => Promise<void>,
+  stop: AbortSignal,
+): Promise<void> {
+  const ref = stream.parent!;
+  const parent = o.connector.streams[ref.stream];
+  if (!parent) {
+    throw new ConfigError(
+      `connector "${o.connector.name}": stream "${o.name}" depends on unknown stream "${ref.stream}"`,
+    );
+  }
+  const as = ref.as ?? ref.field;
+  const own = baseSource(lane);
+  const parentSource: StreamSource = {
+    ...own,
+    id: `${o.connector.name}/${ref.stream}`,
+    stream: parent,
+    // The parent's counters are its own; what it warns of, this stream reports.
+    stats: { ...newStreamStats(), warnings: own.stats.warnings ??= [] },
+  };
+  interface Task {
+    value: string | undefined;
+    before: PagePosition;
+    after: PagePosition;
+    item: number;
+    last: boolean;
+  }
+  async function* tasks(): AsyncGenerator<Task> {
+    let before = lane.position;
+    let skipThrough = lane.item ?? -1;
+    for await (const page of paginate(parentSource)) {
+      const rows = page.records;
+      // A stop starts no new detail request; those in flight still land.
+      if (stop.aborted) return;
+      if (rows.length === 0) {
+        yield {
+          value: undefined,
+          before,
+          after: page.position,
+          item: -1,
+          last: true,
+        };
+      }
+      for (let i = 0; i < rows.length; i++) {
+        if (i <= skipThrough) continue;
+        if (stop.aborted) return;
+        const v = getPath(rows[i], ref.field);
+        yield {
+          value: v === undefined || v === null ? undefined : String(v),
+          before,
+          after: page.position,
+          item: i,
+          last: i === rows.length - 1,
+        };
+      }
+      skipThrough = -1;
+      before = page.position;
+    }
+  }
+  const fetchDetail = async (
+    t: Task,
+    signal: AbortSignal,
+  ): Promise<{ t: Task; rows: Row[] }> => {
+    if (t.value === undefined) return { t, rows: [] };
+    const rows: Row[] = [];
+    const detail: StreamSource = {
+      ...baseSource(lane),
+      vars: { ...lane.vars, [as]: t.value },
+      resume: { page: -1 },
+      signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal,
+    };
+    delete detail.stop;
+    for await (const p of paginate(detail)) rows.push(...p.records);
+    return { t, rows };
+  };
+  for await (
+    const { t, rows } of pooledMap(tasks(), fetchDetail, {
+      concurrency: o.poolWidth,
+      ordered: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    })
+  ) {
+    if (t.last) await accept(lane, rows, t.after);
+    else await accept(lane, rows, t.before, { item: t.item });
+  }
+}
