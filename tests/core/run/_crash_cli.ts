@@ -98,6 +98,8 @@ export const shapes = defineConnector({
     hn: {
       path: "/v0/item/{id}.json",
       primaryKey: "id",
+      // One item a request, as Hacker News serves it.
+      allowSingleRecord: true,
       incremental: { cursorField: "id" },
       paginator: idRangePaginator({
         maxIdPath: "/v0/maxitem.json",
