@@ -25,8 +25,6 @@ const OVERSIZE: Record<string, number> = {
   "core/cli/compile.ts:runCompile": 106,
   "core/connector/types.ts": 406,
   "core/http/adaptive_limiter.ts": 587,
-  "core/http/http.ts": 782,
-  "core/http/http.ts:#attempt": 160,
   "core/http/rate_budget.ts": 728,
   "core/http/rate_budget.ts:parseRateLimitHeaders": 90,
   "core/lake/_commit_entry.ts:parseEntry": 107,

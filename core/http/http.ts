@@ -10,292 +10,31 @@
 import {
   backoffDelay,
   type BackoffOptions,
-  parseRetryAfter,
   sleep as realSleep,
 } from "../async/backoff.ts";
+import { type ErrorContext, NetworkError } from "../connector/errors.ts";
+import type { HttpEvent, HttpOptions } from "./http_options.ts";
+import type { HttpRequest, HttpResponse } from "./http_request.ts";
+import type { Limiter, Permit } from "./limiter.ts";
+import type { RateBudget } from "./rate_budget.ts";
+import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
+import { Deadline } from "./_deadline.ts";
 import {
-  type ErrorContext,
-  HttpError,
-  NetworkError,
-  PaginationError,
-} from "../connector/errors.ts";
-import type { DropCost } from "./adaptive_limiter.ts";
-import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
-import { parseRateLimitHeaders, type RateBudget } from "./rate_budget.ts";
-import { redactError, redactor } from "./_redact.ts";
-import { InvalidUtf8Error, parseJsonBody } from "./_json_body.ts";
+  describe,
+  ERROR_BODY_BYTES,
+  type Failure,
+  finalError,
+  isPermissionError,
+  readBounded,
+} from "./_failure.ts";
+import { redactor } from "./_redact.ts";
+import { Settlement } from "./_settlement.ts";
 
-/**
- * Counters a caller owns and the client increments as requests go, so a
- * progress line can read them live.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { newRequestStats, type RequestStats } from "./http.ts";
- * const stats: RequestStats = newRequestStats();
- * assert(stats.requests === 0 && stats.inFlight === 0);
- * ```
- */
-export interface RequestStats {
-  /** Attempts sent (a retried request counts once per attempt). */
-  requests: number;
-  /** Retries scheduled. */
-  retries: number;
-  /** Response body bytes received. */
-  bytes: number;
-  /** Attempts waiting for an answer right now (what the limiter caps). */
-  inFlight: number;
-  /** Most attempts waiting for an answer at once so far. */
-  maxInFlight: number;
-  /** Answers that said slow down: 429, and 403 with an exhausted rate limit (GitHub). */
-  throttled: number;
-  /** Requests that failed for good (the error surfaced); aborts are not errors. */
-  errors: number;
-}
+export type { HttpEvent, HttpOptions } from "./http_options.ts";
+export type { HttpRequest, HttpResponse } from "./http_request.ts";
+export { newRequestStats, type RequestStats } from "./request_stats.ts";
 
-/**
- * Fresh zeroed {@linkcode RequestStats}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { newRequestStats } from "./http.ts";
- * assert(newRequestStats().retries === 0);
- * ```
- */
-export function newRequestStats(): RequestStats {
-  return {
-    requests: 0,
-    retries: 0,
-    bytes: 0,
-    inFlight: 0,
-    maxInFlight: 0,
-    throttled: 0,
-    errors: 0,
-  };
-}
-
-/**
- * One JSON request.
- *
- * @example
- * ```ts
- * import { type HttpRequest, newRequestStats } from "./http.ts";
- * const req: HttpRequest = {
- *   url: "https://api.example.com/items?page=3",
- *   context: { stream: "example/items", page: 2 },
- *   stats: newRequestStats(),
- * };
- * ```
- */
-export interface HttpRequest {
-  /** Absolute URL, query string included. */
-  url: string;
-  /** Headers for this request, over the client's own. */
-  headers?: HeadersInit;
-  /** Abort: stops waiting at once (backoff, limiter, rate budget, fetch) with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Stream and page, for error messages. */
-  context?: ErrorContext;
-  /** Counters to increment. */
-  stats?: RequestStats;
-  /** Decode bytes that are not UTF-8 as U+FFFD instead of failing. @default false */
-  allowInvalidUtf8?: boolean;
-}
-
-/**
- * A successful (2xx) answer with its parsed JSON body.
- *
- * @example
- * ```ts
- * import type { HttpResponse } from "./http.ts";
- * const res: HttpResponse = {
- *   url: "https://api.example.com/items",
- *   status: 200,
- *   headers: new Headers(),
- *   body: { items: [] },
- *   bytes: 12,
- *   attempts: 1,
- * };
- * ```
- */
-export interface HttpResponse {
-  /** The URL finally fetched (after redirects), secrets not redacted: paginators may reuse it. */
-  url: string;
-  /** HTTP status, 2xx. */
-  status: number;
-  /** Response headers. */
-  headers: Headers;
-  /** The parsed JSON body; integers beyond ±(2^53−1) are `bigint`, exact. */
-  body: unknown;
-  /** Body size in bytes. */
-  bytes: number;
-  /** Attempts it took (1 when no retry). */
-  attempts: number;
-}
-
-/**
- * What the client reports as it goes. URLs have secrets redacted; times are
- * in ms. `throttle` comes with every answer that said slow down (429, a 503
- * with `Retry-After`, a 403 with an exhausted rate limit); `untilMs` is when
- * the source said to come back (epoch ms, by the client's `now`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { HttpEvent } from "./http.ts";
- * function log(e: HttpEvent): string {
- *   return e.type === "retry"
- *     ? `retry ${e.attempt} of ${e.url} in ${Math.round(e.delayMs)} ms`
- *     : `host ${e.host} throttled until ${new Date(e.untilMs).toISOString()}`;
- * }
- * assert(log({ type: "retry", url: "u", attempt: 1, status: 503, delayMs: 10 }) === "retry 1 of u in 10 ms");
- * ```
- */
-export type HttpEvent =
-  | {
-    type: "retry";
-    /** The URL, secrets redacted. */
-    url: string;
-    /** The attempt that failed, from 1. */
-    attempt: number;
-    /** Its status, when the source answered. */
-    status?: number;
-    /** What went wrong on the wire, when it did not. */
-    error?: string;
-    /** Wait before the next attempt. */
-    delayMs: number;
-  }
-  | {
-    type: "throttle";
-    /** `host:port`. */
-    host: string;
-    /** The URL, secrets redacted. */
-    url: string;
-    /** 429, 503 or 403. */
-    status: number;
-    /** When the source said to come back, epoch ms. */
-    untilMs: number;
-  };
-
-/**
- * Options of {@linkcode HttpClient}.
- *
- * @example
- * ```ts
- * import type { HttpOptions } from "./http.ts";
- * const options: HttpOptions = { timeoutMs: 10_000, maxAttempts: 4, backoff: { baseMs: 100 } };
- * ```
- */
-export interface HttpOptions {
-  /** The fetch to use. @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /** Timeout of one attempt (answer and body), in ms. @default 30_000 */
-  timeoutMs?: number;
-  /** Attempts per request, the first included. @default 6 */
-  maxAttempts?: number;
-  /** Retries allowed over the client's life; once spent, errors surface at once. @default 1000 */
-  retryBudget?: number;
-  /** Backoff bounds; see {@linkcode BackoffOptions}. @default {{ baseMs: 250, maxMs: 30_000 }} */
-  backoff?: BackoffOptions;
-  /** Cap on a `Retry-After` wait, in ms. @default 120_000 */
-  maxRetryAfterMs?: number;
-  /** The limiter of a host (`host:port`), asked once per host. @default no limit */
-  limiter?: (host: string) => Limiter;
-  /** The rate budget of a host (`host:port`), asked once per host. @default none */
-  rateBudget?: (host: string) => RateBudget;
-  /** Headers sent with every request (auth may go here). @default {{ accept: "application/json" }} */
-  headers?: HeadersInit;
-  /** Values replaced by `***` in every URL, message and error the client produces. @default [] */
-  secrets?: readonly string[];
-  /** Called on retries and throttles; must not throw. */
-  onEvent?: (event: HttpEvent) => void;
-  /** Waits between attempts; rejects with `signal.reason` on abort. @default a timer */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Clock, epoch ms (latency, HTTP dates). @default Date.now */
-  now?: () => number;
-  /** Jitter source in [0, 1). @default Math.random */
-  random?: () => number;
-}
-
-const EXCERPT_CHARS = 200;
-const ERROR_BODY_BYTES = 64 * 1024;
-
-class AttemptTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = "TimeoutError";
-  }
-}
-
-/** A failed attempt that may be retried. */
-interface Failure {
-  status?: number;
-  excerpt?: string;
-  reason?: string;
-  timeout?: boolean;
-  cause?: unknown;
-  retryAfterMs?: number;
-  /** A 2xx JSON answer whose body did not parse (cut short): retried, then this error. */
-  notJson?: (note: string) => PaginationError;
-}
-
-function excerptOf(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes.subarray(0, EXCERPT_CHARS * 4))
-    .replace(/\s+/g, " ").trim();
-  return text.length > EXCERPT_CHARS
-    ? `${text.slice(0, EXCERPT_CHARS)}...`
-    : text;
-}
-
-// Reads at most `max` bytes, then cancels: an error page may be huge.
-async function readBounded(res: Response, max: number): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-    if (size >= max) await reader.cancel().catch(() => {});
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-// Deno wraps the reason in `cause`; name what happened in a few words.
-function describe(err: unknown): string {
-  const text = [err, (err as { cause?: unknown })?.cause]
-    .map((e) => (e instanceof Error ? e.message : String(e ?? ""))).join(" ");
-  if (/connection refused/i.test(text)) return "connection refused";
-  if (/reset/i.test(text)) return "connection reset";
-  if (/reading a body|body from connection/i.test(text)) {
-    return "connection dropped while reading the body";
-  }
-  if (/closed|incomplete|unexpected eof/i.test(text)) {
-    return "connection closed before the answer";
-  }
-  if (/dns|lookup|resolve/i.test(text)) return "host name not resolved";
-  if (/certificate|tls|ssl/i.test(text)) return "TLS error";
-  return "network error";
-}
-
-function isRateLimited403(headers: Headers): boolean {
-  return headers.has("retry-after") ||
-    headers.get("x-ratelimit-remaining")?.trim() === "0";
-}
+type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
 
 /**
  * A JSON client for one run: every stream shares it, and with it the retry
@@ -425,16 +164,18 @@ export class HttpClient {
     if (req.context?.page !== undefined) where.page = req.context.page;
     const headers = new Headers(this.#headers);
     for (const [k, v] of new Headers(req.headers)) headers.set(k, v);
+    const at: AnswerContext = {
+      safeUrl,
+      host,
+      where,
+      redact: this.#redact,
+      now: () => this.#now(),
+      maxRetryAfterMs: this.#maxRetryAfterMs,
+      onEvent: (event) => this.#onEvent?.(event),
+    };
 
     for (let attempt = 1;; attempt++) {
-      const result = await this.#attempt(
-        url,
-        safeUrl,
-        host,
-        headers,
-        where,
-        req,
-      );
+      const result = await this.#attempt(url, headers, req, at);
       if (!("failure" in result)) return { ...result, attempts: attempt };
       const failure = result.failure;
       const spent = this.#retriesLeft <= 0;
@@ -442,7 +183,7 @@ export class HttpClient {
         const note = spent
           ? `retry budget of ${this.#retryBudget} spent`
           : `gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
-        throw this.#finalError(failure, note, safeUrl, where);
+        throw finalError(failure, note, safeUrl, where, this.#redact);
       }
       this.#retriesLeft--;
       const delayMs = failure.retryAfterMs ??
@@ -460,31 +201,6 @@ export class HttpClient {
       await this.#sleep(delayMs, signal);
       signal?.throwIfAborted();
     }
-  }
-
-  #finalError(
-    failure: Failure,
-    note: string,
-    safeUrl: string,
-    where: ErrorContext,
-  ): Error {
-    if (failure.notJson) return failure.notJson(note);
-    if (failure.status !== undefined) {
-      const ctx: ErrorContext & { body?: string } = { ...where };
-      if (failure.excerpt) ctx.body = failure.excerpt;
-      const cause = failure.cause === undefined
-        ? new Error(note)
-        : new Error(note, { cause: redactError(failure.cause, this.#redact) });
-      return new HttpError(failure.status, safeUrl, ctx, { cause });
-    }
-    return new NetworkError(
-      safeUrl,
-      `${failure.reason ?? "network error"} (${note})`,
-      { ...where, timeout: failure.timeout ?? false },
-      failure.cause === undefined
-        ? undefined
-        : { cause: redactError(failure.cause, this.#redact) },
-    );
   }
 
   #limiter(host: string): Limiter | undefined {
@@ -509,15 +225,13 @@ export class HttpClient {
 
   async #attempt(
     url: string,
-    safeUrl: string,
-    host: string,
     headers: Headers,
-    where: ErrorContext,
     req: HttpRequest,
-  ): Promise<Omit<HttpResponse, "attempts"> | { failure: Failure }> {
+    at: AnswerContext,
+  ): Promise<Attempted> {
     const { signal, stats } = req;
-    const budget = this.#budget(host);
-    const limiter = this.#limiter(host);
+    const budget = this.#budget(at.host);
+    const limiter = this.#limiter(at.host);
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
@@ -526,256 +240,124 @@ export class HttpClient {
       budget?.abandon();
       throw err;
     }
-
-    // One controller per attempt, aborted by our timeout or by the caller's
-    // signal: cheaper than `AbortSignal.any`, which every request would pay.
-    const attempt = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort(new AttemptTimeout(this.#timeoutMs));
-    }, this.#timeoutMs);
-    const onAbort = () => attempt.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const sig = attempt.signal;
-    const sentAt = this.#now();
-    if (stats) {
-      stats.requests++;
-      stats.inFlight++;
-      if (stats.inFlight > stats.maxInFlight) {
-        stats.maxInFlight = stats.inFlight;
-      }
-    }
-    // The permit and the budget are settled exactly once, whatever happens:
-    // the limiter learns from answers and timeouts, not from our own aborts
-    // or broken connections; the budget counts whatever the source answered.
+    const deadline = new Deadline(signal, this.#timeoutMs);
+    const settlement = new Settlement({
+      permit,
+      budget,
+      stats,
+      now: () => this.#now(),
+      maxRetryAfterMs: this.#maxRetryAfterMs,
+    });
     let response: Response | undefined;
-    let settled = false;
     let early = false;
-    const settle = (outcome: "answered" | "timeout" | "ignore") => {
-      if (settled) return;
-      settled = true;
-      if (stats) stats.inFlight--;
-      if (outcome === "ignore") permit?.release("ignore");
-      else {
-        const status = response?.status;
-        const dropped = outcome === "timeout" || status === 429 ||
-          status === 503;
-        const now = this.#now();
-        const released: PermitOutcome & DropCost = {
-          latencyMs: now - sentAt,
-          dropped,
-        };
-        // What a drop costs tells an adaptive limiter how often to probe.
-        const wait = dropped && response
-          ? parseRetryAfter(response.headers.get("retry-after"), now)
-          : undefined;
-        if (wait !== undefined) {
-          released.retryAfterMs = Math.min(wait, this.#maxRetryAfterMs);
-        }
-        permit?.release(released);
-      }
-      if (response) budget?.observe(response.status, response.headers, sentAt);
-      else budget?.abandon();
-    };
-    // A failure on the wire: the caller's abort wins, then our timeout.
-    const wireFailure = (err: unknown): { failure: Failure } => {
-      if (signal?.aborted) {
-        settle("ignore");
-        throw signal.reason;
-      }
-      if (timedOut) {
-        settle("timeout");
-        return {
-          failure: {
-            reason: `timed out after ${this.#timeoutMs} ms`,
-            timeout: true,
-            cause: err,
-          },
-        };
-      }
-      settle("ignore");
-      return { failure: { reason: describe(err), cause: err } };
-    };
-
     try {
       try {
-        response = await this.#fetch(url, { headers, signal: sig });
+        response = await this.#fetch(url, { headers, signal: deadline.signal });
       } catch (err) {
         if (isPermissionError(err)) {
           // The sandbox refused the host: retrying cannot help, and Deno's own
           // words ("Requires net access to ...") say exactly what is missing.
-          settle("ignore");
+          settlement.settle("ignore", undefined);
           throw new NetworkError(
-            safeUrl,
+            at.safeUrl,
             `not allowed: ${
               (err as Error).message
             } (a connector may reach only the hosts it declares)`,
-            where,
+            at.where,
             { cause: err },
           );
         }
-        return wireFailure(err);
+        return this.#wireFailure(err, signal, deadline, settlement, undefined);
       }
-      const status = response.status;
-      const ok = status >= 200 && status < 300;
-      // A JSON page arrives right behind its status line: the source is
-      // done, so its slot frees now, not after the body is read and parsed
-      // here, and the next request goes out before this body's bytes are
-      // touched. A body still coming (a large page, a slow stream) still
-      // keeps the source busy, so at most as many bodies as the limit are
-      // read on a freed permit: beyond that, the permit waits for the body.
-      const limit = limiter?.limit;
-      const reading = this.#reading.get(host) ?? 0;
-      if (limit !== undefined && reading < limit) {
-        this.#reading.set(host, reading + 1);
-        early = true;
-        settle("answered");
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = ok
-          ? new Uint8Array(await response.arrayBuffer())
-          : await readBounded(response, ERROR_BODY_BYTES);
-      } catch (err) {
-        if (ok || signal?.aborted) return wireFailure(err);
-        // The status is what matters for an error answer: keep it.
-        bytes = new Uint8Array();
-      }
-      settle("answered");
-      if (stats) stats.bytes += bytes.length;
-
-      if (ok) {
-        const body = this.#parse(response, bytes, safeUrl, where, req);
-        if ("failure" in body) return body;
-        return {
-          url: response.url || url,
-          status,
-          headers: response.headers,
-          body: body.value,
-          bytes: bytes.length,
-        };
-      }
-      return {
-        failure: this.#judge(response, bytes, safeUrl, host, where, stats),
-      };
+      early = this.#mayReleaseEarly(at.host, limiter);
+      if (early) settlement.settle("answered", response);
+      return await this.#read(response, url, req, deadline, settlement, at);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      deadline.dispose();
       // Whatever ended the attempt (a thrown error included) settles it.
-      settle("ignore");
-      if (early) this.#reading.set(host, (this.#reading.get(host) ?? 1) - 1);
+      settlement.settle("ignore", response);
+      if (early) {
+        this.#reading.set(at.host, (this.#reading.get(at.host) ?? 1) - 1);
+      }
     }
   }
 
-  // A 2xx body: its value, a retryable failure (JSON cut short), or a
-  // PaginationError thrown at once (not UTF-8, or not JSON by its own type).
-  #parse(
+  // A JSON page arrives right behind its status line: the source is done,
+  // so its slot frees now, not after the body is read and parsed here, and
+  // the next request goes out before this body's bytes are touched. A body
+  // still coming (a large page, a slow stream) still keeps the source busy,
+  // so at most as many bodies as the limit are read on a freed permit:
+  // beyond that, the permit waits for the body.
+  #mayReleaseEarly(host: string, limiter: Limiter | undefined): boolean {
+    const limit = limiter?.limit;
+    const reading = this.#reading.get(host) ?? 0;
+    if (limit === undefined || reading >= limit) return false;
+    this.#reading.set(host, reading + 1);
+    return true;
+  }
+
+  // Reads the body of an answer and judges it.
+  async #read(
     response: Response,
-    bytes: Uint8Array,
-    safeUrl: string,
-    where: ErrorContext,
+    url: string,
     req: HttpRequest,
-  ): { value: unknown } | { failure: Failure } {
+    deadline: Deadline,
+    settlement: Settlement,
+    at: AnswerContext,
+  ): Promise<Attempted> {
+    const { signal, stats } = req;
+    const status = response.status;
+    const ok = status >= 200 && status < 300;
+    let bytes: Uint8Array;
     try {
-      const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
-      return { value: parseJsonBody(bytes, { allowInvalidUtf8 }) };
+      bytes = ok
+        ? new Uint8Array(await response.arrayBuffer())
+        : await readBounded(response, ERROR_BODY_BYTES);
     } catch (err) {
-      const type = response.headers.get("content-type");
-      const shown = this.#redact(excerptOf(bytes)) || "empty body";
-      const ctx = { ...where, url: safeUrl };
-      const cause = redactError(err, this.#redact);
-      if (err instanceof InvalidUtf8Error) {
-        throw new PaginationError(
-          `${err.message}; the stream may set allowInvalidUtf8 to read such bytes as U+FFFD: ${shown}`,
-          ctx,
-          { cause },
-        );
+      if (ok || signal?.aborted) {
+        return this.#wireFailure(err, signal, deadline, settlement, response);
       }
-      const fail = (note?: string) =>
-        new PaginationError(
-          `response is not JSON (content-type ${type ?? "none"}${
-            note ? `, ${note}` : ""
-          }): ${shown}`,
-          ctx,
-          { cause },
-        );
-      if (type !== null && !/json/i.test(type)) throw fail();
+      // The status is what matters for an error answer: keep it.
+      bytes = new Uint8Array();
+    }
+    settlement.settle("answered", response);
+    if (stats) stats.bytes += bytes.length;
+    if (!ok) return { failure: judgeAnswer(response, bytes, stats, at) };
+    const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
+    const body = parseBody(response, bytes, allowInvalidUtf8, at);
+    if ("failure" in body) return body;
+    return {
+      url: response.url || url,
+      status,
+      headers: response.headers,
+      body: body.value,
+      bytes: bytes.length,
+    };
+  }
+
+  // A failure on the wire: the caller's abort wins, then our timeout.
+  #wireFailure(
+    err: unknown,
+    signal: AbortSignal | undefined,
+    deadline: Deadline,
+    settlement: Settlement,
+    response: Response | undefined,
+  ): { failure: Failure } {
+    if (signal?.aborted) {
+      settlement.settle("ignore", response);
+      throw signal.reason;
+    }
+    if (deadline.timedOut) {
+      settlement.settle("timeout", response);
       return {
         failure: {
-          status: response.status,
-          reason: "body is not JSON (cut short?)",
-          notJson: fail,
+          reason: `timed out after ${this.#timeoutMs} ms`,
+          timeout: true,
+          cause: err,
         },
       };
     }
+    settlement.settle("ignore", response);
+    return { failure: { reason: describe(err), cause: err } };
   }
-
-  // A non-2xx answer: a retryable failure, or an HttpError thrown at once.
-  #judge(
-    response: Response,
-    bytes: Uint8Array,
-    safeUrl: string,
-    host: string,
-    where: ErrorContext,
-    stats: RequestStats | undefined,
-  ): Failure {
-    const status = response.status;
-    const excerpt = this.#redact(excerptOf(bytes));
-    const throttled = status === 429 ||
-      (status === 403 && isRateLimited403(response.headers));
-    const retryable = throttled || status === 408 ||
-      (status >= 500 && status <= 599);
-    if (!retryable) {
-      const ctx: ErrorContext & { body?: string } = { ...where };
-      if (excerpt) ctx.body = excerpt;
-      throw new HttpError(status, safeUrl, ctx);
-    }
-    const failure: Failure = { status };
-    if (excerpt) failure.excerpt = excerpt;
-    if (throttled && stats) stats.throttled++;
-    const now = this.#now();
-    let wait: number | undefined;
-    if (throttled || status === 503) {
-      wait = parseRetryAfter(response.headers.get("retry-after"), now);
-      if (wait === undefined && throttled) {
-        // No Retry-After: an exhausted quota still says when it renews.
-        const spent = parseRateLimitHeaders(response.headers, now).filter((r) =>
-          r.remaining === 0
-        );
-        if (spent.length) {
-          wait = Math.max(
-            0,
-            Math.max(...spent.map((r) => r.resetAt)) - now,
-          );
-        }
-      }
-    }
-    if (wait !== undefined) {
-      failure.retryAfterMs = Math.min(wait, this.#maxRetryAfterMs);
-    }
-    if (throttled || wait !== undefined) {
-      const untilMs = now + (failure.retryAfterMs ?? 0);
-      this.#onEvent?.({
-        type: "throttle",
-        host,
-        url: safeUrl,
-        status,
-        untilMs,
-      });
-    }
-    return failure;
-  }
-}
-
-function isPermissionError(err: unknown): boolean {
-  const errors = Deno.errors as unknown as Record<
-    string,
-    (new () => Error) | undefined
-  >;
-  for (const name of ["NotCapable", "PermissionDenied"]) {
-    const cls = errors[name];
-    if (cls && err instanceof cls) return true;
-  }
-  return false;
 }
