@@ -12,7 +12,7 @@ import {
   PaginationError,
 } from "../connector/errors.ts";
 import type { HttpEvent } from "./http_options.ts";
-import { parseRateLimitHeaders } from "./rate_budget.ts";
+import { parseRateLimitHeaders } from "./parse_rate_limit_headers.ts";
 import type { RequestStats } from "./request_stats.ts";
 import { excerptOf, type Failure } from "./_failure.ts";
 import { InvalidUtf8Error, parseJsonBody } from "./_json_body.ts";
