@@ -24,7 +24,6 @@ const OVERSIZE: Record<string, number> = {
   "core/cli/compile.ts": 661,
   "core/cli/compile.ts:runCompile": 106,
   "core/connector/types.ts": 406,
-  "core/http/adaptive_limiter.ts": 587,
   "core/lake/_commit_entry.ts:parseEntry": 107,
   "core/lake/_parquet_encoder.ts": 445,
   "core/lake/commit_log.ts": 584,

@@ -6,7 +6,7 @@
  */
 
 import { parseRetryAfter } from "../async/backoff.ts";
-import type { DropCost } from "./adaptive_limiter.ts";
+import type { DropCost } from "./drop_cost.ts";
 import type { Permit, PermitOutcome } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import type { RequestStats } from "./request_stats.ts";

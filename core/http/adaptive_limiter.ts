@@ -18,82 +18,19 @@
  * @module
  */
 
-import { type Grant, Semaphore } from "./_semaphore.ts";
+import type { AdaptiveLimiterOptions } from "./adaptive_limiter_options.ts";
+import type { DropCost } from "./drop_cost.ts";
+import type { LimitChange } from "./limit_change.ts";
 import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
+import { Baseline } from "./_baseline.ts";
+import { BaselineMeasure } from "./_baseline_measure.ts";
+import { Ceiling } from "./_ceiling.ts";
+import { median } from "./_median.ts";
+import { type Grant, Semaphore } from "./_semaphore.ts";
 
-/**
- * Options of {@linkcode AdaptiveLimiter}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { AdaptiveLimiterOptions } from "./adaptive_limiter.ts";
- * const options: AdaptiveLimiterOptions = { initial: 8, max: 64 };
- * assert(options.max === 64);
- * ```
- */
-export interface AdaptiveLimiterOptions {
-  /**
-   * The limit to start from; clamped into `[min, max]`.
-   * @default {8}
-   */
-  initial?: number;
-  /**
-   * The limit never goes below this; an integer >= 1.
-   * @default {1}
-   */
-  min?: number;
-  /**
-   * The limit never goes above this (`--max-concurrency`); an integer >= `min`.
-   * @default {256}
-   */
-  max?: number;
-  /**
-   * The clock, in milliseconds; only differences matter.
-   * @default {() => performance.now()}
-   */
-  now?: () => number;
-}
-
-/**
- * One change of the limit, for the progress line, the run summary and the bench.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { LimitChange } from "./adaptive_limiter.ts";
- * const change: LimitChange = { atMs: 1250, limit: 34 };
- * assert(change.limit === 34);
- * ```
- */
-export interface LimitChange {
-  /** Milliseconds since the limiter was created. */
-  atMs: number;
-  /** The limit from then on. */
-  limit: number;
-}
-
-/**
- * What the HTTP layer may add to a dropped request's outcome: the wait the
- * source asked for (`Retry-After`). A drop that asks for a wait makes
- * every failed probe cost that much, so the limiter probes more rarely.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { AdaptiveLimiter, type DropCost } from "./adaptive_limiter.ts";
- * import type { PermitOutcome } from "./limiter.ts";
- * const limiter = new AdaptiveLimiter({ initial: 4 });
- * const permit = await limiter.acquire();
- * const outcome: PermitOutcome & DropCost = { latencyMs: 1, dropped: true, retryAfterMs: 1000 };
- * permit.release(outcome);
- * assert(limiter.limit < 4);
- * ```
- */
-export interface DropCost {
-  /** The wait the source asked for before a retry, in ms. */
-  retryAfterMs?: number;
-}
+export type { AdaptiveLimiterOptions } from "./adaptive_limiter_options.ts";
+export type { DropCost } from "./drop_cost.ts";
+export type { LimitChange } from "./limit_change.ts";
 
 /**
  * Queueing latency accepted over the baseline before the limit comes down:
@@ -109,31 +46,9 @@ const MIN_GRADIENT = 0.5;
 const MAX_GRADIENT = 0.9;
 /** Fewest samples a window's median is taken over (small limits span several round trips). */
 const MIN_WINDOW = 8;
-/** Windows to wait before the first probe above the level of the last drop. */
-const PROBE_WAIT_MIN = 4;
-/** The longest wait between probes, reached after repeated failed probes... */
-const PROBE_WAIT_MAX = 64;
-/** ...in windows of at least this many requests, so small limits probe rarely too. */
-const PROBE_WAIT_MAX_REQUESTS = 1024;
 /** Latency kept (at least) after the limit fell to `STALE_LIMIT` of its level: the baseline is stale. */
 const STALE_LATENCY = 0.9;
 const STALE_LIMIT = 0.8;
-/** Share of the gap a lower window median moves the baseline down by. */
-const BASELINE_STEP = 0.25;
-/** Re-measure the baseline at least this often... */
-const BASELINE_INTERVAL_MS = 15_000;
-/** ...and no more often than this many baselines, so slow sources lose little. */
-const BASELINE_INTERVAL_BASELINES = 300;
-/** A re-measure stops going lower once halving the load keeps this much of the latency. */
-const MEASURE_SAME = 0.75;
-/** Samples a re-measure takes per level: the level, within these bounds. */
-const MEASURE_SAMPLES_MIN = 4;
-const MEASURE_SAMPLES = 32;
-/**
- * Share of the time that waits asked for by failed probes (`Retry-After`
- * on a 429) may take: a drop that asks for 1 s allows a probe every 50 s.
- */
-const PROBE_COST_SHARE = 0.02;
 /** Slow start that grew the limit this many times over needs no baseline check. */
 const UNCHECKED_GROWTH = 4;
 /** Entries kept by `trace()`. */
@@ -215,30 +130,11 @@ export class AdaptiveLimiter implements Limiter {
   /** The limit with its fraction; the semaphore gets the integer part. */
   #limit: number;
   #slowStart = true;
-  /** Median latency without queueing, as far as we know. */
-  #baseline = Infinity;
-  #baselineAt: number;
-  /** Whether the baseline was ever re-measured (the first one may include a queue). */
-  #baselineChecked = false;
-  /** The re-measure under way: the limit to restore, the level held, what was seen. */
-  #measure:
-    | {
-      saved: number;
-      level: number;
-      fromSeq: number;
-      samples: number[];
-      previous: { latency: number; samples: number[] } | undefined;
-    }
-    | undefined;
-  /** In-flight level known to overload the source (last drop), minus one. */
-  #ceiling = Infinity;
-  /** Windows to spend at the ceiling before probing above it. */
-  #probeWait = PROBE_WAIT_MIN;
-  #windowsAtCeiling = 0;
-  /** No probe above the ceiling before this time (drops that ask for a wait). */
-  #probeNotBefore = -Infinity;
-  /** How far a probe goes above the ceiling; doubles while probes hold. */
-  #probeStep = 1;
+  readonly #baseline: Baseline;
+  /** The re-measure under way. */
+  #measure: BaselineMeasure | undefined;
+  /** The level of the last drop, and probing above it. */
+  readonly #ceiling: Ceiling;
   /** The latency-driven decreases in a row so far: latency and limit of each. */
   #latencyDecreases: { latency: number; limit: number }[] = [];
   /** The limit at creation, and the highest since. */
@@ -276,7 +172,8 @@ export class AdaptiveLimiter implements Limiter {
     this.#max = max;
     this.#now = options.now ?? (() => performance.now());
     this.#createdAt = this.#now();
-    this.#baselineAt = this.#createdAt;
+    this.#ceiling = new Ceiling(() => this.#now());
+    this.#baseline = new Baseline(this.#createdAt);
     this.#limit = Math.min(max, Math.max(min, Math.floor(initial)));
     this.#initial = this.#limit;
     this.#peak = this.#limit;
@@ -330,11 +227,11 @@ export class AdaptiveLimiter implements Limiter {
     }
     const used = this.#used(grant);
     if (
-      this.#slowStart && used && this.#limit < this.#ceiling &&
-      !(latency > this.#baseline * TOLERANCE)
+      this.#slowStart && used && this.#limit < this.#ceiling.level &&
+      !(latency > this.#baseline.value * TOLERANCE)
     ) {
-      this.#setLimit(Math.min(this.#limit + 1, this.#ceiling));
-      if (this.#limit >= this.#ceiling || this.#limit >= this.#max) {
+      this.#setLimit(Math.min(this.#limit + 1, this.#ceiling.level));
+      if (this.#limit >= this.#ceiling.level || this.#limit >= this.#max) {
         this.#slowStart = false;
       }
     }
@@ -355,14 +252,8 @@ export class AdaptiveLimiter implements Limiter {
     this.#resetWindow(false);
     if (w.drops > 0 || w.latencies.length === 0) return;
     const latency = median(w.latencies);
-    // Queueing only ever adds latency: a lower median means a faster source.
-    // Moving only part of the way keeps one lucky window from setting a
-    // baseline that every later window exceeds.
-    if (this.#baseline === Infinity) this.#baseline = latency;
-    else if (latency < this.#baseline) {
-      this.#baseline += BASELINE_STEP * (latency - this.#baseline);
-    }
-    if (latency > this.#baseline * TOLERANCE) {
+    this.#baseline.follow(latency);
+    if (latency > this.#baseline.value * TOLERANCE) {
       this.#slowStart = false;
       // A queue at the source lasts; the client's own pauses (a long
       // encode, a GC) inflate one window. Only a second window in a row
@@ -373,7 +264,7 @@ export class AdaptiveLimiter implements Limiter {
       const high = Math.min(before, latency);
       const gradient = Math.min(
         MAX_GRADIENT,
-        Math.max(MIN_GRADIENT, (this.#baseline * TOLERANCE) / high),
+        Math.max(MIN_GRADIENT, (this.#baseline.value * TOLERANCE) / high),
       );
       // Latency that stays as high after the limit fell by a fifth is not
       // our queue: the source itself got slower, so the baseline is stale.
@@ -391,71 +282,33 @@ export class AdaptiveLimiter implements Limiter {
     this.#latencyDecreases = [];
     if (this.#slowStart) {
       if (
-        latency > this.#baseline * SLOW_START_TOLERANCE ||
-        this.#limit >= Math.min(this.#ceiling, this.#max)
+        latency > this.#baseline.value * SLOW_START_TOLERANCE ||
+        this.#limit >= Math.min(this.#ceiling.level, this.#max)
       ) {
         this.#slowStart = false;
       }
     } else {
-      if (this.#limit > this.#ceiling) {
-        // A whole window above the last drop level without a drop: the
-        // source takes more now, so probe again soon and in bigger steps.
-        this.#ceiling = Math.floor(this.#limit);
-        this.#probeWait = PROBE_WAIT_MIN;
-        this.#probeStep = Math.min(
-          this.#probeStep * 2,
-          Math.max(1, Math.floor(this.#limit / 4)),
-        );
-      }
+      this.#ceiling.held(this.#limit);
       if (w.used * 2 >= w.latencies.length) this.#increase();
     }
     this.#maybeMeasure(false);
   }
 
   #increase(): void {
-    if (this.#limit + 1 <= this.#ceiling) {
-      this.#setLimit(this.#limit + 1);
-    } else if (this.#limit < this.#ceiling) {
-      this.#setLimit(this.#ceiling);
-    } else if (
-      ++this.#windowsAtCeiling >= this.#probeWait &&
-      this.#now() >= this.#probeNotBefore
-    ) {
-      this.#windowsAtCeiling = 0;
-      this.#setLimit(this.#limit + this.#probeStep);
-      // Judge the probe only on requests made at the new level.
-      this.#resetWindow(true);
-    }
+    const up = this.#ceiling.stepUp(this.#limit);
+    if (!up) return;
+    this.#setLimit(up.limit);
+    // Judge the probe only on requests made at the new level.
+    if (up.probe) this.#resetWindow(true);
   }
 
   #onDrop(grant: Grant, retryAfterMs: number | undefined): void {
     if (this.#measure) this.#endMeasure(undefined);
     if (grant.seq >= this.#windowFromSeq) this.#window.drops++;
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      // Every failed probe will cost this wait again: probe so rarely
-      // that such waits take a small share of the time.
-      this.#probeNotBefore = Math.max(
-        this.#probeNotBefore,
-        this.#now() + retryAfterMs / PROBE_COST_SHARE,
-      );
-    }
+    this.#ceiling.askedWait(retryAfterMs);
     if (grant.seq < this.#decreasedAtSeq) return;
     const level = Math.max(this.#min, grant.inFlight - 1);
-    // A probe above the last drop level that failed only confirms that
-    // level: go back to it, and wait longer before the next probe. Any
-    // other drop means the source takes less than we thought.
-    const failedProbe = this.#limit > this.#ceiling &&
-      level >= this.#ceiling;
-    if (failedProbe) {
-      const longest = Math.max(
-        PROBE_WAIT_MAX,
-        Math.ceil(PROBE_WAIT_MAX_REQUESTS / Math.max(1, this.#ceiling)),
-      );
-      this.#probeWait = Math.min(longest, this.#probeWait * 2);
-    }
-    this.#ceiling = level;
-    this.#probeStep = 1;
-    this.#windowsAtCeiling = 0;
+    const failedProbe = this.#ceiling.dropAt(level, this.#limit);
     this.#latencyDecreases = [];
     this.#slowStart = false;
     this.#decrease(
@@ -478,86 +331,48 @@ export class AdaptiveLimiter implements Limiter {
   }
 
   #maybeMeasure(now: boolean): void {
-    if (this.#baseline === Infinity || this.#measure) return;
-    const interval = Math.max(
-      BASELINE_INTERVAL_MS,
-      BASELINE_INTERVAL_BASELINES * this.#baseline,
-    );
+    if (this.#baseline.value === Infinity || this.#measure) return;
     // The first baseline came from the initial limit, which may already
     // have queued at a small source: check it as soon as slow start ends.
     // Unless slow start took the limit to four times the initial one: a
     // source already queueing at the initial limit would have shown four
     // times the latency, and slow start ends at one and a half.
     if (
-      !this.#baselineChecked && !this.#slowStart &&
+      !this.#baseline.checked && !this.#slowStart &&
       this.#peak >= UNCHECKED_GROWTH * this.#initial
     ) {
-      this.#baselineChecked = true;
+      this.#baseline.checked = true;
     }
-    const unchecked = !this.#baselineChecked && !this.#slowStart;
-    if (!now && !unchecked && this.#now() - this.#baselineAt < interval) {
-      return;
-    }
+    const unchecked = !this.#baseline.checked && !this.#slowStart;
+    if (!now && !unchecked && !this.#baseline.due(this.#now())) return;
     this.#latencyDecreases = [];
-    this.#measure = {
-      saved: this.#limit,
-      level: this.#limit,
-      fromSeq: 0,
-      samples: [],
-      previous: undefined,
-    };
+    this.#measure = new BaselineMeasure(this.#limit);
     this.#measureAt(Math.floor(this.#limit / 2));
   }
 
   /** Hold the limit at `level` and collect the latencies of requests made there. */
   #measureAt(level: number): void {
-    const m = this.#measure!;
-    m.level = Math.max(this.#min, level);
-    m.fromSeq = this.#semaphore.nextSeq;
-    m.samples = [];
-    this.#setLimit(m.level);
+    const held = Math.max(this.#min, level);
+    this.#measure!.holdAt(held, this.#semaphore.nextSeq);
+    this.#setLimit(held);
   }
 
   #onMeasureSample(latency: number, grant: Grant): void {
-    const m = this.#measure!;
-    // Requests granted before the last step down met the old queue.
-    if (grant.seq < m.fromSeq) return;
-    m.samples.push(latency);
-    const need = Math.max(
-      MEASURE_SAMPLES_MIN,
-      Math.min(MEASURE_SAMPLES, m.level),
-    );
-    if (m.samples.length < need) return;
-    const latencyHere = median(m.samples);
-    const previous = m.previous;
-    if (previous && latencyHere > previous.latency * MEASURE_SAME) {
-      // Halving the load no longer halves latency: both levels are below
-      // the source's capacity and show its service time.
-      this.#endMeasure(median([...previous.samples, ...m.samples]));
-    } else if (m.level > this.#min) {
-      // The first level, or one that still queued: go lower until latency
-      // stops falling (a baseline measured in a queue would let the limit
-      // drift upward with every re-measure).
-      m.previous = { latency: latencyHere, samples: m.samples };
-      this.#measureAt(Math.floor(m.level / 2));
-    } else {
-      this.#endMeasure(latencyHere);
-    }
+    const next = this.#measure!.sample(latency, grant.seq, this.#min);
+    if (next === undefined) return;
+    if ("baseline" in next) this.#endMeasure(next.baseline);
+    else this.#measureAt(next.level);
   }
 
   /** Restore the limit; `baseline` is the new baseline, if one was measured. */
   #endMeasure(baseline: number | undefined): void {
     const m = this.#measure!;
     this.#measure = undefined;
-    this.#baselineAt = this.#now();
-    this.#baselineChecked = true;
-    if (baseline !== undefined) {
-      const before = this.#baseline;
-      this.#baseline = baseline;
-      // The source got slower: how far the limit may go is unknown again.
-      if (baseline > before * SLOW_START_TOLERANCE) {
-        this.#slowStart = m.saved < Math.min(this.#ceiling, this.#max);
-      }
+    const before = this.#baseline.value;
+    this.#baseline.measured(this.#now(), baseline);
+    // The source got slower: how far the limit may go is unknown again.
+    if (baseline !== undefined && baseline > before * SLOW_START_TOLERANCE) {
+      this.#slowStart = m.saved < Math.min(this.#ceiling.level, this.#max);
     }
     this.#setLimit(m.saved);
     this.#resetWindow(true);
@@ -575,12 +390,4 @@ export class AdaptiveLimiter implements Limiter {
     }
     this.onChange?.(whole);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? sorted[mid]!
-    : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
