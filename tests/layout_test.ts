@@ -31,8 +31,6 @@ const OVERSIZE: Record<string, number> = {
   "core/http/rate_budget.ts": 728,
   "core/http/rate_budget.ts:parseRateLimitHeaders": 90,
   "core/lake/_parquet_encoder.ts": 445,
-  "core/lake/commit_log.ts": 584,
-  "core/lake/commit_log.ts:#planAdds": 105,
   "core/lake/parquet_writer.ts": 431,
   "core/lake/s3_storage.ts": 464,
   "core/lake/schema.ts": 450,
