@@ -86,12 +86,63 @@ function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Where an entry is, and what it must hold. */
+interface EntryContext {
+  where: string;
+  version: number;
+  prefix: string;
+  staging?: string;
+}
+
 /** Parse and check the entry stored at `where`, which must hold `version`. */
 export function parseEntry(
   bytes: Uint8Array,
-  ctx: { where: string; version: number; prefix: string; staging?: string },
+  ctx: EntryContext,
 ): CommitEntry {
   const fail = (reason: string) => corruptEntry(ctx.where, reason);
+  const raw = parseHeader(bytes, ctx, fail);
+  if (!Array.isArray(raw.add)) throw fail(`"add" must be an array`);
+  const add: CommitFile[] = raw.add.map((f: unknown, i: number) =>
+    parseFile(f, i, ctx, fail)
+  );
+  if (
+    !Array.isArray(raw.remove) ||
+    !raw.remove.every((r) => typeof r === "string")
+  ) {
+    throw fail(`"remove" must be an array of paths`);
+  }
+  for (const [i, r] of (raw.remove as string[]).entries()) {
+    if (!isDataFile(r, ctx.prefix)) {
+      throw fail(
+        `"remove[${i}]" ${
+          JSON.stringify(r)
+        } is not a data file of ${ctx.prefix}`,
+      );
+    }
+  }
+  if (!("state" in raw)) throw fail(`"state" is missing`);
+  if (raw.meta !== undefined && !isObject(raw.meta)) {
+    throw fail(`"meta" must be an object`);
+  }
+  return {
+    version: ctx.version,
+    runId: raw.runId as string,
+    committedAt: raw.committedAt as string,
+    add,
+    remove: raw.remove as string[],
+    state: raw.state,
+    ...(raw.meta === undefined
+      ? {}
+      : { meta: raw.meta as Record<string, unknown> }),
+  };
+}
+
+/** The entry as JSON, its version, run and time checked. */
+function parseHeader(
+  bytes: Uint8Array,
+  ctx: EntryContext,
+  fail: (reason: string) => ConfigError,
+): Record<string, unknown> {
   let raw: unknown;
   try {
     // Integers beyond 2^53 (a bigint cursor) come back exact, as bigints.
@@ -120,77 +171,54 @@ export function parseEntry(
   ) {
     throw fail(`"committedAt" must be an ISO-8601 time`);
   }
-  if (!Array.isArray(raw.add)) throw fail(`"add" must be an array`);
+  return raw;
+}
+
+// Paths are checked, not trusted: recover() moves and deletes what they name.
+function isDataFile(p: string, prefix: string): boolean {
+  const dir = `${prefix}/`;
+  const name = p.slice(dir.length);
+  return p.startsWith(dir) && name !== "" && !name.includes("/") &&
+    !name.startsWith("_") && name !== "." && name !== "..";
+}
+
+/** The entry's `add[i]`. */
+function parseFile(
+  f: unknown,
+  i: number,
+  ctx: EntryContext,
+  fail: (reason: string) => ConfigError,
+): CommitFile {
   const dir = `${ctx.prefix}/`;
-  // Paths are checked, not trusted: recover() moves and deletes what they name.
-  const isDataFile = (p: string) => {
-    const name = p.slice(dir.length);
-    return p.startsWith(dir) && name !== "" && !name.includes("/") &&
-      !name.startsWith("_") && name !== "." && name !== "..";
-  };
-  const add: CommitFile[] = raw.add.map((f: unknown, i: number) => {
-    if (
-      !isObject(f) || typeof f.path !== "string" ||
-      typeof f.staged !== "string" ||
-      !isCount(f.records) || !isCount(f.bytes)
-    ) {
-      throw fail(`"add[${i}]" must be {path, staged, records, bytes}`);
-    }
-    if (!isDataFile(f.path)) {
-      throw fail(
-        `"add[${i}].path" ${
-          JSON.stringify(f.path)
-        } is not a data file of ${ctx.prefix}`,
-      );
-    }
-    if (
-      !f.staged.startsWith(`${dir}${ctx.staging ?? "_staging"}/`) ||
-      f.staged.split("/").some((seg) =>
-        seg === "" || seg === "." || seg === ".."
-      )
-    ) {
-      throw fail(
-        `"add[${i}].staged" ${JSON.stringify(f.staged)} is not under ${dir}${
-          ctx.staging ?? "_staging"
-        }/`,
-      );
-    }
-    return {
-      path: f.path,
-      staged: f.staged,
-      records: f.records,
-      bytes: f.bytes,
-      ...(f.held === true ? { held: true as const } : {}),
-    };
-  });
   if (
-    !Array.isArray(raw.remove) ||
-    !raw.remove.every((r) => typeof r === "string")
+    !isObject(f) || typeof f.path !== "string" ||
+    typeof f.staged !== "string" ||
+    !isCount(f.records) || !isCount(f.bytes)
   ) {
-    throw fail(`"remove" must be an array of paths`);
+    throw fail(`"add[${i}]" must be {path, staged, records, bytes}`);
   }
-  for (const [i, r] of (raw.remove as string[]).entries()) {
-    if (!isDataFile(r)) {
-      throw fail(
-        `"remove[${i}]" ${
-          JSON.stringify(r)
-        } is not a data file of ${ctx.prefix}`,
-      );
-    }
+  if (!isDataFile(f.path, ctx.prefix)) {
+    throw fail(
+      `"add[${i}].path" ${
+        JSON.stringify(f.path)
+      } is not a data file of ${ctx.prefix}`,
+    );
   }
-  if (!("state" in raw)) throw fail(`"state" is missing`);
-  if (raw.meta !== undefined && !isObject(raw.meta)) {
-    throw fail(`"meta" must be an object`);
+  if (
+    !f.staged.startsWith(`${dir}${ctx.staging ?? "_staging"}/`) ||
+    f.staged.split("/").some((seg) => seg === "" || seg === "." || seg === "..")
+  ) {
+    throw fail(
+      `"add[${i}].staged" ${JSON.stringify(f.staged)} is not under ${dir}${
+        ctx.staging ?? "_staging"
+      }/`,
+    );
   }
   return {
-    version: ctx.version,
-    runId: raw.runId,
-    committedAt: raw.committedAt,
-    add,
-    remove: raw.remove as string[],
-    state: raw.state,
-    ...(raw.meta === undefined
-      ? {}
-      : { meta: raw.meta as Record<string, unknown> }),
+    path: f.path,
+    staged: f.staged,
+    records: f.records,
+    bytes: f.bytes,
+    ...(f.held === true ? { held: true as const } : {}),
   };
 }

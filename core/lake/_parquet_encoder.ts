@@ -11,148 +11,18 @@
  *
  * @module
  */
-import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
-import { zstdCompressSync } from "node:zlib";
-import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
-import { writeGroupByColumn } from "./_parquet_group.ts";
+import type { ParquetCodec, ParquetEncoder } from "./_inline_encoder.ts";
 import { describe, RowFailure } from "./_row_failure.ts";
-import { SinkWriter } from "./_sink_writer.ts";
 import type { Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
 
-/** Page compression of a Parquet file. */
-export type ParquetCodec = "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
-
-/** Encodes the row groups of one file into its sink. */
-export interface ParquetEncoder {
-  /** Rows of the group being filled (cloned or kept: do not mutate them). */
-  add(rows: readonly Row[]): void;
-  /**
-   * Encode the rows added since the last group as one row group with
-   * `schema` (the same for every group of a file). Resolves once its bytes
-   * are in the sink; groups are encoded and written in call order.
-   */
-  group(schema: Schema): Promise<void>;
-  /** Write the footer after every group; resolves once it is in the sink. */
-  finish(schema: Schema): Promise<void>;
-  /** Stop: nothing more reaches the sink once this resolves. Safe any time. */
-  dispose(): Promise<void>;
-  /** The largest encode buffer held so far, in bytes. */
-  readonly peakBytes: number;
-}
-
-/**
- * The encoding itself: a hyparquet-writer over a byte buffer handed to
- * `out` after every row group and the footer. Both encoders run this.
- */
-export class GroupEncoder {
-  readonly #out: SinkWriter;
-  readonly #codec: ParquetCodec;
-  #pq: HyParquetWriter | undefined;
-  // Rows of the groups before this one: a RowFailure names a row of the file.
-  #rows = 0;
-
-  constructor(out: Pick<FileSink, "write">, codec: ParquetCodec) {
-    this.#out = new SinkWriter(out);
-    this.#codec = codec;
-  }
-
-  /** See {@linkcode ParquetEncoder.peakBytes}. */
-  get peakBytes(): number {
-    return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
-  }
-
-  /** Encode `rows` as one row group; `pause` is awaited between columns. */
-  async encode(
-    schema: Schema,
-    rows: readonly Row[],
-    pause: () => Promise<void>,
-  ): Promise<void> {
-    const columns = fileColumns(schema);
-    const first = this.#rows;
-    this.#rows += rows.length;
-    try {
-      await writeGroupByColumn(
-        this.#writer(schema),
-        columns.map((c) => c.name),
-        rows.length,
-        (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
-        pause,
-      );
-    } catch (err) {
-      throw err instanceof RowFailure ? err.shifted(first) : err;
-    }
-  }
-
-  /** Write the footer. */
-  async finish(schema: Schema): Promise<void> {
-    await this.#writer(schema).finish();
-  }
-
-  #writer(schema: Schema): HyParquetWriter {
-    this.#pq ??= new HyParquetWriter({
-      writer: this.#out,
-      schema: schemaElements(fileColumns(schema)),
-      codec: this.#codec,
-      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
-      createdBy: "inlet",
-    });
-    return this.#pq;
-  }
-}
-
-/** Let timers and I/O run (a macrotask, not a microtask). */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Encodes on the calling thread, yielding to the event loop between columns. */
-export class InlineEncoder implements ParquetEncoder {
-  readonly #encoder: GroupEncoder;
-  #rows: Row[] = [];
-  #chain: Promise<void> = Promise.resolve();
-  #disposed = false;
-
-  constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
-    this.#encoder = new GroupEncoder(sink, codec);
-  }
-
-  get peakBytes(): number {
-    return this.#encoder.peakBytes;
-  }
-
-  add(rows: readonly Row[]): void {
-    for (const row of rows) this.#rows.push(row);
-  }
-
-  group(schema: Schema): Promise<void> {
-    const rows = this.#rows;
-    this.#rows = [];
-    return this.#then(() =>
-      this.#encoder.encode(schema, rows, yieldToEventLoop)
-    );
-  }
-
-  finish(schema: Schema): Promise<void> {
-    return this.#then(() => this.#encoder.finish(schema));
-  }
-
-  async dispose(): Promise<void> {
-    this.#disposed = true;
-    this.#rows = [];
-    await this.#chain.catch(() => {});
-  }
-
-  #then(step: () => Promise<void>): Promise<void> {
-    const run = this.#chain.then(() => {
-      if (this.#disposed) throw new Error("the encoder was disposed");
-      return step();
-    });
-    this.#chain = run.catch(() => {});
-    return run;
-  }
-}
+export type { ParquetCodec, ParquetEncoder };
+export {
+  GroupEncoder,
+  InlineEncoder,
+  yieldToEventLoop,
+} from "./_inline_encoder.ts";
 
 /**
  * A message to the encoder worker, about file `id`. `at` is the index in

@@ -57,3 +57,8 @@ export function dirname(path: string): string {
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
+
+/** `n` in at least `width` digits, so that names sort as their numbers. */
+export function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}

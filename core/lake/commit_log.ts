@@ -25,15 +25,14 @@
  * @module
  */
 import { exactJson } from "../connector/exact_json.ts";
-import { basename } from "./_paths.ts";
+import { pad } from "./_paths.ts";
 import {
   type CommitEntry,
   type CommitFile,
   corruptEntry,
   parseEntry,
 } from "./_commit_entry.ts";
-
-export type { CommitEntry, CommitFile };
+import { liveFiles, planAdds } from "./_commit_plan.ts";
 import {
   type StagingSurvey,
   surveyStaging,
@@ -41,128 +40,19 @@ import {
 } from "./_staging_sweep.ts";
 import { pooledMap } from "../async/pool.ts";
 import type { Storage } from "./storage.ts";
+import { CommitConflictError } from "./commit_conflict_error.ts";
+import type { CommitRequest } from "./commit_request.ts";
+import type { CommitLogOptions } from "./commit_log_options.ts";
+
+export type { CommitEntry, CommitFile, CommitLogOptions, CommitRequest };
+export { CommitConflictError };
+export { newRunId } from "./new_run_id.ts";
 
 /** Log entries read at once when a log is loaded. */
 const LOAD_CONCURRENCY = 16;
 
-/**
- * What {@linkcode CommitLog.commit} takes.
- *
- * @example
- * ```ts
- * import type { CommitRequest } from "./commit_log.ts";
- * const req: CommitRequest = {
- *   add: [{ staged: "demo/items/_staging/run-1/part-1.parquet", records: 10, bytes: 900 }],
- *   state: { offset: 10 },
- * };
- * ```
- */
-export interface CommitRequest {
-  /** Staged files of this run (from {@linkcode CommitLog.stagingPath}), now complete. */
-  add: ReadonlyArray<{ staged: string; records: number; bytes: number }>;
-  /** Final paths of live files to remove (for a full refresh). @default {[]} */
-  remove?: readonly string[];
-  /** Keep this commit's files staged and invisible until a later commit publishes them. @default {false} */
-  hold?: boolean;
-  /** Staged paths of held files (of any run) to make visible with this commit. @default {[]} */
-  publish?: readonly string[];
-  /** The stream's new state (any JSON value). */
-  state: unknown;
-  /** Anything else to keep with the commit. */
-  meta?: Record<string, unknown>;
-}
-
-/**
- * Options of {@linkcode CommitLog}.
- *
- * @example
- * ```ts
- * import type { CommitLogOptions } from "./commit_log.ts";
- * const options: CommitLogOptions = { runId: "20261124T041300.000Z-a1b2", now: () => 0 };
- * ```
- */
-export interface CommitLogOptions {
-  /** This run's id: one path segment, e.g. from {@linkcode newRunId}. */
-  runId: string;
-  /** Clock for `committedAt`, in epoch milliseconds. @default {Date.now} */
-  now?: () => number;
-  /**
-   * A separate log and staging area within the stream (`shard-1-of-2`): runs
-   * of different scopes commit side by side, each owning its own state, and
-   * their files land in the same stream folder.
-   */
-  scope?: string;
-}
-
-/**
- * Someone else committed the version this commit wanted: another run is
- * writing the same stream. Nothing of this commit became visible.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { CommitConflictError } from "./commit_log.ts";
- * const err = new CommitConflictError("demo/items", 7, "demo/items/_log/00000000000000000007.json");
- * assert(err.message.includes("concurrent commit"));
- * ```
- */
-export class CommitConflictError extends Error {
-  /** The version that was taken. */
-  readonly version: number;
-  /** The entry that exists already. */
-  readonly path: string;
-
-  /** Build the error. */
-  constructor(
-    stream: string,
-    version: number,
-    path: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `Cannot commit "${stream}": concurrent commit, version ${version} (${path}) was written by another run; only one run may write a stream at a time`,
-      options,
-    );
-    this.name = "CommitConflictError";
-    this.version = version;
-    this.path = path;
-  }
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/**
- * A run id: the UTC start time to the millisecond, then 4 random hex digits
- * (`20261124T041300.123Z-a1b2`). Ids sort by start time.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { newRunId } from "./commit_log.ts";
- * const id = newRunId({ now: Date.UTC(2026, 10, 24, 4, 13, 0, 123), random: () => 0.5 });
- * assert(id === "20261124T041300.123Z-8000");
- * ```
- */
-export function newRunId(
-  options: { now?: number; random?: () => number } = {},
-): string {
-  const d = new Date(options.now ?? Date.now());
-  const random = options.random ?? Math.random;
-  const stamp = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${
-    pad(d.getUTCDate(), 2)
-  }T${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${
-    pad(d.getUTCSeconds(), 2)
-  }.${pad(d.getUTCMilliseconds(), 3)}Z`;
-  const hex = Math.floor(random() * 0x10000).toString(16).padStart(4, "0");
-  return `${stamp}-${hex}`;
-}
-
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENTRY_NAME = /^\d{20}\.json$/;
-/** `.parquet`, `.ndjson.zst`: dot-separated suffixes that start with a letter. */
-const EXTENSION = /(?:\.[A-Za-z][A-Za-z0-9]*)+$/;
 
 /**
  * The commit log of one stream.
@@ -400,6 +290,7 @@ export class CommitLog {
     }
   }
 
+  /** The files `request` adds, once sure this run's staging is still its own. */
   async #planAdds(
     request: CommitRequest,
     entries: CommitEntry[],
@@ -421,89 +312,13 @@ export class CommitLog {
       );
       throw this.#conflict;
     }
-    const mine = `${this.prefix}/${this.runId}-`;
-    let seq = 0;
-    for (const e of entries) {
-      for (const f of e.add) {
-        if (f.path.startsWith(mine)) {
-          seq = Math.max(
-            seq,
-            Number(/^(\d+)/.exec(f.path.slice(mine.length))?.[1] ?? 0),
-          );
-        }
-      }
-    }
-    const seen = new Set<string>();
-    const heldFiles = new Map<string, CommitFile>();
-    for (const e of entries) {
-      for (const f of e.add) {
-        if (f.held) heldFiles.set(f.staged, f);
-        else heldFiles.delete(f.staged);
-      }
-    }
-    const published = (request.publish ?? []).map((from): CommitFile => {
-      const f = heldFiles.get(from);
-      if (!f) {
-        throw new TypeError(
-          `Cannot publish ${
-            JSON.stringify(from)
-          } in "${this.prefix}": no commit holds it`,
-        );
-      }
-      if (seen.has(from)) throw new TypeError(`Cannot publish "${from}" twice`);
-      seen.add(from);
-      const ext = EXTENSION.exec(basename(from))?.[0] ?? "";
-      seq++;
-      return {
-        path: `${mine}${pad(seq, 6)}${ext}`,
-        staged: from,
-        records: f.records,
-        bytes: f.bytes,
-      };
+    return planAdds(request, entries, {
+      prefix: this.prefix,
+      runId: this.runId,
+      own,
+      staged,
+      root: this.#storage.root,
     });
-    const hold = request.hold === true;
-    return [
-      ...published,
-      ...request.add.map(({ staged: from, records, bytes }) => {
-        if (
-          typeof from !== "string" || !from.startsWith(own) ||
-          from.slice(own.length).includes("/")
-        ) {
-          throw new TypeError(
-            `Cannot commit ${
-              JSON.stringify(from)
-            }: not a staged file of run ${this.runId} (use stagingPath())`,
-          );
-        }
-        if (seen.has(from)) {
-          throw new TypeError(`Cannot commit "${from}" twice`);
-        }
-        seen.add(from);
-        for (
-          const [what, n] of [["records", records], ["bytes", bytes]] as const
-        ) {
-          if (!Number.isSafeInteger(n) || n < 0) {
-            throw new TypeError(
-              `Cannot commit "${from}": ${what} must be a non-negative integer`,
-            );
-          }
-        }
-        if (!staged.has(from)) {
-          throw new Error(
-            `Cannot commit "${this.prefix}": staged file "${from}" is missing in ${this.#storage.root} (was it closed, or cleaned up by another run?)`,
-          );
-        }
-        const ext = EXTENSION.exec(basename(from))?.[0] ?? "";
-        seq++;
-        return {
-          path: `${mine}${pad(seq, 6)}${ext}`,
-          staged: from,
-          records,
-          bytes,
-          ...(hold ? { held: true as const } : {}),
-        };
-      }),
-    ];
   }
 
   #stagingDir(): string {
@@ -571,13 +386,4 @@ export class CommitLog {
     this.#queue = result.catch(() => {});
     return result;
   }
-}
-
-function liveFiles(entries: readonly CommitEntry[]): Set<string> {
-  const live = new Set<string>();
-  for (const e of entries) {
-    for (const f of e.add) if (!f.held) live.add(f.path);
-    for (const r of e.remove) live.delete(r);
-  }
-  return live;
 }

@@ -119,11 +119,38 @@ export function parseState(
   file: string,
   connector = "<connector>",
 ): StreamState {
-  const bad = (field: string, why: string) =>
+  const bad: Bad = (field, why) =>
     new ConfigError(
       `state in ${file} is corrupt: ${field} ${why}; restore the file, or run \`deno task state ${connector} --reset\` to start the next sweep afresh (the data stays)`,
     );
   if (!isObj(raw)) throw bad("the state", "is not an object");
+  checkSweep(raw, bad);
+  checkValues(raw, bad);
+  if (raw.sweep === "running" && raw.lanes === undefined) {
+    throw bad("lanes", "are missing from a running sweep");
+  }
+  if (raw.lanes !== undefined) {
+    if (!isObj(raw.lanes)) throw bad("lanes", "must be an object");
+    for (const [key, lane] of Object.entries(raw.lanes)) {
+      checkLane(key, lane, bad);
+    }
+  }
+  if (raw.staged !== undefined) {
+    if (
+      !Array.isArray(raw.staged) ||
+      raw.staged.some((f) => typeof f !== "string")
+    ) {
+      throw bad("staged", "must be a list of paths");
+    }
+  }
+  return raw as unknown as StreamState;
+}
+
+/** The error for a corrupt `field`, naming the state's file. */
+type Bad = (field: string, why: string) => ConfigError;
+
+/** The sweep's own fields: version, phase, count, start, pass, disposition. */
+function checkSweep(raw: Record<string, unknown>, bad: Bad): void {
   if (raw.version !== 1) {
     throw bad("version", `must be 1, got ${JSON.stringify(raw.version)}`);
   }
@@ -147,6 +174,10 @@ export function parseState(
   ) {
     throw bad("disposition", `must be "append", "merge" or "replace"`);
   }
+}
+
+/** The per-slice cursor values: `since`, `cursor`, `bookmark`. */
+function checkValues(raw: Record<string, unknown>, bad: Bad): void {
   for (const k of ["since", "cursor", "bookmark"] as const) {
     const v = raw[k];
     if (v === undefined) continue;
@@ -160,81 +191,72 @@ export function parseState(
       }
     }
   }
-  if (raw.sweep === "running" && raw.lanes === undefined) {
-    throw bad("lanes", "are missing from a running sweep");
+}
+
+/** One lane of a running sweep, stored under `key`. */
+function checkLane(key: string, lane: unknown, bad: Bad): void {
+  if (!isObj(lane) || lane.key !== key) {
+    throw bad(`lanes["${key}"]`, "is malformed");
   }
-  if (raw.lanes !== undefined) {
-    if (!isObj(raw.lanes)) throw bad("lanes", "must be an object");
-    for (const [key, lane] of Object.entries(raw.lanes)) {
-      if (!isObj(lane) || lane.key !== key) {
-        throw bad(`lanes["${key}"]`, "is malformed");
-      }
-      const p = lane.position;
-      if (
-        !isObj(p) || typeof p.page !== "number" || !Number.isInteger(p.page) ||
-        p.page < -1
-      ) {
-        throw bad(
-          `lanes["${key}"].position.page`,
-          "must be a whole number >= -1",
-        );
-      }
-      if (
-        p.next !== undefined &&
-        (!isObj(p.next) || typeof p.next.index !== "number" ||
-          !(p.next.index > p.page) ||
-          (p.next.params !== undefined && !isObj(p.next.params)))
-      ) {
-        throw bad(
-          `lanes["${key}"].position.next`,
-          "must be a page request after position.page",
-        );
-      }
-      if (p.done !== undefined && typeof p.done !== "boolean") {
-        throw bad(`lanes["${key}"].position.done`, "must be true or false");
-      }
-      if (
-        lane.item !== undefined &&
-        !(Number.isInteger(lane.item) && (lane.item as number) >= 0)
-      ) {
-        throw bad(`lanes["${key}"].item`, "must be a whole number >= 0");
-      }
-      for (const k of ["vars", "params"] as const) {
-        const v = lane[k];
-        if (
-          v !== undefined &&
-          (!isObj(v) || Object.values(v).some((x) => typeof x !== "string"))
-        ) {
-          throw bad(`lanes["${key}"].${k}`, "must map names to strings");
-        }
-      }
-      if (lane.skip !== undefined) {
-        const k = lane.skip;
-        if (
-          !isObj(k) || typeof k.value !== "number" || !Array.isArray(k.keys) ||
-          k.keys.some((x) => typeof x !== "string")
-        ) {
-          throw bad(`lanes["${key}"].skip`, "must be {value, keys}");
-        }
-      }
-      if (lane.range !== undefined) {
-        const r = lane.range;
-        if (
-          !isObj(r) || typeof r.gte !== "number" || typeof r.lt !== "number" ||
-          r.gte >= r.lt
-        ) {
-          throw bad(`lanes["${key}"].range`, "must be {gte, lt} with gte < lt");
-        }
-      }
-    }
+  checkPosition(key, lane.position, bad);
+  if (
+    lane.item !== undefined &&
+    !(Number.isInteger(lane.item) && (lane.item as number) >= 0)
+  ) {
+    throw bad(`lanes["${key}"].item`, "must be a whole number >= 0");
   }
-  if (raw.staged !== undefined) {
+  for (const k of ["vars", "params"] as const) {
+    const v = lane[k];
     if (
-      !Array.isArray(raw.staged) ||
-      raw.staged.some((f) => typeof f !== "string")
+      v !== undefined &&
+      (!isObj(v) || Object.values(v).some((x) => typeof x !== "string"))
     ) {
-      throw bad("staged", "must be a list of paths");
+      throw bad(`lanes["${key}"].${k}`, "must map names to strings");
     }
   }
-  return raw as unknown as StreamState;
+  if (lane.skip !== undefined) {
+    const k = lane.skip;
+    if (
+      !isObj(k) || typeof k.value !== "number" || !Array.isArray(k.keys) ||
+      k.keys.some((x) => typeof x !== "string")
+    ) {
+      throw bad(`lanes["${key}"].skip`, "must be {value, keys}");
+    }
+  }
+  if (lane.range !== undefined) {
+    const r = lane.range;
+    if (
+      !isObj(r) || typeof r.gte !== "number" || typeof r.lt !== "number" ||
+      r.gte >= r.lt
+    ) {
+      throw bad(`lanes["${key}"].range`, "must be {gte, lt} with gte < lt");
+    }
+  }
+}
+
+/** Where the lane of `key` stands: its page, the next request, done. */
+function checkPosition(key: string, p: unknown, bad: Bad): void {
+  if (
+    !isObj(p) || typeof p.page !== "number" || !Number.isInteger(p.page) ||
+    p.page < -1
+  ) {
+    throw bad(
+      `lanes["${key}"].position.page`,
+      "must be a whole number >= -1",
+    );
+  }
+  if (
+    p.next !== undefined &&
+    (!isObj(p.next) || typeof p.next.index !== "number" ||
+      !(p.next.index > p.page) ||
+      (p.next.params !== undefined && !isObj(p.next.params)))
+  ) {
+    throw bad(
+      `lanes["${key}"].position.next`,
+      "must be a page request after position.page",
+    );
+  }
+  if (p.done !== undefined && typeof p.done !== "boolean") {
+    throw bad(`lanes["${key}"].position.done`, "must be true or false");
+  }
 }

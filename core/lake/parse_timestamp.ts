@@ -1,0 +1,109 @@
+/**
+ * Strict ISO-8601 date-times, the strings a `TIMESTAMP` column holds.
+ *
+ * @module
+ */
+
+/**
+ * Parse a strict ISO-8601 date-time (`2024-01-02T03:04:05Z`, optional
+ * fraction up to nanoseconds, optional `Z` or `±hh:mm`; none means UTC) into
+ * microseconds since the epoch, UTC. Anything else, including impossible
+ * dates like February 30, gives `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTimestamp } from "./schema.ts";
+ * assert(parseTimestamp("1970-01-01T00:00:01.5Z") === 1_500_000n);
+ * assert(parseTimestamp("1970-01-01T01:00:00+01:00") === 0n);
+ * assert(parseTimestamp("2024-02-30T00:00:00Z") === undefined);
+ * assert(parseTimestamp("yesterday") === undefined);
+ * ```
+ */
+export function parseTimestamp(text: string): bigint | undefined {
+  // Hand-parsed, not a regex and a Date: this runs for every string value
+  // of every record (type inference and conversion), twice per timestamp.
+  const n = text.length;
+  if (n < 19 || n > 35) return undefined;
+  const year = digits(text, 0, 4), month = digits(text, 5, 2);
+  const day = digits(text, 8, 2), hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  if (
+    year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 ||
+    second < 0 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON
+  ) {
+    return undefined;
+  }
+  let i = 19;
+  let micros = 0;
+  if (i < n && text.charCodeAt(i) === DOT) {
+    let places = 0;
+    i++;
+    while (i < n && places < 9) {
+      const d = text.charCodeAt(i) - ZERO;
+      if (d < 0 || d > 9) break;
+      if (places < 6) micros = micros * 10 + d;
+      places++;
+      i++;
+    }
+    if (places === 0) return undefined;
+    for (let p = places; p < 6; p++) micros *= 10;
+  }
+  let offsetMinutes = 0;
+  if (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === Z && i + 1 === n) {
+      // UTC.
+    } else if ((c === PLUS || c === MINUS) && i + 6 === n) {
+      const oh = digits(text, i + 1, 2), om = digits(text, i + 4, 2);
+      if (oh < 0 || om < 0 || text.charCodeAt(i + 3) !== COLON) {
+        return undefined;
+      }
+      if (oh > 23 || om > 59) return undefined;
+      offsetMinutes = (c === MINUS ? -1 : 1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = daysFromCivil(year, month, day) * 86_400_000 +
+    ((hour * 60 + minute) * 60 + second) * 1000 - offsetMinutes * 60_000;
+  return BigInt(ms) * 1000n + BigInt(micros);
+}
+
+const ZERO = 48, DASH = 45, COLON = 58, DOT = 46, T = 84, Z = 90;
+const PLUS = 43, MINUS = 45;
+
+/** The number in `count` ASCII digits at `from`, or -1. */
+function digits(text: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - ZERO;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) +
+    day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
