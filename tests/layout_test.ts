@@ -40,8 +40,6 @@ const OVERSIZE: Record<string, number> = {
   "core/paging/_cursor_paginator.ts:cursorPaginator": 135,
   "core/paging/_offset_paginator.ts:offsetPaginator": 83,
   "core/paging/_page_number_paginator.ts:pageNumberPaginator": 107,
-  "core/paging/paginate.ts": 469,
-  "core/paging/paginate.ts:paginate": 137,
   "core/run/_dependent_lane.ts:runDependentLane": 95,
   "core/run/pull.ts": 513,
   "core/run/pull.ts:pull": 215,
