@@ -110,7 +110,7 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
   const totalPath = pathOption(fn, "totalPath", o.totalPath);
   const start = intOption(fn, "start", o.start, 0) ?? 0;
 
-  // The pages after the one at `offset`, up to the record at `stop`.
+  // Lazy: a plan cut short by a short page builds no request past it.
   const following = (page: PageResponse, offset: number, stop: number) =>
     lazy(function* () {
       let index = page.request.index;

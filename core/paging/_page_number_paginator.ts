@@ -125,7 +125,7 @@ export function pageNumberPaginator(
   const { pageParam, size, start, totalPagesPath, totalPath, sizeParams } =
     pageNumberConfig(fn, options);
 
-  // The pages after page number `current`, up to page number `last`.
+  // Lazy: a plan cut short by an empty or short page builds no request past it.
   const following = (page: PageResponse, current: number, last: number) =>
     lazy(function* () {
       let index = page.request.index;
