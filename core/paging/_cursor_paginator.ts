@@ -57,45 +57,24 @@ export interface CursorPaginatorOptions {
   limit?: number;
 }
 
-/**
- * Cursor paging, always sequential (`next`). Two forms: the body holds the
- * next cursor (`cursorPath`), or, Stripe style, `hasMorePath` says whether
- * more follow and the cursor is the last record's `recordField`.
- *
- * Loop guards ({@linkcode PaginationError}): a cursor equal to the one the
- * page was requested with (`cursor repeats: ...`), and an empty page whose
- * `hasMorePath` is true. A longer cycle (A, B, A) is not caught: that would
- * need memory, and the paginator is shared.
- * `ctx.limit` is left to the engine, which counts the chain's records.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { cursorPaginator } from "./paginators.ts";
- * const p = cursorPaginator({
- *   cursorParam: "starting_after",
- *   cursorFrom: "lastRecord",
- *   hasMorePath: "has_more",
- *   limitParam: "limit",
- *   limit: 100,
- * });
- * const first = p.first({});
- * const next = p.next({
- *   request: first,
- *   url: "http://127.0.0.1/v1/charges?limit=100",
- *   status: 200,
- *   headers: new Headers(),
- *   body: { has_more: true },
- *   records: [{ id: "ch_1" }, { id: "ch_2" }],
- * }, {});
- * assert.deepEqual(next, {
- *   type: "next",
- *   request: { index: 1, params: { limit: "100", starting_after: "ch_2" } },
- * });
- * ```
- */
-export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
-  const fn = "cursorPaginator";
+/** {@linkcode CursorPaginatorOptions}, checked, with their defaults. */
+interface CursorConfig {
+  cursorParam: string;
+  cursorPath: string | undefined;
+  hasMorePath: string | undefined;
+  cursorFrom: "body" | "lastRecord";
+  recordField: string;
+  limit: number | undefined;
+  limitParams: Record<string, string>;
+  /** Where the cursor is read, for messages. */
+  source: string;
+}
+
+/** The options checked once, when the stream is defined, so a mistake fails before any request. */
+function cursorConfig(
+  fn: string,
+  options: CursorPaginatorOptions,
+): CursorConfig {
   const o = checkKeys(fn, options, [
     "cursorParam",
     "cursorPath",
@@ -143,89 +122,159 @@ export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
   const source = cursorFrom === "body"
     ? `"${cursorPath}"`
     : `the last record's "${recordField}"`;
+  return {
+    cursorParam,
+    cursorPath,
+    hasMorePath,
+    cursorFrom,
+    recordField,
+    limit,
+    limitParams,
+    source,
+  };
+}
 
+/**
+ * Whether `hasMorePath` says more pages follow; an empty page that says so
+ * would loop.
+ */
+function hasMore(page: PageResponse, hasMorePath: string): boolean {
+  const more = getPath(page.body, hasMorePath);
+  if (typeof more !== "boolean") {
+    throw new PaginationError(
+      `"${hasMorePath}" is missing or not a boolean (found ${show(more)})`,
+      at(page),
+    );
+  }
+  if (more && page.records.length === 0) {
+    throw new PaginationError(
+      `empty page with ${hasMorePath}=true`,
+      at(page),
+    );
+  }
+  return more;
+}
+
+/**
+ * The next cursor of `page` as found, or `undefined` when the page ends the
+ * stream.
+ */
+function rawCursor(page: PageResponse, c: CursorConfig): unknown {
+  const got = page.records.length;
+  let raw: unknown;
+  if (c.cursorFrom === "body") {
+    raw = getPath(page.body, c.cursorPath as string);
+  } else {
+    const last = page.records[got - 1];
+    if (last === undefined) return undefined;
+    if (c.hasMorePath === undefined && c.limit !== undefined && got < c.limit) {
+      return undefined;
+    }
+    raw = getPath(last, c.recordField);
+  }
+  if (raw === undefined || raw === null || raw === "") {
+    if (c.cursorFrom === "lastRecord") {
+      throw new PaginationError(
+        `the last record has no "${c.recordField}" to continue from (found ${
+          show(raw)
+        })`,
+        at(page),
+      );
+    }
+    if (c.hasMorePath !== undefined) {
+      throw new PaginationError(
+        `${c.hasMorePath}=true but no cursor at ${c.source} (found ${
+          show(raw)
+        })`,
+        at(page),
+      );
+    }
+    return undefined;
+  }
+  return raw;
+}
+
+/** What follows `page`: the request carrying its cursor, or the end. */
+function nextCursor(page: PageResponse, c: CursorConfig): Next {
+  if (c.hasMorePath !== undefined && !hasMore(page, c.hasMorePath)) {
+    return DONE;
+  }
+  const raw = rawCursor(page, c);
+  if (raw === undefined) return DONE;
+  // A bigint is an integer cursor beyond 2^53, kept exact.
+  if (
+    typeof raw !== "string" && typeof raw !== "number" &&
+    typeof raw !== "bigint"
+  ) {
+    throw new PaginationError(
+      `cursor at ${c.source} must be a string or a number (found ${show(raw)})`,
+      at(page),
+    );
+  }
+  const cursor = String(raw);
+  if (cursor === page.request.params?.[c.cursorParam]) {
+    throw new PaginationError(
+      `cursor repeats: ${c.cursorParam}=${cursor} came back from the page it was sent to`,
+      at(page),
+    );
+  }
+  return {
+    type: "next",
+    request: withParams(page, page.request.index + 1, {
+      [c.cursorParam]: cursor,
+    }),
+  };
+}
+
+/**
+ * Cursor paging, always sequential (`next`). Two forms: the body holds the
+ * next cursor (`cursorPath`), or, Stripe style, `hasMorePath` says whether
+ * more follow and the cursor is the last record's `recordField`.
+ *
+ * Loop guards ({@linkcode PaginationError}): a cursor equal to the one the
+ * page was requested with (`cursor repeats: ...`), and an empty page whose
+ * `hasMorePath` is true. A longer cycle (A, B, A) is not caught: that would
+ * need memory, and the paginator is shared.
+ * `ctx.limit` is left to the engine, which counts the chain's records.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cursorPaginator } from "./paginators.ts";
+ * const p = cursorPaginator({
+ *   cursorParam: "starting_after",
+ *   cursorFrom: "lastRecord",
+ *   hasMorePath: "has_more",
+ *   limitParam: "limit",
+ *   limit: 100,
+ * });
+ * const first = p.first({});
+ * const next = p.next({
+ *   request: first,
+ *   url: "http://127.0.0.1/v1/charges?limit=100",
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: { has_more: true },
+ *   records: [{ id: "ch_1" }, { id: "ch_2" }],
+ * }, {});
+ * assert.deepEqual(next, {
+ *   type: "next",
+ *   request: { index: 1, params: { limit: "100", starting_after: "ch_2" } },
+ * });
+ * ```
+ */
+export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
+  const fn = "cursorPaginator";
+  const c = cursorConfig(fn, options);
   return Object.freeze({
     type: "cursor",
     first: (ctx: PaginateContext): PageRequest => {
       ctxLimit(fn, ctx);
-      return { index: 0, params: { ...limitParams } };
+      return { index: 0, params: { ...c.limitParams } };
     },
     next: (page: PageResponse, ctx: PaginateContext): Next => {
       ctxLimit(fn, ctx);
-      const got = page.records.length;
-      if (hasMorePath !== undefined) {
-        const more = getPath(page.body, hasMorePath);
-        if (typeof more !== "boolean") {
-          throw new PaginationError(
-            `"${hasMorePath}" is missing or not a boolean (found ${
-              show(more)
-            })`,
-            at(page),
-          );
-        }
-        if (!more) return DONE;
-        if (got === 0) {
-          throw new PaginationError(
-            `empty page with ${hasMorePath}=true`,
-            at(page),
-          );
-        }
-      }
-      let raw: unknown;
-      if (cursorFrom === "body") {
-        raw = getPath(page.body, cursorPath as string);
-      } else {
-        const last = page.records[got - 1];
-        if (last === undefined) return DONE;
-        if (hasMorePath === undefined && limit !== undefined && got < limit) {
-          return DONE;
-        }
-        raw = getPath(last, recordField);
-      }
-      if (raw === undefined || raw === null || raw === "") {
-        if (cursorFrom === "lastRecord") {
-          throw new PaginationError(
-            `the last record has no "${recordField}" to continue from (found ${
-              show(raw)
-            })`,
-            at(page),
-          );
-        }
-        if (hasMorePath !== undefined) {
-          throw new PaginationError(
-            `${hasMorePath}=true but no cursor at ${source} (found ${
-              show(raw)
-            })`,
-            at(page),
-          );
-        }
-        return DONE;
-      }
-      // A bigint is an integer cursor beyond 2^53, kept exact.
-      if (
-        typeof raw !== "string" && typeof raw !== "number" &&
-        typeof raw !== "bigint"
-      ) {
-        throw new PaginationError(
-          `cursor at ${source} must be a string or a number (found ${
-            show(raw)
-          })`,
-          at(page),
-        );
-      }
-      const cursor = String(raw);
-      if (cursor === page.request.params?.[cursorParam]) {
-        throw new PaginationError(
-          `cursor repeats: ${cursorParam}=${cursor} came back from the page it was sent to`,
-          at(page),
-        );
-      }
-      return {
-        type: "next",
-        request: withParams(page, page.request.index + 1, {
-          [cursorParam]: cursor,
-        }),
-      };
+      return nextCursor(page, c);
     },
   });
 }

@@ -110,10 +110,16 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
   const totalPath = pathOption(fn, "totalPath", o.totalPath);
   const start = intOption(fn, "start", o.start, 0) ?? 0;
 
-  const request = (page: PageResponse, index: number, offset: number) =>
-    withParams(page, index, {
-      [offsetParam]: String(offset),
-      [limitParam]: String(limit),
+  // Lazy: a plan cut short by a short page builds no request past it.
+  const following = (page: PageResponse, offset: number, stop: number) =>
+    lazy(function* () {
+      let index = page.request.index;
+      for (let o = offset + limit; o < stop; o += limit) {
+        yield withParams(page, ++index, {
+          [offsetParam]: String(o),
+          [limitParam]: String(limit),
+        });
+      }
     });
 
   return Object.freeze({
@@ -148,12 +154,7 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
         if (offset + limit >= stop) return DONE;
         return {
           type: "fanout",
-          requests: lazy(function* () {
-            let index = page.request.index;
-            for (let o = offset + limit; o < stop; o += limit) {
-              yield request(page, ++index, o);
-            }
-          }),
+          requests: following(page, offset, stop),
           // Whatever the total said, nothing follows a short page.
           isLast: (p) => p.records.length < limit,
         };
@@ -161,12 +162,7 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
       if (got < limit || offset + limit >= end) return DONE;
       return {
         type: "window",
-        requests: lazy(function* () {
-          let index = page.request.index;
-          for (let o = offset + limit; o < end; o += limit) {
-            yield request(page, ++index, o);
-          }
-        }),
+        requests: following(page, offset, end),
         isLast: (p) => p.records.length < limit,
       };
     },

@@ -49,6 +49,44 @@ export interface PageNumberPaginatorOptions {
   totalPath?: string;
 }
 
+/** The options checked once, when the stream is defined, so a mistake fails before any request. */
+function pageNumberConfig(fn: string, options: PageNumberPaginatorOptions) {
+  const o = checkKeys(fn, options, [
+    "pageParam",
+    "sizeParam",
+    "size",
+    "start",
+    "totalPagesPath",
+    "totalPath",
+  ]);
+  const pageParam = stringOption(fn, "pageParam", o.pageParam) ?? "page";
+  const sizeParam = stringOption(fn, "sizeParam", o.sizeParam);
+  const size = intOption(fn, "size", o.size, 1);
+  const start = intOption(fn, "start", o.start, 0) ?? 1;
+  const totalPagesPath = pathOption(fn, "totalPagesPath", o.totalPagesPath);
+  const totalPath = pathOption(fn, "totalPath", o.totalPath);
+  if (sizeParam !== undefined && size === undefined) {
+    throw new TypeError(
+      `${fn}: option "sizeParam" needs option "size" (the value to send)`,
+    );
+  }
+  if (sizeParam === pageParam) {
+    throw new RangeError(
+      `${fn}: options "pageParam" and "sizeParam" must differ`,
+    );
+  }
+  if (totalPagesPath !== undefined && totalPath !== undefined) {
+    throw new TypeError(
+      `${fn}: give option "totalPagesPath" or "totalPath", not both`,
+    );
+  }
+  const sizeParams: Record<string, string> =
+    sizeParam !== undefined && size !== undefined
+      ? { [sizeParam]: String(size) }
+      : {};
+  return { pageParam, size, start, totalPagesPath, totalPath, sizeParams };
+}
+
 /**
  * Page-number paging (`?page=3&per_page=100`).
  *
@@ -84,42 +122,20 @@ export function pageNumberPaginator(
   options: PageNumberPaginatorOptions = {},
 ): Paginator {
   const fn = "pageNumberPaginator";
-  const o = checkKeys(fn, options, [
-    "pageParam",
-    "sizeParam",
-    "size",
-    "start",
-    "totalPagesPath",
-    "totalPath",
-  ]);
-  const pageParam = stringOption(fn, "pageParam", o.pageParam) ?? "page";
-  const sizeParam = stringOption(fn, "sizeParam", o.sizeParam);
-  const size = intOption(fn, "size", o.size, 1);
-  const start = intOption(fn, "start", o.start, 0) ?? 1;
-  const totalPagesPath = pathOption(fn, "totalPagesPath", o.totalPagesPath);
-  const totalPath = pathOption(fn, "totalPath", o.totalPath);
-  if (sizeParam !== undefined && size === undefined) {
-    throw new TypeError(
-      `${fn}: option "sizeParam" needs option "size" (the value to send)`,
-    );
-  }
-  if (sizeParam === pageParam) {
-    throw new RangeError(
-      `${fn}: options "pageParam" and "sizeParam" must differ`,
-    );
-  }
-  if (totalPagesPath !== undefined && totalPath !== undefined) {
-    throw new TypeError(
-      `${fn}: give option "totalPagesPath" or "totalPath", not both`,
-    );
-  }
-  const sizeParams: Record<string, string> =
-    sizeParam !== undefined && size !== undefined
-      ? { [sizeParam]: String(size) }
-      : {};
+  const { pageParam, size, start, totalPagesPath, totalPath, sizeParams } =
+    pageNumberConfig(fn, options);
 
-  const request = (page: PageResponse, index: number, n: number) =>
-    withParams(page, index, { [pageParam]: String(n), ...sizeParams });
+  // Lazy: a plan cut short by an empty or short page builds no request past it.
+  const following = (page: PageResponse, current: number, last: number) =>
+    lazy(function* () {
+      let index = page.request.index;
+      for (let n = current + 1; n <= last; n++) {
+        yield withParams(page, ++index, {
+          [pageParam]: String(n),
+          ...sizeParams,
+        });
+      }
+    });
 
   return Object.freeze({
     type: "page_number",
@@ -163,12 +179,7 @@ export function pageNumberPaginator(
         if (got === 0 || current >= last) return DONE;
         return {
           type: "fanout",
-          requests: lazy(function* () {
-            let index = page.request.index;
-            for (let n = current + 1; n <= last; n++) {
-              yield request(page, ++index, n);
-            }
-          }),
+          requests: following(page, current, last),
           // Whatever the total said, nothing follows an empty or short page.
           isLast,
         };
@@ -176,12 +187,7 @@ export function pageNumberPaginator(
       if (isLast(page) || current >= last) return DONE;
       return {
         type: "window",
-        requests: lazy(function* () {
-          let index = page.request.index;
-          for (let n = current + 1; n <= last; n++) {
-            yield request(page, ++index, n);
-          }
-        }),
+        requests: following(page, current, last),
         isLast,
       };
     },

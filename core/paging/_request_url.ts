@@ -1,0 +1,102 @@
+/**
+ * The URL of a page request: {@linkcode requestUrl}, its `{name}`
+ * placeholders ({@linkcode fillTemplate}), and what state keeps of it
+ * ({@linkcode withoutExtras}).
+ *
+ * @module
+ */
+
+import type { PageRequest, StreamDef } from "../connector/types.ts";
+
+/**
+ * Replace `{name}` placeholders with URL-encoded values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fillTemplate } from "./paginate.ts";
+ * assert(fillTemplate("/repos/{repo}/issues", { repo: "a/b" }, true) === "/repos/a/b/issues");
+ * ```
+ */
+export function fillTemplate(
+  template: string,
+  vars: Record<string, string> | undefined,
+  keepSlashes = false,
+): string {
+  if (!vars) return template;
+  return template.replace(
+    /\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (whole, name: string) => {
+      const v = vars[name];
+      if (v === undefined) return whole;
+      return keepSlashes
+        ? v.split("/").map(encodeURIComponent).join("/")
+        : encodeURIComponent(v);
+    },
+  );
+}
+
+/**
+ * Build the URL of a page request: the source's own URL when it gave one,
+ * else base URL + path + the merged query parameters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestUrl } from "./paginate.ts";
+ * const url = requestUrl("https://h.example.com/v0", { path: "/item/{id}.json", params: { a: "1" } }, {
+ *   index: 3,
+ *   path: "/item/7.json",
+ * }, { key: "k" });
+ * assert(url === "https://h.example.com/v0/item/7.json?a=1&key=k");
+ * ```
+ */
+export function requestUrl(
+  baseUrl: string,
+  stream: Pick<StreamDef, "path" | "params">,
+  req: PageRequest,
+  extra: Record<string, string> = {},
+  vars?: Record<string, string>,
+): string {
+  if (req.url !== undefined) {
+    // The source owns this URL; only our own extras (auth) are added.
+    const u = new URL(req.url);
+    for (const [k, v] of Object.entries(extra)) {
+      if (!u.searchParams.has(k)) u.searchParams.set(k, v);
+    }
+    return u.href;
+  }
+  const path = fillTemplate(req.path ?? stream.path, vars, true);
+  const u = new URL(
+    baseUrl.replace(/\/+$/, "") +
+      (path === "" ? "" : "/" + path.replace(/^\/+/, "")),
+  );
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stream.params ?? {})) {
+    merged[k] = typeof v === "string" ? fillTemplate(v, vars) : String(v);
+  }
+  Object.assign(merged, extra, req.params ?? {});
+  for (const [k, v] of Object.entries(merged)) u.searchParams.set(k, v);
+  return u.href;
+}
+
+/**
+ * A next request as state may keep it: a source-owned URL (a Link header,
+ * a next link) echoes our own query extras, an API key among them, and
+ * state is written to the lake. They are added again to every request.
+ */
+export function withoutExtras(
+  req: PageRequest,
+  extra: Record<string, string> | undefined,
+): PageRequest {
+  if (req.url === undefined || !extra) return req;
+  const u = new URL(req.url);
+  let changed = false;
+  for (const [k, v] of Object.entries(extra)) {
+    if (u.searchParams.get(k) === v) {
+      u.searchParams.delete(k);
+      changed = true;
+    }
+  }
+  return changed ? { ...req, url: u.href } : req;
+}
