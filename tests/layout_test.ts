@@ -22,8 +22,6 @@ const OVERSIZE: Record<string, number> = {
   "core/async/pool.ts": 535,
   "core/cli/cli.ts": 694,
   "core/cli/cli.ts:runCli": 392,
-  "core/cli/compile.ts": 661,
-  "core/cli/compile.ts:runCompile": 106,
   "core/connector/types.ts": 406,
   "core/http/adaptive_limiter.ts": 587,
   "core/http/http.ts": 782,
