@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { exactJson } from "../connector/exact_json.ts";
+import { ConfigError } from "../connector/errors.ts";
+import type { Registry } from "../connector/registry.ts";
+import { readStates, resetState } from "../lake/lake_reader.ts";
+import { openLake } from "../run/pull.ts";
+import { asLakeConnector, type ConnectorInfo } from "./connector_info.ts";
+import type { CliIO } from "./cli_io.ts";
+import { collect } from "./_pull_flags.ts";
+
+/** Add `state` to `program`: show each stream's state, or clear it. */
+export function stateCommand(
+  program: Command,
+  registry: Registry<ConnectorInfo>,
+  io: CliIO,
+): void {
+  program.command("state")
+    .description(
+      "show each stream's state (bookmarks, running sweeps), or clear it",
+    )
+    .argument("<connector>", "connector name")
+    .option("-s, --stream <name>", "only this stream (repeatable)", collect, [])
+    .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
+    .option("--reset", "clear the state: the next run starts a new full sweep")
+    .action(
+      async (
+        name: string,
+        opts: { stream: string[]; lake: string; reset?: boolean },
+      ) => {
+        const connector = asLakeConnector(registry.get(name));
+        for (const s of opts.stream) {
+          if (!connector.streams[s]) {
+            throw new ConfigError(
+              `connector "${connector.name}" has no stream "${s}"`,
+            );
+          }
+        }
+        const storage = await openLake(opts.lake, io.env);
+        const streams = opts.stream.length
+          ? opts.stream
+          : Object.keys(connector.streams);
+        if (opts.reset) {
+          const n = await resetState(storage, connector, streams);
+          io.out(`cleared the state of ${n} log(s); the data stays\n`);
+          return;
+        }
+        for (const r of await readStates(storage, connector, streams)) {
+          io.out(
+            `${r.stream}${
+              r.scope ? ` [${r.scope}]` : ""
+            }  version ${r.version}${
+              r.committedAt ? `  committed ${r.committedAt}` : ""
+            }\n${exactJson(r.state, 2)}\n`,
+          );
+          if (r.error) io.out(`  error: ${r.error}\n`);
+        }
+      },
+    );
+}
