@@ -46,8 +46,6 @@ const OVERSIZE: Record<string, number> = {
   "core/run/_dependent_lane.ts:runDependentLane": 95,
   "core/run/pull.ts": 513,
   "core/run/pull.ts:pull": 215,
-  "core/run/stream_run.ts": 628,
-  "core/run/stream_run.ts:runStream": 494,
 };
 
 interface Source {
