@@ -43,8 +43,6 @@ const OVERSIZE: Record<string, number> = {
   "core/paging/_page_number_paginator.ts:pageNumberPaginator": 107,
   "core/paging/paginate.ts": 469,
   "core/paging/paginate.ts:paginate": 137,
-  "core/run/pull.ts": 513,
-  "core/run/pull.ts:pull": 215,
 };
 
 interface Source {
