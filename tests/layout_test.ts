@@ -19,11 +19,6 @@ const MAX_FUNCTION_LINES = 80;
  * when one grows, and when one fits, so that its entry goes.
  */
 const OVERSIZE: Record<string, number> = {
-  "core/run/_dependent_lane.ts:runDependentLane": 95,
-  "core/run/pull.ts": 513,
-  "core/run/pull.ts:pull": 215,
-  "core/run/stream_run.ts": 628,
-  "core/run/stream_run.ts:runStream": 494,
 };
 
 interface Source {

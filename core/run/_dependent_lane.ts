@@ -94,45 +94,6 @@ export async function runDependentLane(
     // The parent's counters are its own; what it warns of, this stream reports.
     stats: { ...newStreamStats(), warnings: own.stats.warnings ??= [] },
   };
-  interface Task {
-    value: string | undefined;
-    before: PagePosition;
-    after: PagePosition;
-    item: number;
-    last: boolean;
-  }
-  async function* tasks(): AsyncGenerator<Task> {
-    let before = lane.position;
-    let skipThrough = lane.item ?? -1;
-    for await (const page of paginate(parentSource)) {
-      const rows = page.records;
-      // A stop starts no new detail request; those in flight still land.
-      if (stop.aborted) return;
-      if (rows.length === 0) {
-        yield {
-          value: undefined,
-          before,
-          after: page.position,
-          item: -1,
-          last: true,
-        };
-      }
-      for (let i = 0; i < rows.length; i++) {
-        if (i <= skipThrough) continue;
-        if (stop.aborted) return;
-        const v = getPath(rows[i], ref.field);
-        yield {
-          value: v === undefined || v === null ? undefined : String(v),
-          before,
-          after: page.position,
-          item: i,
-          last: i === rows.length - 1,
-        };
-      }
-      skipThrough = -1;
-      before = page.position;
-    }
-  }
   const fetchDetail = async (
     t: Task,
     signal: AbortSignal,
@@ -150,13 +111,69 @@ export async function runDependentLane(
     return { t, rows };
   };
   for await (
-    const { t, rows } of pooledMap(tasks(), fetchDetail, {
-      concurrency: o.poolWidth,
-      ordered: true,
-      ...(o.signal ? { signal: o.signal } : {}),
-    })
+    const { t, rows } of pooledMap(
+      parentTasks(parentSource, lane, ref.field, stop),
+      fetchDetail,
+      {
+        concurrency: o.poolWidth,
+        ordered: true,
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+    )
   ) {
     if (t.last) await accept(lane, rows, t.after);
     else await accept(lane, rows, t.before, { item: t.item });
+  }
+}
+
+/** One parent record's detail request, and where the lane stands around it. */
+interface Task {
+  value: string | undefined;
+  before: PagePosition;
+  after: PagePosition;
+  item: number;
+  last: boolean;
+}
+
+/**
+ * The parent's records after the lane's position, each with the value of
+ * `field` for its detail request; an empty parent page is one task with no
+ * request, so the position still moves past it.
+ */
+async function* parentTasks(
+  parentSource: StreamSource,
+  lane: LaneState,
+  field: string,
+  stop: AbortSignal,
+): AsyncGenerator<Task> {
+  let before = lane.position;
+  let skipThrough = lane.item ?? -1;
+  for await (const page of paginate(parentSource)) {
+    const rows = page.records;
+    // A stop starts no new detail request; those in flight still land.
+    if (stop.aborted) return;
+    if (rows.length === 0) {
+      yield {
+        value: undefined,
+        before,
+        after: page.position,
+        item: -1,
+        last: true,
+      };
+    }
+    for (let i = 0; i < rows.length; i++) {
+      if (i <= skipThrough) continue;
+      if (stop.aborted) return;
+      const v = getPath(rows[i], field);
+      yield {
+        value: v === undefined || v === null ? undefined : String(v),
+        before,
+        after: page.position,
+        item: i,
+        last: i === rows.length - 1,
+      };
+    }
+    skipThrough = -1;
+    before = page.position;
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * The HTTP client a run shares between its streams: one concurrency limiter
+ * and one rate budget per host, the connector's headers and credential.
+ *
+ * @module
+ */
+
+import { AdaptiveLimiter } from "../http/adaptive_limiter.ts";
+import type { Connector } from "../connector/connector.ts";
+import { HttpClient } from "../http/http.ts";
+import { FixedLimiter, type Limiter } from "../http/limiter.ts";
+import { RateBudget } from "../http/rate_budget.ts";
+import type { PullOptions } from "./pull_options.ts";
+import type { RunEvent } from "./run_event.ts";
+
+/**
+ * The run's concurrency per host and its ceiling, checked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concurrencyOf } from "./_run_http.ts";
+ *
+ * assert.deepEqual(concurrencyOf({}), { concurrency: "auto", maxConcurrency: 256 });
+ * assert.throws(() => concurrencyOf({ concurrency: 0 }), RangeError);
+ * ```
+ */
+export function concurrencyOf(options: PullOptions): {
+  concurrency: number | "auto";
+  maxConcurrency: number;
+} {
+  const concurrency = options.concurrency ?? "auto";
+  const maxConcurrency = options.maxConcurrency ?? 256;
+  if (
+    concurrency !== "auto" &&
+    !(Number.isInteger(concurrency) && concurrency >= 1)
+  ) {
+    throw new RangeError(
+      `concurrency must be a whole number >= 1 or "auto", got ${concurrency}`,
+    );
+  }
+  if (!(Number.isInteger(maxConcurrency) && maxConcurrency >= 1)) {
+    throw new RangeError(
+      `maxConcurrency must be a whole number >= 1, got ${maxConcurrency}`,
+    );
+  }
+  return { concurrency, maxConcurrency };
+}
+
+/**
+ * The run's HTTP client, and its limiters by host (made on a host's first
+ * request).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runHttp } from "./_run_http.ts";
+ * import { defineConnector } from "../connector/connector.ts";
+ * import { singlePaginator } from "../paging/paginators.ts";
+ *
+ * const c = defineConnector({
+ *   name: "t",
+ *   baseUrl: "http://127.0.0.1",
+ *   streams: {
+ *     items: { path: "/x", primaryKey: "id", paginator: singlePaginator() },
+ *   },
+ * });
+ * const { limiters } = runHttp(c, {}, { concurrency: 2, maxConcurrency: 8 }, {
+ *   headers: {},
+ *   secrets: [],
+ * }, () => {});
+ * assert.equal(limiters.size, 0);
+ * ```
+ */
+export function runHttp(
+  connector: Connector,
+  options: PullOptions,
+  { concurrency, maxConcurrency }: {
+    concurrency: number | "auto";
+    maxConcurrency: number;
+  },
+  auth: { headers: Record<string, string>; secrets: string[] },
+  emit: (event: RunEvent) => void,
+): { http: HttpClient; limiters: Map<string, Limiter> } {
+  const limiters = new Map<string, Limiter>();
+  const limiterFor = (host: string): Limiter => {
+    let l = limiters.get(host);
+    if (!l) {
+      l = concurrency === "auto"
+        ? new AdaptiveLimiter({ max: maxConcurrency })
+        : new FixedLimiter(concurrency);
+      l.onChange = (limit) => emit({ type: "limit", host, limit });
+      limiters.set(host, l);
+    }
+    return l;
+  };
+  const budgets = new Map<string, RateBudget>();
+  const budgetFor = (host: string): RateBudget => {
+    let b = budgets.get(host);
+    if (!b) {
+      b = new RateBudget(
+        connector.rateLimit ? { limit: connector.rateLimit } : {},
+      );
+      budgets.set(host, b);
+    }
+    return b;
+  };
+  const http = new HttpClient({
+    limiter: limiterFor,
+    rateBudget: budgetFor,
+    headers: {
+      accept: "application/json",
+      ...connector.headers,
+      ...auth.headers,
+    },
+    secrets: auth.secrets,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs !== undefined
+      ? { timeoutMs: options.timeoutMs }
+      : {}),
+    onEvent: emit,
+  });
+  return { http, limiters };
+}
