@@ -13,7 +13,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { VERSION } from "./version.ts";
+import { helpOrVersion } from "./_help_or_version.ts";
 import {
   type CompileConnector,
   type CompileOptions,
@@ -133,14 +133,8 @@ export async function runCompile(
     io.err(`error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (values.version) {
-    io.out(`${VERSION}\n`);
-    return 0;
-  }
+  const info = helpOrVersion(values, io, USAGE);
+  if (info !== undefined) return info;
   let plans: CompilePlan[];
   try {
     plans = await planBinaries(values, connectors, io);

@@ -13,7 +13,7 @@ import { HttpClient } from "../http/http.ts";
 import { Progress, summaryTable } from "./progress.ts";
 import { pull } from "../run/pull.ts";
 import { startApiServer } from "../testing/api_server.ts";
-import { VERSION } from "./version.ts";
+import { helpOrVersion } from "./_help_or_version.ts";
 
 /** Options of {@linkcode runDemo}. */
 export interface DemoOptions {
@@ -175,14 +175,8 @@ export async function demoMain(
     io.err(`error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (values.version) {
-    io.out(`${VERSION}\n`);
-    return 0;
-  }
+  const info = helpOrVersion(values, io, USAGE);
+  if (info !== undefined) return info;
   await run();
   return 0;
 }

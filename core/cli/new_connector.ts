@@ -12,7 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { ConfigError } from "../connector/errors.ts";
-import { VERSION } from "./version.ts";
+import { helpOrVersion } from "./_help_or_version.ts";
 
 const NAME = /^[a-z][a-z0-9_-]*$/;
 const RESERVED = new Set(
@@ -260,16 +260,12 @@ export async function main(
     io.err(`error: ${(err as Error).message}\n${usage}`);
     return 2;
   }
-  if (parsed.values.help) {
-    io.out(
-      `${usage}\nScaffold connectors/<name>.ts (a REST plugin paged by offset) and\ntests/connectors/<name>_test.ts (a pull of recorded responses).\n`,
-    );
-    return 0;
-  }
-  if (parsed.values.version) {
-    io.out(`${VERSION}\n`);
-    return 0;
-  }
+  const info = helpOrVersion(
+    parsed.values,
+    io,
+    `${usage}\nScaffold connectors/<name>.ts (a REST plugin paged by offset) and\ntests/connectors/<name>_test.ts (a pull of recorded responses).\n`,
+  );
+  if (info !== undefined) return info;
   if (parsed.positionals.length !== 1) {
     io.err(`error: give exactly one connector name\n${usage}`);
     return 2;
