@@ -206,13 +206,17 @@ function exactRows(reader: Reader): Record<string, unknown>[] {
   const rows = reader.getRowObjectsJS();
   const types = reader.columnTypes().map(String);
   const names = reader.columnNames();
-  const exact = names.filter((_, i) => types[i]!.includes("DECIMAL"));
+  // Per column, once: is it exact text, and is that text a whole number?
+  const exact = names.flatMap((name, i) =>
+    types[i]!.includes("DECIMAL")
+      ? [{ name, scalar: /^DECIMAL\(\d+,0\)$/.test(types[i]!) }]
+      : []
+  );
   if (exact.length === 0) return rows;
   const text = reader.getRowObjectsJson();
   rows.forEach((row, i) => {
-    for (const name of exact) {
+    for (const { name, scalar } of exact) {
       const v = text[i]![name];
-      const scalar = /^DECIMAL\(\d+,0\)$/.test(types[names.indexOf(name)]!);
       row[name] = scalar && typeof v === "string" ? BigInt(v) : v;
     }
   });
