@@ -112,9 +112,9 @@ function elements(
  * ```ts
  * import assert from "node:assert/strict";
  * import { parquetSchema } from "./parquet_schema.ts";
- * const s = parquetSchema({ type: "struct", "schema-id": 0, fields: [
- *   { id: 1, name: "id", required: true, type: "long" },
- * ] });
+ * const s = parquetSchema({
+ *   fields: [{ id: 1, name: "id", required: true, type: "long" }],
+ * });
  * assert.deepEqual(s[1], { name: "id", field_id: 1, repetition_type: "REQUIRED", type: "INT64" });
  * ```
  */
