@@ -17,6 +17,7 @@ import type { HttpEvent, HttpOptions } from "./http_options.ts";
 import type { HttpRequest, HttpResponse } from "./http_request.ts";
 import type { Limiter, Permit } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
+import { RetryBudget } from "./retry_budget.ts";
 import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
 import { Deadline } from "./_deadline.ts";
 import {
@@ -26,6 +27,7 @@ import {
   finalError,
   isPermissionError,
   readBounded,
+  stalledError,
 } from "./_failure.ts";
 import { redactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
@@ -33,6 +35,7 @@ import { Settlement } from "./_settlement.ts";
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
 export type { HttpRequest, HttpResponse } from "./http_request.ts";
 export { newRequestStats, type RequestStats } from "./request_stats.ts";
+export { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
 type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
 
@@ -72,8 +75,10 @@ export class HttpClient {
   #fetch: typeof fetch;
   #timeoutMs: number;
   #maxAttempts: number;
-  #retryBudget: number;
-  #retriesLeft: number;
+  #retryBudget: RetryBudget;
+  #stallTimeoutMs: number;
+  /** When a request last succeeded (or the first one went out), epoch ms. */
+  #progressAt: number | undefined;
   #backoff: BackoffOptions;
   #maxRetryAfterMs: number;
   #limiterOf: ((host: string) => Limiter) | undefined;
@@ -94,7 +99,7 @@ export class HttpClient {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxAttempts = options.maxAttempts ?? 6;
-    this.#retryBudget = options.retryBudget ?? 1000;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     if (!(this.#timeoutMs > 0)) {
       throw new RangeError(
         `Cannot create HTTP client: timeoutMs must be > 0, got ${this.#timeoutMs}`,
@@ -105,12 +110,11 @@ export class HttpClient {
         `Cannot create HTTP client: maxAttempts must be an integer >= 1, got ${this.#maxAttempts}`,
       );
     }
-    if (!(this.#retryBudget >= 0)) {
+    if (!(this.#stallTimeoutMs > 0)) {
       throw new RangeError(
-        `Cannot create HTTP client: retryBudget must be >= 0, got ${this.#retryBudget}`,
+        `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${this.#stallTimeoutMs}`,
       );
     }
-    this.#retriesLeft = this.#retryBudget;
     this.#backoff = options.backoff ?? {};
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.#limiterOf = options.limiter;
@@ -122,11 +126,15 @@ export class HttpClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#retryBudget = new RetryBudget({
+      now: this.#now,
+      ...options.retryBudget,
+    });
   }
 
-  /** Retries this client may still make. */
+  /** Retries of failed requests the retry budget allows now (throttles aside). */
   get retriesLeft(): number {
-    return this.#retriesLeft;
+    return this.#retryBudget.available;
   }
 
   /**
@@ -174,18 +182,32 @@ export class HttpClient {
       onEvent: (event) => this.#onEvent?.(event),
     };
 
+    this.#retryBudget.deposit();
+    this.#progressAt ??= this.#now();
+    let failed = 0;
     for (let attempt = 1;; attempt++) {
       const result = await this.#attempt(url, headers, req, at);
-      if (!("failure" in result)) return { ...result, attempts: attempt };
+      if (!("failure" in result)) {
+        this.#progressAt = this.#now();
+        return { ...result, attempts: attempt };
+      }
       const failure = result.failure;
-      const spent = this.#retriesLeft <= 0;
-      if (attempt >= this.#maxAttempts || spent) {
-        const note = spent
-          ? `retry budget of ${this.#retryBudget} spent`
-          : `gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
+      if (failure.throttled) {
+        // The source asked for a wait: what bounds it is the run's progress,
+        // not this request's attempts.
+        const stalledMs = this.#now() - this.#progressAt;
+        if (stalledMs >= this.#stallTimeoutMs) {
+          throw stalledError(failure, stalledMs, safeUrl, where, this.#redact);
+        }
+      } else if (++failed >= this.#maxAttempts) {
+        const note = `gave up after ${failed} attempt${
+          failed === 1 ? "" : "s"
+        }`;
+        throw finalError(failure, note, safeUrl, where, this.#redact);
+      } else if (!this.#retryBudget.withdraw()) {
+        const note = `retry budget spent: ${this.#retryBudget.describe()}`;
         throw finalError(failure, note, safeUrl, where, this.#redact);
       }
-      this.#retriesLeft--;
       const delayMs = failure.retryAfterMs ??
         backoffDelay(attempt - 1, this.#backoff, this.#random);
       if (stats) stats.retries++;
