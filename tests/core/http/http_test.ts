@@ -344,9 +344,7 @@ Deno.test("http: network errors surface as NetworkError after the last attempt",
 
 Deno.test("http: once the retry budget is spent, errors surface at once, until the window moves on", async () => {
   await using server = scripted((n) =>
-    n < 2 || n === 3 || n === 4
-      ? json({}, { status: 503 })
-      : json(1)
+    n < 2 || n === 3 || n === 4 ? json({}, { status: 503 }) : json(1)
   );
   // No share of requests, 2 retries per 10 s window.
   const { http, time } = client({
