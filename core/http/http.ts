@@ -1,8 +1,9 @@
 /**
  * The HTTP layer: JSON over Deno's `fetch`, with a timeout per attempt,
- * retries (exponential backoff with full jitter, `Retry-After` honoured), a
- * retry budget, a concurrency limiter and a rate budget per host, typed
- * errors and secrets kept out of every message.
+ * retries (exponential backoff with full jitter, the wait the source asks
+ * for honoured to the millisecond), a retry budget that scales with the run,
+ * a concurrency limiter and a rate budget per host, typed errors and secrets
+ * kept out of every message.
  *
  * @module
  */
@@ -46,10 +47,16 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
  * Each attempt waits for the host's rate budget, then for a limiter permit,
  * then fetches with a timeout and reads the whole body; the permit goes
  * back as soon as the status line arrives (while fewer bodies than the
- * host's limit are still being read that way). Network errors,
- * timeouts, 408, 429 and 5xx are retried with full-jitter backoff, or after
- * `Retry-After` (429, 503) when the source sends one. Other statuses fail at
- * once with an {@linkcode HttpError}. A 2xx body is parsed losslessly
+ * host's limit are still being read that way). Network errors, timeouts,
+ * 408 and 5xx are retried with full-jitter backoff, at most `maxAttempts`
+ * per request and within the run-wide {@linkcode RetryBudget} (a share of
+ * recent requests). A throttle (429, a rate-limited 403, a 503 asking for a
+ * wait) is retried after the wait the source asks for (`retry-after-ms`,
+ * `x-ms-retry-after-ms`, `Retry-After`, a spent quota's reset) without
+ * spending either, for as long as some request of the client succeeds;
+ * once none has for `stallTimeoutMs`, it fails with a
+ * {@linkcode StalledError}. Other statuses fail at once with an
+ * {@linkcode HttpError}. A 2xx body is parsed losslessly
  * (integers beyond ±(2^53−1) as `bigint`) and strictly: bytes that are not
  * UTF-8 fail at once with a {@linkcode PaginationError} (unless the request
  * allows them), and so does a body that is not JSON under a content type that

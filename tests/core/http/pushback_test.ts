@@ -222,13 +222,12 @@ Deno.test("pushback: a run that makes no progress fails after the stall timeout,
 });
 
 Deno.test("pushback: progress anywhere in the run keeps a throttled request waiting, past the stall timeout", async () => {
-  let http!: HttpClient;
   const elsewhere: number[] = [];
   const { fetch } = fakeFetch((path, n) =>
     path === "/shed" && n < 5 ? status(429, { "retry-after": "30" }) : ok()
   );
   let clock = T0;
-  http = new HttpClient({
+  const http: HttpClient = new HttpClient({
     fetch,
     now: () => clock,
     // While this request waits, other requests of the run succeed.
