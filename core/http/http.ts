@@ -84,8 +84,8 @@ export class HttpClient {
   #maxAttempts: number;
   #retryBudget: RetryBudget;
   #stallTimeoutMs: number;
-  /** When a request last succeeded (or the first one went out), epoch ms. */
-  #progressAt: number | undefined;
+  /** When a request last succeeded, epoch ms. */
+  #progressAt = -Infinity;
   #backoff: BackoffOptions;
   #maxRetryAfterMs: number;
   #limiterOf: ((host: string) => Limiter) | undefined;
@@ -190,8 +190,8 @@ export class HttpClient {
     };
 
     this.#retryBudget.deposit();
-    this.#progressAt ??= this.#now();
     let failed = 0;
+    let throttledAt: number | undefined;
     for (let attempt = 1;; attempt++) {
       const result = await this.#attempt(url, headers, req, at);
       if (!("failure" in result)) {
@@ -201,8 +201,12 @@ export class HttpClient {
       const failure = result.failure;
       if (failure.throttled) {
         // The source asked for a wait: what bounds it is the run's progress,
-        // not this request's attempts.
-        const stalledMs = this.#now() - this.#progressAt;
+        // not this request's attempts. Counted from this request's first
+        // throttle at the earliest, so time spent queued for the rate budget
+        // is not taken for a stall.
+        const now = this.#now();
+        throttledAt ??= now;
+        const stalledMs = now - Math.max(this.#progressAt, throttledAt);
         if (stalledMs >= this.#stallTimeoutMs) {
           throw stalledError(failure, stalledMs, safeUrl, where, this.#redact);
         }
@@ -232,26 +236,6 @@ export class HttpClient {
     }
   }
 
-  #limiter(host: string): Limiter | undefined {
-    if (!this.#limiterOf) return undefined;
-    let l = this.#limiters.get(host);
-    if (!l) {
-      l = this.#limiterOf(host);
-      this.#limiters.set(host, l);
-    }
-    return l;
-  }
-
-  #budget(host: string): RateBudget | undefined {
-    if (!this.#budgetOf) return undefined;
-    let b = this.#budgets.get(host);
-    if (!b) {
-      b = this.#budgetOf(host);
-      this.#budgets.set(host, b);
-    }
-    return b;
-  }
-
   async #attempt(
     url: string,
     headers: Headers,
@@ -259,8 +243,8 @@ export class HttpClient {
     at: AnswerContext,
   ): Promise<Attempted> {
     const { signal, stats } = req;
-    const budget = this.#budget(at.host);
-    const limiter = this.#limiter(at.host);
+    const budget = perHost(this.#budgets, this.#budgetOf, at.host);
+    const limiter = perHost(this.#limiters, this.#limiterOf, at.host);
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
@@ -389,4 +373,16 @@ export class HttpClient {
     settlement.settle("ignore", response);
     return { failure: { reason: describe(err), cause: err } };
   }
+}
+
+// The one `T` of a host, made on its first request.
+function perHost<T>(
+  made: Map<string, T>,
+  make: ((host: string) => T) | undefined,
+  host: string,
+): T | undefined {
+  if (!make) return undefined;
+  let t = made.get(host);
+  if (t === undefined) made.set(host, t = make(host));
+  return t;
 }

@@ -87,8 +87,9 @@ export interface HttpOptions {
   retryBudget?: RetryBudgetOptions;
   /**
    * How long the source may keep throttling while no request of the client
-   * succeeds, in ms; then the throttled request fails with a
-   * {@linkcode StalledError}. While any request succeeds, a throttled one
+   * succeeds, in ms (counted from the last success, or from the throttled
+   * request's first throttle if later); then the throttled request fails
+   * with a {@linkcode StalledError}. While any request succeeds, a throttled one
    * waits what the source asks, as often as it asks. @default 300_000 (5 min)
    */
   stallTimeoutMs?: number;

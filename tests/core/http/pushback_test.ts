@@ -221,6 +221,18 @@ Deno.test("pushback: a run that makes no progress fails after the stall timeout,
   assertEquals(stats.errors, 1);
 });
 
+Deno.test("pushback: time before a request's first throttle is not a stall", async () => {
+  const { http, time } = setup(
+    (path, n) => path === "/late" && n < 2 ? status(429, SHED) : ok(),
+    { stallTimeoutMs: 60_000 },
+  );
+  await http.getJson({ url: "http://src.test/first" });
+  // Ten minutes without a request (a quota window, a slow parent stream).
+  time.advance(600_000);
+  const res = await http.getJson({ url: "http://src.test/late" });
+  assertEquals(res.attempts, 3);
+});
+
 Deno.test("pushback: progress anywhere in the run keeps a throttled request waiting, past the stall timeout", async () => {
   const elsewhere: number[] = [];
   const { fetch } = fakeFetch((path, n) =>
