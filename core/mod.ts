@@ -38,6 +38,7 @@ export {
   NetworkError,
   PaginationError,
   SchemaError,
+  StalledError,
 } from "./connector/errors.ts";
 export type {
   Auth,

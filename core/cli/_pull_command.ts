@@ -177,6 +177,7 @@ function pullOptions(
     format: opts.format,
     compression: opts.compression,
     timeoutMs: opts.timeout * 1000,
+    ...(opts.stallTimeout ? { stallTimeoutMs: opts.stallTimeout } : {}),
     env: io.env,
     stop,
     monitor: (run) => {

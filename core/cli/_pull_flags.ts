@@ -12,6 +12,7 @@ export interface PullFlags {
   compression: "zstd" | "gzip";
   baseUrl?: string;
   timeout: number;
+  stallTimeout?: number;
   since?: string;
   fullRefresh?: boolean;
   maxDuration?: number;
@@ -33,6 +34,19 @@ export function positiveInt(name: string) {
       );
     }
     return n;
+  };
+}
+
+/** A parser of a duration flag (`5m`, `90s`) that refuses zero. */
+export function positiveDuration(name: string) {
+  return (value: string): number => {
+    const ms = parseDuration(value, name);
+    if (ms <= 0) {
+      throw new InvalidArgumentError(
+        `${name} must be longer than 0s, got "${value}"`,
+      );
+    }
+    return ms;
   };
 }
 
@@ -120,6 +134,11 @@ function addFetchFlags(command: Command): Command {
       "per-request timeout",
       positiveInt("--timeout"),
       30,
+    )
+    .option(
+      "--stall-timeout <duration>",
+      "fail when the source throttles and no request succeeds this long (default 5m)",
+      positiveDuration("--stall-timeout"),
     );
 }
 

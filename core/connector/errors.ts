@@ -50,14 +50,14 @@ export class HttpError extends Error {
   constructor(
     status: number,
     url: string,
-    ctx: ErrorContext & { body?: string } = {},
+    ctx: ErrorContext & { body?: string; reason?: string } = {},
     options?: ErrorOptions,
   ) {
     const w = where(ctx);
     super(
-      `Cannot fetch ${w || "request"}: status ${status} at ${url}${
-        ctx.body ? ` (${ctx.body})` : ""
-      }`,
+      `Cannot fetch ${w || "request"}: ${
+        ctx.reason ?? `status ${status}`
+      } at ${url}${ctx.body ? ` (${ctx.body})` : ""}`,
       options,
     );
     this.name = "HttpError";
@@ -66,6 +66,58 @@ export class HttpError extends Error {
     this.stream = ctx.stream;
     this.body = ctx.body;
   }
+}
+
+/**
+ * The source kept throttling (429, or asked to wait) and the whole run made
+ * no progress (no request succeeded) for its stall timeout. `status` is the
+ * last answer's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HttpError, StalledError } from "./errors.ts";
+ * const err = new StalledError(429, "https://api.example.com/items?offset=50", 300_000, {
+ *   stream: "example/items",
+ *   page: 1,
+ * });
+ * assert(err instanceof HttpError && err.stalledMs === 300_000);
+ * assert(err.message.startsWith('Cannot fetch page 2 of "example/items": no progress for 5m0s, the source kept answering 429'));
+ * assert(err.message.endsWith(" at https://api.example.com/items?offset=50"));
+ * ```
+ */
+export class StalledError extends HttpError {
+  /** How long the run had made no progress, in ms. */
+  readonly stalledMs: number;
+
+  /** Build the error; `ctx` names the stream and page. */
+  constructor(
+    status: number,
+    url: string,
+    stalledMs: number,
+    ctx: ErrorContext & { body?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(status, url, {
+      ...ctx,
+      reason: `no progress for ${
+        goDuration(stalledMs)
+      }, the source kept answering ${status} (no request of the run succeeded meanwhile; the stall timeout, --stall-timeout, bounds this wait)`,
+    }, options);
+    this.name = "StalledError";
+    this.stalledMs = stalledMs;
+  }
+}
+
+// `5m0s`, `1h2m3s`, `45s`, `1.5s`, `250ms`: a duration as Go prints it.
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.round((ms % 60_000) / 10) / 100;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
 }
 
 /**

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseRetryAfter } from "../async/backoff.ts";
 import {
   type ErrorContext,
   HttpError,
@@ -13,6 +12,7 @@ import {
 } from "../connector/errors.ts";
 import type { HttpEvent } from "./http_options.ts";
 import { parseRateLimitHeaders } from "./parse_rate_limit_headers.ts";
+import { parseRetryAfterHeaders } from "./parse_retry_after_headers.ts";
 import type { RequestStats } from "./request_stats.ts";
 import { excerptOf, type Failure } from "./_failure.ts";
 import { InvalidUtf8Error, parseJsonBody } from "./_json_body.ts";
@@ -103,6 +103,7 @@ export function judgeAnswer(
     failure.retryAfterMs = Math.min(wait, at.maxRetryAfterMs);
   }
   if (throttled || wait !== undefined) {
+    failure.throttled = true;
     const untilMs = now + (failure.retryAfterMs ?? 0);
     at.onEvent?.({
       type: "throttle",
@@ -121,9 +122,9 @@ function waitAsked(
   throttled: boolean,
   now: number,
 ): number | undefined {
-  const wait = parseRetryAfter(headers.get("retry-after"), now);
+  const wait = parseRetryAfterHeaders(headers, now);
   if (wait !== undefined || !throttled) return wait;
-  // No Retry-After: an exhausted quota still says when it renews.
+  // No wait asked: an exhausted quota still says when it renews.
   const spent = parseRateLimitHeaders(headers, now).filter((r) =>
     r.remaining === 0
   );
@@ -132,6 +133,6 @@ function waitAsked(
 }
 
 function isRateLimited403(headers: Headers): boolean {
-  return headers.has("retry-after") ||
+  return parseRetryAfterHeaders(headers) !== undefined ||
     headers.get("x-ratelimit-remaining")?.trim() === "0";
 }

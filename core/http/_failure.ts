@@ -10,6 +10,7 @@ import {
   HttpError,
   NetworkError,
   type PaginationError,
+  StalledError,
 } from "../connector/errors.ts";
 import { redactError } from "./_redact.ts";
 
@@ -32,7 +33,14 @@ export interface Failure {
   reason?: string;
   timeout?: boolean;
   cause?: unknown;
+  /** The wait the source asked for (`retry-after-ms`, `Retry-After`, a spent quota's reset). */
   retryAfterMs?: number;
+  /**
+   * The source said slow down (429, a rate-limited 403, a 503 asking for a
+   * wait): retried after its wait without spending the request's attempts
+   * or the retry budget, as long as the run makes progress.
+   */
+  throttled?: boolean;
   /** A 2xx JSON answer whose body did not parse (cut short): retried, then this error. */
   notJson?: (note: string) => PaginationError;
 }
@@ -127,6 +135,27 @@ export function finalError(
     safeUrl,
     `${failure.reason ?? "network error"} (${note})`,
     { ...where, timeout: failure.timeout ?? false },
+    failure.cause === undefined
+      ? undefined
+      : { cause: redactError(failure.cause, redact) },
+  );
+}
+
+/** The error a throttled request fails with once the run made no progress for `stalledMs`. */
+export function stalledError(
+  failure: Failure,
+  stalledMs: number,
+  safeUrl: string,
+  where: ErrorContext,
+  redact: (text: string) => string,
+): StalledError {
+  const ctx: ErrorContext & { body?: string } = { ...where };
+  if (failure.excerpt) ctx.body = failure.excerpt;
+  return new StalledError(
+    failure.status ?? 429,
+    safeUrl,
+    stalledMs,
+    ctx,
     failure.cause === undefined
       ? undefined
       : { cause: redactError(failure.cause, redact) },

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { parseRetryAfter } from "../async/backoff.ts";
 import type { DropCost } from "./drop_cost.ts";
+import { parseRetryAfterHeaders } from "./parse_retry_after_headers.ts";
 import type { Permit, PermitOutcome } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import type { RequestStats } from "./request_stats.ts";
@@ -75,7 +75,7 @@ export class Settlement {
     };
     // What a drop costs tells an adaptive limiter how often to probe.
     const wait = dropped && response
-      ? parseRetryAfter(response.headers.get("retry-after"), now)
+      ? parseRetryAfterHeaders(response.headers, now)
       : undefined;
     if (wait !== undefined) {
       released.retryAfterMs = Math.min(wait, this.#o.maxRetryAfterMs);

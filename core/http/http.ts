@@ -1,8 +1,9 @@
 /**
  * The HTTP layer: JSON over Deno's `fetch`, with a timeout per attempt,
- * retries (exponential backoff with full jitter, `Retry-After` honoured), a
- * retry budget, a concurrency limiter and a rate budget per host, typed
- * errors and secrets kept out of every message.
+ * retries (exponential backoff with full jitter, the wait the source asks
+ * for honoured to the millisecond), a retry budget that scales with the run,
+ * a concurrency limiter and a rate budget per host, typed errors and secrets
+ * kept out of every message.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import type { HttpEvent, HttpOptions } from "./http_options.ts";
 import type { HttpRequest, HttpResponse } from "./http_request.ts";
 import type { Limiter, Permit } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
+import { RetryBudget } from "./retry_budget.ts";
 import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
 import { Deadline } from "./_deadline.ts";
 import {
@@ -26,6 +28,7 @@ import {
   finalError,
   isPermissionError,
   readBounded,
+  stalledError,
 } from "./_failure.ts";
 import { redactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
@@ -33,6 +36,7 @@ import { Settlement } from "./_settlement.ts";
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
 export type { HttpRequest, HttpResponse } from "./http_request.ts";
 export { newRequestStats, type RequestStats } from "./request_stats.ts";
+export { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
 type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
 
@@ -43,10 +47,16 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
  * Each attempt waits for the host's rate budget, then for a limiter permit,
  * then fetches with a timeout and reads the whole body; the permit goes
  * back as soon as the status line arrives (while fewer bodies than the
- * host's limit are still being read that way). Network errors,
- * timeouts, 408, 429 and 5xx are retried with full-jitter backoff, or after
- * `Retry-After` (429, 503) when the source sends one. Other statuses fail at
- * once with an {@linkcode HttpError}. A 2xx body is parsed losslessly
+ * host's limit are still being read that way). Network errors, timeouts,
+ * 408 and 5xx are retried with full-jitter backoff, at most `maxAttempts`
+ * per request and within the run-wide {@linkcode RetryBudget} (a share of
+ * recent requests). A throttle (429, a rate-limited 403, a 503 asking for a
+ * wait) is retried after the wait the source asks for (`retry-after-ms`,
+ * `x-ms-retry-after-ms`, `Retry-After`, a spent quota's reset) without
+ * spending either, for as long as some request of the client succeeds;
+ * once none has for `stallTimeoutMs`, it fails with a
+ * {@linkcode StalledError}. Other statuses fail at once with an
+ * {@linkcode HttpError}. A 2xx body is parsed losslessly
  * (integers beyond ±(2^53−1) as `bigint`) and strictly: bytes that are not
  * UTF-8 fail at once with a {@linkcode PaginationError} (unless the request
  * allows them), and so does a body that is not JSON under a content type that
@@ -72,8 +82,10 @@ export class HttpClient {
   #fetch: typeof fetch;
   #timeoutMs: number;
   #maxAttempts: number;
-  #retryBudget: number;
-  #retriesLeft: number;
+  #retryBudget: RetryBudget;
+  #stallTimeoutMs: number;
+  /** When a request last succeeded, epoch ms. */
+  #progressAt = -Infinity;
   #backoff: BackoffOptions;
   #maxRetryAfterMs: number;
   #limiterOf: ((host: string) => Limiter) | undefined;
@@ -94,7 +106,7 @@ export class HttpClient {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxAttempts = options.maxAttempts ?? 6;
-    this.#retryBudget = options.retryBudget ?? 1000;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     if (!(this.#timeoutMs > 0)) {
       throw new RangeError(
         `Cannot create HTTP client: timeoutMs must be > 0, got ${this.#timeoutMs}`,
@@ -105,12 +117,11 @@ export class HttpClient {
         `Cannot create HTTP client: maxAttempts must be an integer >= 1, got ${this.#maxAttempts}`,
       );
     }
-    if (!(this.#retryBudget >= 0)) {
+    if (!(this.#stallTimeoutMs > 0)) {
       throw new RangeError(
-        `Cannot create HTTP client: retryBudget must be >= 0, got ${this.#retryBudget}`,
+        `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${this.#stallTimeoutMs}`,
       );
     }
-    this.#retriesLeft = this.#retryBudget;
     this.#backoff = options.backoff ?? {};
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.#limiterOf = options.limiter;
@@ -122,11 +133,15 @@ export class HttpClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#retryBudget = new RetryBudget({
+      now: this.#now,
+      ...options.retryBudget,
+    });
   }
 
-  /** Retries this client may still make. */
+  /** Retries of failed requests the retry budget allows now (throttles aside). */
   get retriesLeft(): number {
-    return this.#retriesLeft;
+    return this.#retryBudget.available;
   }
 
   /**
@@ -174,18 +189,36 @@ export class HttpClient {
       onEvent: (event) => this.#onEvent?.(event),
     };
 
+    this.#retryBudget.deposit();
+    let failed = 0;
+    let throttledAt: number | undefined;
     for (let attempt = 1;; attempt++) {
       const result = await this.#attempt(url, headers, req, at);
-      if (!("failure" in result)) return { ...result, attempts: attempt };
+      if (!("failure" in result)) {
+        this.#progressAt = this.#now();
+        return { ...result, attempts: attempt };
+      }
       const failure = result.failure;
-      const spent = this.#retriesLeft <= 0;
-      if (attempt >= this.#maxAttempts || spent) {
-        const note = spent
-          ? `retry budget of ${this.#retryBudget} spent`
-          : `gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}`;
+      if (failure.throttled) {
+        // The source asked for a wait: what bounds it is the run's progress,
+        // not this request's attempts. Counted from this request's first
+        // throttle at the earliest, so time spent queued for the rate budget
+        // is not taken for a stall.
+        const now = this.#now();
+        throttledAt ??= now;
+        const stalledMs = now - Math.max(this.#progressAt, throttledAt);
+        if (stalledMs >= this.#stallTimeoutMs) {
+          throw stalledError(failure, stalledMs, safeUrl, where, this.#redact);
+        }
+      } else if (++failed >= this.#maxAttempts) {
+        const note = `gave up after ${failed} attempt${
+          failed === 1 ? "" : "s"
+        }`;
+        throw finalError(failure, note, safeUrl, where, this.#redact);
+      } else if (!this.#retryBudget.withdraw()) {
+        const note = `retry budget spent: ${this.#retryBudget.describe()}`;
         throw finalError(failure, note, safeUrl, where, this.#redact);
       }
-      this.#retriesLeft--;
       const delayMs = failure.retryAfterMs ??
         backoffDelay(attempt - 1, this.#backoff, this.#random);
       if (stats) stats.retries++;
@@ -203,26 +236,6 @@ export class HttpClient {
     }
   }
 
-  #limiter(host: string): Limiter | undefined {
-    if (!this.#limiterOf) return undefined;
-    let l = this.#limiters.get(host);
-    if (!l) {
-      l = this.#limiterOf(host);
-      this.#limiters.set(host, l);
-    }
-    return l;
-  }
-
-  #budget(host: string): RateBudget | undefined {
-    if (!this.#budgetOf) return undefined;
-    let b = this.#budgets.get(host);
-    if (!b) {
-      b = this.#budgetOf(host);
-      this.#budgets.set(host, b);
-    }
-    return b;
-  }
-
   async #attempt(
     url: string,
     headers: Headers,
@@ -230,8 +243,8 @@ export class HttpClient {
     at: AnswerContext,
   ): Promise<Attempted> {
     const { signal, stats } = req;
-    const budget = this.#budget(at.host);
-    const limiter = this.#limiter(at.host);
+    const budget = perHost(this.#budgets, this.#budgetOf, at.host);
+    const limiter = perHost(this.#limiters, this.#limiterOf, at.host);
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
@@ -360,4 +373,16 @@ export class HttpClient {
     settlement.settle("ignore", response);
     return { failure: { reason: describe(err), cause: err } };
   }
+}
+
+// The one `T` of a host, made on its first request.
+function perHost<T>(
+  made: Map<string, T>,
+  make: ((host: string) => T) | undefined,
+  host: string,
+): T | undefined {
+  if (!make) return undefined;
+  let t = made.get(host);
+  if (t === undefined) made.set(host, t = make(host));
+  return t;
 }

@@ -6,8 +6,11 @@
  */
 
 import type { BackoffOptions } from "../async/backoff.ts";
+// deno-lint-ignore no-unused-vars
+import type { StalledError } from "../connector/errors.ts";
 import type { Limiter } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
+import type { RetryBudgetOptions } from "./retry_budget.ts";
 
 /**
  * What the client reports as it goes. URLs have secrets redacted; times are
@@ -67,13 +70,32 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   /** Timeout of one attempt (answer and body), in ms. @default 30_000 */
   timeoutMs?: number;
-  /** Attempts per request, the first included. @default 6 */
+  /**
+   * Attempts per request that failed without the source asking for a wait
+   * (5xx, 408, network errors, timeouts, JSON cut short), the first included.
+   * A throttled attempt (429, a rate-limited 403, a 503 with a wait) does
+   * not count: see `stallTimeoutMs`. @default 6
+   */
   maxAttempts?: number;
-  /** Retries allowed over the client's life; once spent, errors surface at once. @default 1000 */
-  retryBudget?: number;
+  /**
+   * The run-wide cap on retries of failed requests: a share of the requests
+   * of a sliding window plus a floor per second (see
+   * {@linkcode RetryBudgetOptions}); once spent, such failures surface at
+   * once until the window moves on. Throttled retries do not spend it.
+   * @default {{ ratio: 0.2, minPerSecond: 10, windowMs: 10_000 }}
+   */
+  retryBudget?: RetryBudgetOptions;
+  /**
+   * How long the source may keep throttling while no request of the client
+   * succeeds, in ms (counted from the last success, or from the throttled
+   * request's first throttle if later); then the throttled request fails
+   * with a {@linkcode StalledError}. While any request succeeds, a throttled one
+   * waits what the source asks, as often as it asks. @default 300_000 (5 min)
+   */
+  stallTimeoutMs?: number;
   /** Backoff bounds; see {@linkcode BackoffOptions}. @default {{ baseMs: 250, maxMs: 30_000 }} */
   backoff?: BackoffOptions;
-  /** Cap on a `Retry-After` wait, in ms. @default 120_000 */
+  /** Cap on a wait the source asks for (`retry-after-ms`, `Retry-After`), in ms. @default 120_000 */
   maxRetryAfterMs?: number;
   /** The limiter of a host (`host:port`), asked once per host. @default no limit */
   limiter?: (host: string) => Limiter;

@@ -118,6 +118,9 @@ export function runHttp(
     ...(options.timeoutMs !== undefined
       ? { timeoutMs: options.timeoutMs }
       : {}),
+    ...(options.stallTimeoutMs !== undefined
+      ? { stallTimeoutMs: options.stallTimeoutMs }
+      : {}),
     onEvent: emit,
   });
   return { http, limiters };

@@ -51,6 +51,13 @@ export interface PullOptions {
   fetch?: typeof fetch;
   /** Per-request timeout in milliseconds. @default {30000} */
   timeoutMs?: number;
+  /**
+   * How long the source may keep throttling (429, or asking for a wait)
+   * while no request of the run succeeds, in milliseconds; then the run fails
+   * with a `StalledError`. While requests succeed, a throttled one waits
+   * what the source asks, as often as it asks. @default {300000}
+   */
+  stallTimeoutMs?: number;
   /** Abort at once: nothing more is committed. */
   signal?: AbortSignal;
   /** Stop gracefully: no new request; pages in flight land and are committed. */

@@ -169,7 +169,9 @@ Deno.test("http: 503, 429 and 500 are retried with full-jitter backoff, then suc
   assertEquals(stats.errors, 0);
   assertEquals(stats.inFlight, 0);
   assertEquals(stats.bytes, res.bytes + 3 * 16); // three error bodies of 16 bytes
-  assertEquals(http.retriesLeft, 997);
+  // 100 (10/s over 10 s) + 20 % of 1 request, less the 503 and the 500:
+  // the 429 is a throttle and spends none.
+  assertEquals(http.retriesLeft, 98);
 });
 
 Deno.test("http: 408 is retried too", async () => {
@@ -340,23 +342,28 @@ Deno.test("http: network errors surface as NetworkError after the last attempt",
   assert(err.cause instanceof Error);
 });
 
-Deno.test("http: once the retry budget is spent, errors surface at once", async () => {
+Deno.test("http: once the retry budget is spent, errors surface at once, until the window moves on", async () => {
   await using server = scripted((n) =>
-    n < 2
-      ? json({}, { status: 503 })
-      : n === 2
-      ? json(1)
-      : json({}, { status: 503 })
+    n < 2 || n === 3 || n === 4 ? json({}, { status: 503 }) : json(1)
   );
-  const { http, time } = client({ retryBudget: 2 });
+  // No share of requests, 2 retries per 10 s window.
+  const { http, time } = client({
+    retryBudget: { ratio: 0, minPerSecond: 0.2 },
+  });
   assertEquals((await http.getJson({ url: server.url })).attempts, 3);
   assertEquals(http.retriesLeft, 0);
   const err = await http.getJson({ url: server.url }).catch((e) => e);
   assert(err instanceof HttpError);
   assertEquals(err.status, 503);
-  assertMatch((err.cause as Error).message, /retry budget of 2 spent/);
+  assertMatch(
+    (err.cause as Error).message,
+    /retry budget spent: 2 retries for 2 requests in the last 10 s/,
+  );
   assertEquals(server.count, 4);
   assertEquals(time.delays.length, 2);
+  await time.sleep(10_000);
+  assertEquals(http.retriesLeft, 2, "a window later the budget is back");
+  assertEquals((await http.getJson({ url: server.url })).attempts, 2);
 });
 
 Deno.test("http: an attempt that gets no answer times out, is retried, then fails", async () => {
