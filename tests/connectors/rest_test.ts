@@ -44,7 +44,7 @@ const badSpecs: Array<[string, (s: Spec) => unknown, string]> = [
   [
     "a misspelt paginator type",
     (s) => (s.streams.orders.paginator.type = "ofset", s),
-    'streams.orders.paginator.type must be one of offset, page, cursor, next_url, link, single; got "ofset"',
+    'streams.orders.paginator.type must be one of offset, page, cursor, next_url, link, single, keyset, id_range; got "ofset"',
   ],
   [
     "no paginator",
