@@ -1,13 +1,16 @@
 /**
  * A spec connector against pouchdb-server 4.2.0 (CouchDB's HTTP protocol,
  * a server nobody here wrote), in memory on 127.0.0.1: the `_changes` feed
- * with the obvious cursor spec, `_all_docs` with keyset paging, and an
- * incremental second run over `_changes`, counted exactly with DuckDB.
+ * with the obvious cursor spec, `_all_docs` with keyset paging (built in,
+ * and the README's custom paginator), and an incremental second run over
+ * `_changes`, counted exactly with DuckDB.
  */
 import assert from "node:assert/strict";
 import { pull } from "../../core/run/pull.ts";
 import { connectorFromSpec } from "../../core/spec/connector_from_spec.ts";
+import { assertRecords, pullForTest } from "../../core/testing/kit.ts";
 import { viewStats } from "../_duckdb.ts";
+import { readmeConnector } from "../_readme_example.ts";
 import { withTempDir } from "../_lake.ts";
 import { freePort, startNpmServer } from "../_npm_server.ts";
 
@@ -136,6 +139,16 @@ Deno.test({
         }),
         { n: DOCS, ids: DOCS, lo: 1, hi: 1 },
       );
+
+      // The README's custom paginator pulls the same docs.
+      const { connector: readme } = await readmeConnector(
+        "<!-- custom-paginator-example -->",
+      );
+      await using custom = await pullForTest(readme, {
+        baseUrl: `${url}/db`,
+      });
+      assert.equal(custom.summary.status, "ok", custom.summary.errors.join());
+      assertRecords(custom.rows.docs, { count: DOCS, uniqueKey: "id" });
 
       // 500 new docs and 100 edited ones: 600 changes after the bookmark.
       await loadDocs(db, DOCS + 1, DOCS + 500);

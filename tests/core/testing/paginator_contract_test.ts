@@ -19,6 +19,7 @@ import {
 } from "../../../core/paging/paginators.ts";
 import { assertPaginator } from "../../../core/testing/kit.ts";
 import type { Paginator } from "../../../core/connector/types.ts";
+import { readmeConnector } from "../../_readme_example.ts";
 
 // The README's example: CouchDB `_all_docs` keyset paging in a plugin.
 const couchKeyset: Paginator = {
@@ -167,4 +168,13 @@ Deno.test("contract: refusing an empty page with a PaginationError is keeping it
       throw new PaginationError("no cursor", { page: page.request.index });
     },
   }, "x/y");
+});
+
+Deno.test("contract: the README's custom paginator keeps the contract, in at most 20 lines", async () => {
+  const { connector, lines } = await readmeConnector(
+    "<!-- custom-paginator-example -->",
+  );
+  assert.ok(lines <= 20, `the README example has ${lines} lines`);
+  assertPaginator(connector.streams.docs!.paginator, "readme couch/docs");
+  assert.equal(connector.streams.docs!.paginator.type, "couch-keyset");
 });
