@@ -54,6 +54,37 @@ export interface OffsetPaginatorOptions {
   start?: number;
 }
 
+/** The options checked once, when the stream is defined, so a mistake fails before any request. */
+function offsetConfig(fn: string, options: OffsetPaginatorOptions) {
+  const o = checkKeys(fn, options, [
+    "limit",
+    "limitParam",
+    "offsetParam",
+    "totalPath",
+    "totalHeader",
+    "start",
+  ]);
+  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
+  const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
+  const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
+    "offset";
+  if (limitParam === offsetParam) {
+    throw new RangeError(
+      `${fn}: options "limitParam" and "offsetParam" must differ`,
+    );
+  }
+  const totalPath = pathOption(fn, "totalPath", o.totalPath);
+  const totalHeader = totalHeaderOption(fn, o.totalHeader, totalPath);
+  const start = intOption(fn, "start", o.start, 0) ?? 0;
+  return {
+    limit,
+    limitParam,
+    offsetParam,
+    totals: { totalPath, totalHeader },
+    start,
+  };
+}
+
 /**
  * Offset/limit paging (`?offset=100&limit=50`).
  *
@@ -93,27 +124,10 @@ export interface OffsetPaginatorOptions {
  */
 export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
   const fn = "offsetPaginator";
-  const o = checkKeys(fn, options, [
-    "limit",
-    "limitParam",
-    "offsetParam",
-    "totalPath",
-    "totalHeader",
-    "start",
-  ]);
-  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
-  const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
-  const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
-    "offset";
-  if (limitParam === offsetParam) {
-    throw new RangeError(
-      `${fn}: options "limitParam" and "offsetParam" must differ`,
-    );
-  }
-  const totalPath = pathOption(fn, "totalPath", o.totalPath);
-  const totalHeader = totalHeaderOption(fn, o.totalHeader, totalPath);
-  const totals = { totalPath, totalHeader };
-  const start = intOption(fn, "start", o.start, 0) ?? 0;
+  const { limit, limitParam, offsetParam, totals, start } = offsetConfig(
+    fn,
+    options,
+  );
 
   // Lazy: a plan cut short by a short page builds no request past it.
   const following = (page: PageResponse, offset: number, stop: number) =>

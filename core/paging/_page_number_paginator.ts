@@ -19,7 +19,12 @@ import {
   pathOption,
   stringOption,
 } from "./_paginator_options.ts";
-import { readTotal, totalHeaderOption, totalName } from "./_total.ts";
+import {
+  readTotal,
+  totalHeaderOption,
+  totalName,
+  type TotalSource,
+} from "./_total.ts";
 import { PaginationError } from "../connector/errors.ts";
 import type {
   Next,
@@ -112,6 +117,35 @@ function pageNumberConfig(fn: string, options: PageNumberPaginatorOptions) {
 }
 
 /**
+ * The number of pages a total record count makes; a short page while the
+ * total says more follow means the source caps its page size.
+ */
+function pagesOfTotal(
+  page: PageResponse,
+  totals: TotalSource,
+  where: {
+    start: number;
+    size: number | undefined;
+    current: number;
+    perPage: number;
+  },
+): number {
+  const { start, size, current, perPage } = where;
+  const got = page.records.length;
+  const total = readTotal(page, totals) as number;
+  const before = (current - start) * perPage;
+  if (size !== undefined && got < size && before + got < total) {
+    throw new PaginationError(
+      `page holds ${got} records, fewer than size=${size}, but ${
+        totalName(totals)
+      } says ${total}: the source caps its page size; lower "size" to ${got}`,
+      at(page),
+    );
+  }
+  return perPage === 0 ? 0 : Math.ceil(total / perPage);
+}
+
+/**
  * Page-number paging (`?page=3&per_page=100`).
  *
  * After the first page: with `totalPagesPath`, `totalPath` or `totalHeader`, a `fanout` of
@@ -191,22 +225,9 @@ export function pageNumberPaginator(
         ? Infinity
         : start + Math.ceil(wanted / perPage) - 1;
       if (counted) {
-        let pages: number;
-        if (totalPagesPath !== undefined) {
-          pages = readCount(page, totalPagesPath, "total pages");
-        } else {
-          const total = readTotal(page, totals) as number;
-          const before = (current - start) * perPage;
-          if (size !== undefined && got < size && before + got < total) {
-            throw new PaginationError(
-              `page holds ${got} records, fewer than size=${size}, but ${
-                totalName(totals)
-              } says ${total}: the source caps its page size; lower "size" to ${got}`,
-              at(page),
-            );
-          }
-          pages = perPage === 0 ? 0 : Math.ceil(total / perPage);
-        }
+        const pages = totalPagesPath !== undefined
+          ? readCount(page, totalPagesPath, "total pages")
+          : pagesOfTotal(page, totals, { start, size, current, perPage });
         last = Math.min(last, start + pages - 1);
         if (got === 0 || current >= last) return DONE;
         return {
