@@ -223,6 +223,13 @@ function checkMethod(at: string, s: StreamDef): void {
   ) {
     throw new ConfigError(`${at}: body must be a JSON object`);
   }
+  // A POST stream is retried like a GET: only a read may be sent twice.
+  const query = (s.body as { query?: unknown } | undefined)?.query;
+  if (typeof query === "string" && /^\s*mutation\b/.test(query)) {
+    throw new ConfigError(
+      `${at}: body.query is a GraphQL mutation; a POST stream is a read (retried like a GET), so it may only query`,
+    );
+  }
   if (method === "GET" && s.body !== undefined) {
     throw new ConfigError(`${at}: body is sent only with method "POST"`);
   }

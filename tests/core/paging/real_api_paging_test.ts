@@ -309,6 +309,22 @@ Deno.test("a stream that pages in the body must be POST; a body needs POST", () 
       }),
     /body is sent only with method "POST"/,
   );
+  assert.throws(
+    () =>
+      defineConnector({
+        ...base,
+        streams: {
+          issues: {
+            path: "",
+            primaryKey: "id",
+            method: "POST",
+            body: { query: " mutation { closeIssue(id: 1) { id } }" },
+            paginator,
+          },
+        },
+      }),
+    /body\.query is a GraphQL mutation; a POST stream is a read/,
+  );
 });
 
 Deno.test("spec: keyset, id_range, totalHeader, cursorIn and POST bodies are checked and built", () => {
