@@ -22,7 +22,7 @@
  *
  * Every field is checked before any request, and a bad one is named:
  * `spec my-api.json: streams.orders.paginator.type must be one of offset,
- * page, cursor, next_url, link, single; got "ofset"`.
+ * page, cursor, next_url, link, single, keyset, id_range; got "ofset"`.
  *
  * Without `--spec`, `rest` pulls {@linkcode exampleSpec}: posts, comments and
  * users of JSONPlaceholder, a public fake REST API.

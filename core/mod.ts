@@ -26,6 +26,7 @@ export { type Connector, defineConnector } from "./connector/connector.ts";
 export {
   cursorPaginator,
   idRangePaginator,
+  keysetPaginator,
   linkHeaderPaginator,
   nextUrlPaginator,
   offsetPaginator,

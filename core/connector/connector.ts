@@ -189,6 +189,7 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
       `${at}: primaryKey is required (a field name or a list of them)`,
     );
   }
+  checkMethod(at, s);
   if (s.recordsPath !== undefined && typeof s.recordsPath !== "string") {
     throw new ConfigError(`${at}: recordsPath must be a dot path string`);
   }
@@ -205,5 +206,36 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
         `${at}: ${flag} must be true or false, got ${JSON.stringify(s[flag])}`,
       );
     }
+  }
+}
+
+// A body goes only with POST, and a paginator that pages in the body needs one.
+function checkMethod(at: string, s: StreamDef): void {
+  const method = s.method ?? "GET";
+  if (method !== "GET" && method !== "POST") {
+    throw new ConfigError(
+      `${at}: method must be "GET" or "POST", got ${JSON.stringify(s.method)}`,
+    );
+  }
+  if (
+    s.body !== undefined &&
+    (typeof s.body !== "object" || s.body === null || Array.isArray(s.body))
+  ) {
+    throw new ConfigError(`${at}: body must be a JSON object`);
+  }
+  // A POST stream is retried like a GET: only a read may be sent twice.
+  const query = (s.body as { query?: unknown } | undefined)?.query;
+  if (typeof query === "string" && /^\s*mutation\b/.test(query)) {
+    throw new ConfigError(
+      `${at}: body.query is a GraphQL mutation; a POST stream is a read (retried like a GET), so it may only query`,
+    );
+  }
+  if (method === "GET" && s.body !== undefined) {
+    throw new ConfigError(`${at}: body is sent only with method "POST"`);
+  }
+  if (method === "GET" && s.paginator.first({}).bodyParams !== undefined) {
+    throw new ConfigError(
+      `${at}: its ${s.paginator.type} paginator sends values in the body, which needs method "POST"`,
+    );
   }
 }

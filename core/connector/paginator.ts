@@ -32,6 +32,13 @@ export interface PageRequest {
   path?: string;
   /** Query parameters, merged over the stream's own `params`. */
   params?: Record<string, string>;
+  /**
+   * Values set at dot paths into the stream's JSON `body`
+   * (`{ "variables.after": "Y3Vy" }`), over what the stream declares: a
+   * paginator's cursor or page size for a POST stream (GraphQL, search APIs).
+   * Only a stream whose `method` is `"POST"` sends a body.
+   */
+  bodyParams?: Record<string, string | number>;
   /** True when the response carries paging metadata only (e.g. Hacker News' max id), no records. */
   seed?: boolean;
 }
@@ -59,7 +66,10 @@ export interface PageResponse {
   url: string;
   /** HTTP status (always 2xx here: errors never reach a paginator). */
   status: number;
-  /** Response headers (the `Link` header paginator reads these). */
+  /**
+   * Response headers: the `Link` header paginator reads these, and so does a
+   * total read from a header (`X-Total-Count`, `Content-Range`).
+   */
   headers: Headers;
   /** The parsed JSON body. */
   body: unknown;

@@ -74,6 +74,17 @@ export interface StreamDef {
   /** Query parameters sent with every request of the stream. */
   params?: Record<string, ParamValue>;
   /**
+   * The HTTP method. A `"POST"` stream sends `body` as JSON and is treated
+   * as a read: retried like a GET, so it must not change anything at the
+   * source (a GraphQL query, a search). @default {"GET"}
+   */
+  method?: "GET" | "POST";
+  /**
+   * The JSON body of a POST stream (a GraphQL `{ query, variables }`); the
+   * paginator sets values in it (`PageRequest.bodyParams`).
+   */
+  body?: Record<string, unknown>;
+  /**
    * Dot path to the records in the body (`"data"`, `"result.items"`).
    * Omitted: the body itself is the records (an array; an object or `null`
    * only with `allowSingleRecord` or `allowNullRecords`).

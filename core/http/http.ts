@@ -179,6 +179,9 @@ export class HttpClient {
     if (req.context?.page !== undefined) where.page = req.context.page;
     const headers = new Headers(this.#headers);
     for (const [k, v] of new Headers(req.headers)) headers.set(k, v);
+    if (req.method === "POST" && !headers.has("content-type")) {
+      headers.set("content-type", "application/json");
+    }
     const at: AnswerContext = {
       safeUrl,
       host,
@@ -265,7 +268,13 @@ export class HttpClient {
     let early = false;
     try {
       try {
-        response = await this.#fetch(url, { headers, signal: deadline.signal });
+        response = await this.#fetch(url, {
+          headers,
+          signal: deadline.signal,
+          ...(req.method === "POST"
+            ? { method: "POST", body: req.body ?? "{}" }
+            : {}),
+        });
       } catch (err) {
         if (isPermissionError(err)) {
           // The sandbox refused the host: retrying cannot help, and Deno's own

@@ -25,6 +25,13 @@ import type { RequestStats } from "./request_stats.ts";
 export interface HttpRequest {
   /** Absolute URL, query string included. */
   url: string;
+  /**
+   * `"POST"` sends `body`. Retried like a GET: the caller vouches that it
+   * is a read (a GraphQL query, a search). @default {"GET"}
+   */
+  method?: "GET" | "POST";
+  /** The JSON text of a POST request's body, sent as `application/json`. @default {"{}"} */
+  body?: string;
   /** Headers for this request, over the client's own. */
   headers?: HeadersInit;
   /** Abort: stops waiting at once (backoff, limiter, rate budget, fetch) with `signal.reason`. */

@@ -27,8 +27,18 @@ import type {
 
 /** Options of {@linkcode cursorPaginator}. */
 export interface CursorPaginatorOptions {
-  /** Query parameter the cursor is sent in (`"cursor"`, `"starting_after"`). */
+  /**
+   * Query parameter the cursor is sent in (`"cursor"`, `"starting_after"`);
+   * with `cursorIn: "body"`, the dot path in the JSON body
+   * (`"variables.after"`).
+   */
   cursorParam: string;
+  /**
+   * Where the cursor (and `limitParam`) is sent: the query string, or the
+   * JSON body of a POST stream (a GraphQL connection's `variables.after`).
+   * @default {"query"}
+   */
+  cursorIn?: "query" | "body";
   /**
    * Dot path to the next cursor in the body (`"next_cursor"`, `"meta.next"`);
    * required when `cursorFrom` is `"body"`. `null`, `""` or missing ends the
@@ -48,7 +58,7 @@ export interface CursorPaginatorOptions {
   cursorFrom?: "body" | "lastRecord";
   /** The record field (a dot path) holding the cursor when `cursorFrom` is `"lastRecord"`. @default {"id"} */
   recordField?: string;
-  /** Query parameter carrying the page size; requires `limit`. */
+  /** Query parameter (or body dot path) carrying the page size; requires `limit`. */
   limitParam?: string;
   /**
    * Records per page, sent as `limitParam`. With `cursorFrom: "lastRecord"`
@@ -60,12 +70,14 @@ export interface CursorPaginatorOptions {
 /** {@linkcode CursorPaginatorOptions}, checked, with their defaults. */
 interface CursorConfig {
   cursorParam: string;
+  inBody: boolean;
   cursorPath: string | undefined;
   hasMorePath: string | undefined;
   cursorFrom: "body" | "lastRecord";
   recordField: string;
   limit: number | undefined;
   limitParams: Record<string, string>;
+  limitBody: Record<string, number> | undefined;
   /** Where the cursor is read, for messages. */
   source: string;
 }
@@ -77,6 +89,7 @@ function cursorConfig(
 ): CursorConfig {
   const o = checkKeys(fn, options, [
     "cursorParam",
+    "cursorIn",
     "cursorPath",
     "hasMorePath",
     "cursorFrom",
@@ -89,6 +102,9 @@ function cursorConfig(
     "cursorParam",
     stringOption(fn, "cursorParam", o.cursorParam),
   );
+  const inBody =
+    enumOption(fn, "cursorIn", o.cursorIn, ["query", "body"]) === "body";
+  if (inBody) pathOption(fn, "cursorParam", cursorParam);
   const cursorPath = pathOption(fn, "cursorPath", o.cursorPath);
   const hasMorePath = pathOption(fn, "hasMorePath", o.hasMorePath);
   const cursorFrom =
@@ -115,15 +131,21 @@ function cursorConfig(
       `${fn}: options "limitParam" and "cursorParam" must differ`,
     );
   }
-  const limitParams: Record<string, string> =
-    limitParam !== undefined && limit !== undefined
-      ? { [limitParam]: String(limit) }
-      : {};
+  if (inBody && limitParam !== undefined) {
+    pathOption(fn, "limitParam", limitParam);
+  }
+  const sized = limitParam !== undefined && limit !== undefined;
+  const limitParams: Record<string, string> = sized && !inBody
+    ? { [limitParam]: String(limit) }
+    : {};
+  const limitBody = sized && inBody ? { [limitParam]: limit } : undefined;
   const source = cursorFrom === "body"
     ? `"${cursorPath}"`
     : `the last record's "${recordField}"`;
   return {
     cursorParam,
+    inBody,
+    limitBody,
     cursorPath,
     hasMorePath,
     cursorFrom,
@@ -212,17 +234,24 @@ function nextCursor(page: PageResponse, c: CursorConfig): Next {
     );
   }
   const cursor = String(raw);
-  if (cursor === page.request.params?.[c.cursorParam]) {
+  const sent = c.inBody
+    ? page.request.bodyParams?.[c.cursorParam]
+    : page.request.params?.[c.cursorParam];
+  if (sent !== undefined && cursor === String(sent)) {
+    // A feed answers the cursor it was sent, with nothing new, once it
+    // has ended (CouchDB's `_changes`: `last_seq` unchanged, no results).
+    if (page.records.length === 0) return DONE;
     throw new PaginationError(
-      `cursor repeats: ${c.cursorParam}=${cursor} came back from the page it was sent to`,
+      `cursor repeats: ${c.cursorParam}=${cursor} came back with ${page.records.length} records from the page it was sent to, so the next page would be this one again`,
       at(page),
     );
   }
+  const index = page.request.index + 1;
   return {
     type: "next",
-    request: withParams(page, page.request.index + 1, {
-      [c.cursorParam]: cursor,
-    }),
+    request: c.inBody
+      ? withParams(page, index, {}, { [c.cursorParam]: cursor })
+      : withParams(page, index, { [c.cursorParam]: cursor }),
   };
 }
 
@@ -231,9 +260,16 @@ function nextCursor(page: PageResponse, c: CursorConfig): Next {
  * next cursor (`cursorPath`), or, Stripe style, `hasMorePath` says whether
  * more follow and the cursor is the last record's `recordField`.
  *
- * Loop guards ({@linkcode PaginationError}): a cursor equal to the one the
- * page was requested with (`cursor repeats: ...`), and an empty page whose
- * `hasMorePath` is true. A longer cycle (A, B, A) is not caught: that would
+ * A cursor equal to the one the page was requested with ends the stream
+ * when the page is empty (a feed at its end answers the cursor it was sent:
+ * CouchDB's `_changes` with `cursorPath: "last_seq"`); with records, it is
+ * a loop and a {@linkcode PaginationError} (`cursor repeats: ...`), as is an
+ * empty page whose `hasMorePath` is true.
+ *
+ * With `cursorIn: "body"`, the cursor and page size go into the JSON body
+ * of a POST stream as `bodyParams` (a GraphQL connection: `cursorParam:
+ * "variables.after"`, `cursorPath: "data.x.pageInfo.endCursor"`,
+ * `hasMorePath: "data.x.pageInfo.hasNextPage"`). A longer cycle (A, B, A) is not caught: that would
  * need memory, and the paginator is shared.
  * `ctx.limit` is left to the engine, which counts the chain's records.
  *
@@ -270,7 +306,10 @@ export function cursorPaginator(options: CursorPaginatorOptions): Paginator {
     type: "cursor",
     first: (ctx: PaginateContext): PageRequest => {
       ctxLimit(fn, ctx);
-      return { index: 0, params: { ...c.limitParams } };
+      const req: PageRequest = { index: 0, params: { ...c.limitParams } };
+      // Even empty, it says this chain pages in the body (a GET cannot).
+      if (c.inBody) req.bodyParams = { ...c.limitBody };
+      return req;
     },
     next: (page: PageResponse, ctx: PaginateContext): Next => {
       ctxLimit(fn, ctx);

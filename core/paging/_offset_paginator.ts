@@ -4,13 +4,7 @@
  * @module
  */
 
-import {
-  at,
-  DONE,
-  intParam,
-  readCount,
-  withParams,
-} from "./_paginator_helpers.ts";
+import { at, DONE, intParam, withParams } from "./_paginator_helpers.ts";
 import {
   checkKeys,
   ctxLimit,
@@ -20,6 +14,7 @@ import {
   required,
   stringOption,
 } from "./_paginator_options.ts";
+import { readTotal, totalHeaderOption, totalName } from "./_total.ts";
 import { PaginationError } from "../connector/errors.ts";
 import type {
   Next,
@@ -48,14 +43,52 @@ export interface OffsetPaginatorOptions {
    * a short page.
    */
   totalPath?: string;
+  /**
+   * Response header holding the total instead: a bare count
+   * (`"X-Total-Count"`, json-server) or a `Content-Range` whose total
+   * follows the slash (`"Content-Range"`, PostgREST's `0-24/3573`). Planned
+   * as with `totalPath`; give one of the two.
+   */
+  totalHeader?: string;
   /** Offset of the first record. @default {0} */
   start?: number;
+}
+
+/** The options checked once, when the stream is defined, so a mistake fails before any request. */
+function offsetConfig(fn: string, options: OffsetPaginatorOptions) {
+  const o = checkKeys(fn, options, [
+    "limit",
+    "limitParam",
+    "offsetParam",
+    "totalPath",
+    "totalHeader",
+    "start",
+  ]);
+  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
+  const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
+  const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
+    "offset";
+  if (limitParam === offsetParam) {
+    throw new RangeError(
+      `${fn}: options "limitParam" and "offsetParam" must differ`,
+    );
+  }
+  const totalPath = pathOption(fn, "totalPath", o.totalPath);
+  const totalHeader = totalHeaderOption(fn, o.totalHeader, totalPath);
+  const start = intOption(fn, "start", o.start, 0) ?? 0;
+  return {
+    limit,
+    limitParam,
+    offsetParam,
+    totals: { totalPath, totalHeader },
+    start,
+  };
 }
 
 /**
  * Offset/limit paging (`?offset=100&limit=50`).
  *
- * After the first page: with `totalPath`, a `fanout` of every remaining
+ * After the first page: with a total (`totalPath` or `totalHeader`), a `fanout` of every remaining
  * offset below the total, cut short by a page shorter than `limit` (a total
  * that says more than the source holds ends there, with a warning); without
  * it, a lazy `window` of offsets whose end is the first page shorter than
@@ -91,24 +124,10 @@ export interface OffsetPaginatorOptions {
  */
 export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
   const fn = "offsetPaginator";
-  const o = checkKeys(fn, options, [
-    "limit",
-    "limitParam",
-    "offsetParam",
-    "totalPath",
-    "start",
-  ]);
-  const limit = required(fn, "limit", intOption(fn, "limit", o.limit, 1));
-  const limitParam = stringOption(fn, "limitParam", o.limitParam) ?? "limit";
-  const offsetParam = stringOption(fn, "offsetParam", o.offsetParam) ??
-    "offset";
-  if (limitParam === offsetParam) {
-    throw new RangeError(
-      `${fn}: options "limitParam" and "offsetParam" must differ`,
-    );
-  }
-  const totalPath = pathOption(fn, "totalPath", o.totalPath);
-  const start = intOption(fn, "start", o.start, 0) ?? 0;
+  const { limit, limitParam, offsetParam, totals, start } = offsetConfig(
+    fn,
+    options,
+  );
 
   // Lazy: a plan cut short by a short page builds no request past it.
   const following = (page: PageResponse, offset: number, stop: number) =>
@@ -142,11 +161,13 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
           at(page),
         );
       }
-      if (totalPath !== undefined) {
-        const total = readCount(page, totalPath, "total");
+      const total = readTotal(page, totals);
+      if (total !== undefined) {
         if (got < limit && offset + got < total) {
           throw new PaginationError(
-            `page holds ${got} records, fewer than ${limitParam}=${limit}, but "${totalPath}" says ${total}: the source caps its page size; lower "limit" to ${got}`,
+            `page holds ${got} records, fewer than ${limitParam}=${limit}, but ${
+              totalName(totals)
+            } says ${total}: the source caps its page size; lower "limit" to ${got}`,
             at(page),
           );
         }

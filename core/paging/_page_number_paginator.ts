@@ -19,6 +19,12 @@ import {
   pathOption,
   stringOption,
 } from "./_paginator_options.ts";
+import {
+  readTotal,
+  totalHeaderOption,
+  totalName,
+  type TotalSource,
+} from "./_total.ts";
 import { PaginationError } from "../connector/errors.ts";
 import type {
   Next,
@@ -47,6 +53,11 @@ export interface PageNumberPaginatorOptions {
   totalPagesPath?: string;
   /** Dot path to the number of records in the body; then pages fan out. */
   totalPath?: string;
+  /**
+   * Response header holding the number of records instead (`"X-Total-Count"`,
+   * or a `"Content-Range"` such as `0-24/3573`); then pages fan out.
+   */
+  totalHeader?: string;
 }
 
 /** The options checked once, when the stream is defined, so a mistake fails before any request. */
@@ -58,6 +69,7 @@ function pageNumberConfig(fn: string, options: PageNumberPaginatorOptions) {
     "start",
     "totalPagesPath",
     "totalPath",
+    "totalHeader",
   ]);
   const pageParam = stringOption(fn, "pageParam", o.pageParam) ?? "page";
   const sizeParam = stringOption(fn, "sizeParam", o.sizeParam);
@@ -65,6 +77,7 @@ function pageNumberConfig(fn: string, options: PageNumberPaginatorOptions) {
   const start = intOption(fn, "start", o.start, 0) ?? 1;
   const totalPagesPath = pathOption(fn, "totalPagesPath", o.totalPagesPath);
   const totalPath = pathOption(fn, "totalPath", o.totalPath);
+  const totalHeader = totalHeaderOption(fn, o.totalHeader, totalPath);
   if (sizeParam !== undefined && size === undefined) {
     throw new TypeError(
       `${fn}: option "sizeParam" needs option "size" (the value to send)`,
@@ -75,22 +88,67 @@ function pageNumberConfig(fn: string, options: PageNumberPaginatorOptions) {
       `${fn}: options "pageParam" and "sizeParam" must differ`,
     );
   }
-  if (totalPagesPath !== undefined && totalPath !== undefined) {
+  if (
+    totalPagesPath !== undefined &&
+    (totalPath !== undefined || totalHeader !== undefined)
+  ) {
     throw new TypeError(
-      `${fn}: give option "totalPagesPath" or "totalPath", not both`,
+      `${fn}: give option "totalPagesPath" or "${
+        totalPath !== undefined ? "totalPath" : "totalHeader"
+      }", not both`,
     );
   }
   const sizeParams: Record<string, string> =
     sizeParam !== undefined && size !== undefined
       ? { [sizeParam]: String(size) }
       : {};
-  return { pageParam, size, start, totalPagesPath, totalPath, sizeParams };
+  const totals = { totalPath, totalHeader };
+  const counted = totalPagesPath !== undefined || totalPath !== undefined ||
+    totalHeader !== undefined;
+  return {
+    pageParam,
+    size,
+    start,
+    totalPagesPath,
+    totals,
+    counted,
+    sizeParams,
+  };
+}
+
+/**
+ * The number of pages a total record count makes; a short page while the
+ * total says more follow means the source caps its page size.
+ */
+function pagesOfTotal(
+  page: PageResponse,
+  totals: TotalSource,
+  where: {
+    start: number;
+    size: number | undefined;
+    current: number;
+    perPage: number;
+  },
+): number {
+  const { start, size, current, perPage } = where;
+  const got = page.records.length;
+  const total = readTotal(page, totals) as number;
+  const before = (current - start) * perPage;
+  if (size !== undefined && got < size && before + got < total) {
+    throw new PaginationError(
+      `page holds ${got} records, fewer than size=${size}, but ${
+        totalName(totals)
+      } says ${total}: the source caps its page size; lower "size" to ${got}`,
+      at(page),
+    );
+  }
+  return perPage === 0 ? 0 : Math.ceil(total / perPage);
 }
 
 /**
  * Page-number paging (`?page=3&per_page=100`).
  *
- * After the first page: with `totalPagesPath` or `totalPath`, a `fanout` of
+ * After the first page: with `totalPagesPath`, `totalPath` or `totalHeader`, a `fanout` of
  * every remaining page, cut short by an empty page (or short page, when
  * `size` is known) with a warning, whatever the total said; otherwise a lazy `window` of pages that ends at the
  * first empty page (or short page, when `size` is known). An empty (or
@@ -122,8 +180,15 @@ export function pageNumberPaginator(
   options: PageNumberPaginatorOptions = {},
 ): Paginator {
   const fn = "pageNumberPaginator";
-  const { pageParam, size, start, totalPagesPath, totalPath, sizeParams } =
-    pageNumberConfig(fn, options);
+  const {
+    pageParam,
+    size,
+    start,
+    totalPagesPath,
+    totals,
+    counted,
+    sizeParams,
+  } = pageNumberConfig(fn, options);
 
   // Lazy: a plan cut short by an empty or short page builds no request past it.
   const following = (page: PageResponse, current: number, last: number) =>
@@ -159,22 +224,10 @@ export function pageNumberPaginator(
       let last = wanted === undefined || perPage === 0
         ? Infinity
         : start + Math.ceil(wanted / perPage) - 1;
-      if (totalPagesPath !== undefined || totalPath !== undefined) {
-        let pages: number;
-        if (totalPagesPath !== undefined) {
-          pages = readCount(page, totalPagesPath, "total pages");
-        } else {
-          const path = totalPath as string;
-          const total = readCount(page, path, "total");
-          const before = (current - start) * perPage;
-          if (size !== undefined && got < size && before + got < total) {
-            throw new PaginationError(
-              `page holds ${got} records, fewer than size=${size}, but "${path}" says ${total}: the source caps its page size; lower "size" to ${got}`,
-              at(page),
-            );
-          }
-          pages = perPage === 0 ? 0 : Math.ceil(total / perPage);
-        }
+      if (counted) {
+        const pages = totalPagesPath !== undefined
+          ? readCount(page, totalPagesPath, "total pages")
+          : pagesOfTotal(page, totals, { start, size, current, perPage });
         last = Math.min(last, start + pages - 1);
         if (got === 0 || current >= last) return DONE;
         return {

@@ -111,8 +111,8 @@ export function readCount(
 }
 
 /**
- * The follow-up request: the page request's path and params, with `params`
- * changed.
+ * The follow-up request: the page request's path, params and body values,
+ * with `params` (and `bodyParams`) changed.
  *
  * @example
  * ```ts
@@ -137,12 +137,16 @@ export function withParams(
   page: PageResponse,
   index: number,
   params: Record<string, string>,
+  bodyParams?: Record<string, string | number>,
 ): PageRequest {
   const req: PageRequest = {
     index,
     params: { ...page.request.params, ...params },
   };
   if (page.request.path !== undefined) req.path = page.request.path;
+  if (page.request.bodyParams !== undefined || bodyParams !== undefined) {
+    req.bodyParams = { ...page.request.bodyParams, ...bodyParams };
+  }
   return req;
 }
 

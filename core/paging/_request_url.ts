@@ -100,3 +100,97 @@ export function withoutExtras(
   }
   return changed ? { ...req, url: u.href } : req;
 }
+
+/**
+ * The JSON body of a page request of a POST stream: the stream's `body` with
+ * `{name}` placeholders in its strings filled (not URL-encoded), and the
+ * request's `bodyParams` set at their dot paths; `undefined` for a GET
+ * stream, which must have no `bodyParams`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestBody } from "./_request_url.ts";
+ * const stream = {
+ *   method: "POST" as const,
+ *   body: { query: "q", variables: { owner: "{owner}", after: null } },
+ * };
+ * const body = requestBody(stream, { index: 1, bodyParams: { "variables.after": "c2" } }, { owner: "a b" });
+ * assert.deepEqual(JSON.parse(body!), { query: "q", variables: { owner: "a b", after: "c2" } });
+ * assert.equal(requestBody({}, { index: 0 }), undefined);
+ * assert.throws(() => requestBody({}, { index: 0, bodyParams: { a: 1 } }), /method "POST"/);
+ * ```
+ */
+export function requestBody(
+  stream: Pick<StreamDef, "method" | "body">,
+  req: PageRequest,
+  vars?: Record<string, string>,
+): string | undefined {
+  if (stream.method !== "POST") {
+    if (req.bodyParams !== undefined) {
+      throw new TypeError(
+        `Cannot send body values (${
+          Object.keys(req.bodyParams).join(", ")
+        }) in a GET request: the stream needs method "POST"`,
+      );
+    }
+    return undefined;
+  }
+  const body = fillStrings(structuredClone(stream.body ?? {}), vars);
+  for (const [path, value] of Object.entries(req.bodyParams ?? {})) {
+    setPath(body as Record<string, unknown>, path, value);
+  }
+  return JSON.stringify(body);
+}
+
+function fillStrings(
+  value: unknown,
+  vars: Record<string, string> | undefined,
+): unknown {
+  if (!vars) return value;
+  if (typeof value === "string") {
+    return value.replace(
+      /\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+      (whole, name: string) => vars[name] ?? whole,
+    );
+  }
+  if (Array.isArray(value)) return value.map((v) => fillStrings(v, vars));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, fillStrings(v, vars)]),
+    );
+  }
+  return value;
+}
+
+// Objects missing along the way are created; an own key only, so a path
+// never reaches into a prototype.
+function setPath(
+  body: Record<string, unknown>,
+  path: string,
+  value: unknown,
+): void {
+  const steps = path.split(".");
+  let at = body;
+  for (const step of steps.slice(0, -1)) {
+    const next = Object.hasOwn(at, step) ? at[step] : undefined;
+    if (typeof next !== "object" || next === null || Array.isArray(next)) {
+      const made: Record<string, unknown> = {};
+      Object.defineProperty(at, step, {
+        value: made,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      at = made;
+    } else {
+      at = next as Record<string, unknown>;
+    }
+  }
+  Object.defineProperty(at, steps[steps.length - 1]!, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

@@ -10,7 +10,7 @@ import { extractRecords } from "./_extract_records.ts";
 import { PaginationError } from "../connector/errors.ts";
 import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
-import { requestUrl, withoutExtras } from "./_request_url.ts";
+import { requestBody, requestUrl, withoutExtras } from "./_request_url.ts";
 import { pooledMap } from "../async/pool.ts";
 import type {
   Next,
@@ -104,8 +104,10 @@ async function fetchPage(
     ? AbortSignal.any([signal, source.signal])
     : signal ?? source.signal;
   const where = { stream: source.id, page: req.index };
+  const body = requestBody(stream, req, source.vars);
   const res = await source.http.getJson({
     url,
+    ...(body !== undefined ? { method: "POST" as const, body } : {}),
     ...(sig ? { signal: sig } : {}),
     context: where,
     stats,

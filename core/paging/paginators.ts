@@ -34,6 +34,10 @@ export {
   type LinkHeaderPaginatorOptions,
 } from "./_link_header_paginator.ts";
 export {
+  keysetPaginator,
+  type KeysetPaginatorOptions,
+} from "./_keyset_paginator.ts";
+export {
   idRangePaginator,
   type IdRangePaginatorOptions,
 } from "./_id_range_paginator.ts";

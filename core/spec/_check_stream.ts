@@ -12,6 +12,8 @@ import { PAGINATOR_TYPES } from "./paginator_types.ts";
 const STREAM_FIELDS = {
   path: "text",
   params: "object",
+  method: "enum",
+  body: "object",
   recordsPath: "text",
   primaryKey: "key",
   writeDisposition: "enum",
@@ -95,6 +97,23 @@ function checkPlainFields(
     stream.params = c.record(join(path, "params"), s.params, "scalar") as
       & StreamDef["params"]
       & object;
+  }
+  if (s.method !== undefined) {
+    stream.method = c.value(join(path, "method"), s.method, [
+      "GET",
+      "POST",
+    ]) as "GET" | "POST";
+  }
+  if (s.body !== undefined) {
+    if (
+      typeof s.body !== "object" || s.body === null || Array.isArray(s.body)
+    ) {
+      c.fail(
+        join(path, "body"),
+        `must be a JSON object; got ${describe(s.body)}`,
+      );
+    }
+    stream.body = s.body as Record<string, unknown>;
   }
   if (s.recordsPath !== undefined) {
     stream.recordsPath = c.value(

@@ -49,7 +49,7 @@ const TOP_FIELDS = {
  * assert.equal(shop.streams.orders?.paginator.type, "cursor");
  * assert.throws(
  *   () => connectorFromSpec({ name: "x", baseUrl: "https://x.example", streams: { a: { path: "/a", primaryKey: "id", paginator: { type: "ofset" } } } }, "x.json"),
- *   /spec x\.json: streams\.a\.paginator\.type must be one of offset, page, cursor, next_url, link, single; got "ofset"/,
+ *   /spec x\.json: streams\.a\.paginator\.type must be one of offset, page, cursor, next_url, link, single, keyset, id_range; got "ofset"/,
  * );
  * ```
  */

@@ -6,6 +6,8 @@
  */
 import {
   cursorPaginator,
+  idRangePaginator,
+  keysetPaginator,
   linkHeaderPaginator,
   nextUrlPaginator,
   offsetPaginator,
@@ -23,6 +25,7 @@ export const PAGINATORS = {
       limitParam: "name",
       offsetParam: "name",
       totalPath: "name",
+      totalHeader: "name",
       start: "int0",
     },
     make: (o: Record<string, unknown>) => offsetPaginator(o as never),
@@ -35,12 +38,14 @@ export const PAGINATORS = {
       start: "int0",
       totalPagesPath: "name",
       totalPath: "name",
+      totalHeader: "name",
     },
     make: (o: Record<string, unknown>) => pageNumberPaginator(o as never),
   },
   cursor: {
     fields: {
       cursorParam: "name",
+      cursorIn: ["query", "body"],
       cursorPath: "name",
       hasMorePath: "name",
       cursorFrom: ["body", "lastRecord"],
@@ -59,6 +64,28 @@ export const PAGINATORS = {
     make: (o: Record<string, unknown>) => linkHeaderPaginator(o),
   },
   single: { fields: {}, make: () => singlePaginator() },
+  keyset: {
+    fields: {
+      keyParam: "name",
+      keyField: "name",
+      encode: ["raw", "json"],
+      skip: "int0",
+      skipParam: "name",
+      limit: "int1",
+      limitParam: "name",
+    },
+    make: (o: Record<string, unknown>) => keysetPaginator(o as never),
+  },
+  id_range: {
+    fields: {
+      maxIdPath: "name",
+      itemPath: "name",
+      idParam: "name",
+      count: "int1",
+      order: ["desc", "asc"],
+    },
+    make: (o: Record<string, unknown>) => idRangePaginator(o as never),
+  },
 } as const satisfies Record<
   string,
   {

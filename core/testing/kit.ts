@@ -2,8 +2,9 @@
  * The connector kit: what a connector author needs to test a connector
  * offline. Serve recorded responses on 127.0.0.1 ({@linkcode startRecordedServer}),
  * record them once from the real API ({@linkcode recordFetch}), run a pull into
- * a temporary lake and read it back with DuckDB ({@linkcode pullForTest}), and
- * check the records ({@linkcode assertRecords}).
+ * a temporary lake and read it back with DuckDB ({@linkcode pullForTest}),
+ * check the records ({@linkcode assertRecords}) and that a paginator of your
+ * own keeps the paging contract ({@linkcode assertPaginator}).
  *
  * ```ts ignore
  * import myapi from "../../connectors/myapi.ts";
@@ -27,6 +28,8 @@ import type { Connector } from "../connector/connector.ts";
 import { pull, type PullOptions, type RunSummary } from "../run/pull.ts";
 import type { Row } from "../connector/types.ts";
 import { json, type LocalServer, serveLocal } from "./_serve.ts";
+
+export { assertPaginator } from "./paginator_contract.ts";
 
 /**
  * One recorded exchange: the request it answers and the response.

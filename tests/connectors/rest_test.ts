@@ -44,7 +44,7 @@ const badSpecs: Array<[string, (s: Spec) => unknown, string]> = [
   [
     "a misspelt paginator type",
     (s) => (s.streams.orders.paginator.type = "ofset", s),
-    'streams.orders.paginator.type must be one of offset, page, cursor, next_url, link, single; got "ofset"',
+    'streams.orders.paginator.type must be one of offset, page, cursor, next_url, link, single, keyset, id_range; got "ofset"',
   ],
   [
     "no paginator",
@@ -58,7 +58,7 @@ const badSpecs: Array<[string, (s: Spec) => unknown, string]> = [
     ) => ((s.streams.orders.paginator as Record<string, unknown>).cursorParam =
       "c",
       s),
-    "streams.orders.paginator.cursorParam is not an option of the offset paginator; its options: limit, limitParam, offsetParam, totalPath, start",
+    "streams.orders.paginator.cursorParam is not an option of the offset paginator; its options: limit, limitParam, offsetParam, totalPath, totalHeader, start",
   ],
   [
     "a paginator option of the wrong type",
