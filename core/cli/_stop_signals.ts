@@ -13,6 +13,26 @@
 export type StopSignal = "SIGINT" | "SIGTERM";
 
 /**
+ * What the user reads when a signal arrives (the JSON log says it as an
+ * event instead).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stopNotice } from "./_stop_signals.ts";
+ * assert.match(stopNotice("SIGINT", "stop"), /^SIGINT: stopping; /);
+ * ```
+ */
+export function stopNotice(
+  signal: StopSignal,
+  action: "stop" | "abort",
+): string {
+  return action === "stop"
+    ? `${signal}: stopping; in-flight pages land and are committed (again to abort)\n`
+    : `${signal} again: aborting\n`;
+}
+
+/**
  * The stop and abort signals of a run, raised by counted signals.
  *
  * @example
