@@ -229,4 +229,15 @@ function printSummary(
   }
   for (const w of summary.warnings) io.err(`warning: ${w}\n`);
   for (const e of summary.errors) io.err(`error: ${e}\n`);
+  if (summary.errors.some((e) => e.includes("connection refused"))) {
+    io.err(refusedHint(connector.name));
+  }
+}
+
+// Nothing listened where the connector asked: the commonest first-run
+// mistake is pulling the demo before its sample API runs.
+function refusedHint(connector: string): string {
+  return connector === "demo"
+    ? "hint: nothing listens there: start the sample API first with `deno task serve-demo` (in another terminal), or run `deno task demo`, which starts its own\n"
+    : "hint: nothing listens there: is the source running, and does --base-url point at it?\n";
 }
