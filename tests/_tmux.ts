@@ -1,5 +1,6 @@
 /**
- * A real terminal for tests: a command run in a detached tmux session of a
+ * A real terminal for tests (see also `_script_pty.ts`, where tmux is
+ * missing): a command run in a detached tmux session of a
  * given size, its screen read with `capture-pane`, keys sent with
  * `send-keys`. Each session lives on a tmux server of its own (`-L`, a
  * unique socket name) that `close()` kills, so a test never touches a
@@ -34,14 +35,14 @@ export interface Screen {
   cursorVisible: boolean;
 }
 
-/** A command running in a tmux pane. */
-export interface TmuxSession {
+/** A command running in a terminal. */
+export interface PtySession {
   /** The screen now. */
   screen(): Promise<Screen>;
   /** Send keys (`C-c` is Ctrl-C), as `tmux send-keys` names them. */
   keys(...keys: string[]): Promise<void>;
-  /** Resize the window to `columns` wide. */
-  resize(columns: number): Promise<void>;
+  /** Resize the window to `columns` wide; absent where the terminal cannot. */
+  resize?: (columns: number) => Promise<void>;
   /**
    * Poll the screen until `done` says so, every 100 ms for at most
    * `timeoutMs`; throws with the last screen otherwise.
@@ -53,6 +54,29 @@ export interface TmuxSession {
   ): Promise<Screen>;
   /** Kill the session and its tmux server. */
   close(): Promise<void>;
+}
+
+/**
+ * Poll `screen` until `done` says so, every 100 ms for at most `timeoutMs`;
+ * throws with the last screen otherwise.
+ */
+export async function waitForScreen(
+  screen: () => Promise<Screen>,
+  what: string,
+  done: (screen: Screen) => boolean,
+  timeoutMs = 60_000,
+): Promise<Screen> {
+  let last: Screen = { lines: [], cursorVisible: true };
+  for (let waited = 0; waited <= timeoutMs; waited += 100) {
+    last = await screen();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `Cannot see ${what} on the terminal within ${timeoutMs} ms; it shows:\n${
+      last.lines.join("\n")
+    }`,
+  );
 }
 
 async function run(args: string[]): Promise<string> {
@@ -83,7 +107,7 @@ export async function startTmux(
     rows?: number;
     env?: Record<string, string>;
   } = {},
-): Promise<TmuxSession> {
+): Promise<PtySession> {
   const id = `inlet-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const base = ["-L", id, "-f", "/dev/null"];
   const exports = Object.entries(env).map(([k, v]) =>
@@ -104,7 +128,7 @@ export async function startTmux(
     `${exports} ${command}`,
   ]);
   await run([...base, "set-option", "-t", id, "remain-on-exit", "on"]);
-  const session: TmuxSession = {
+  const session: PtySession = {
     async screen() {
       const text = await run([
         ...base,
@@ -141,19 +165,8 @@ export async function startTmux(
         String(columns),
       ]);
     },
-    async waitFor(what, done, timeoutMs = 60_000) {
-      let last: Screen = { lines: [], cursorVisible: true };
-      for (let waited = 0; waited <= timeoutMs; waited += 100) {
-        last = await session.screen();
-        if (done(last)) return last;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(
-        `Cannot see ${what} on the terminal within ${timeoutMs} ms; it shows:\n${
-          last.lines.join("\n")
-        }`,
-      );
-    },
+    waitFor: (what, done, timeoutMs) =>
+      waitForScreen(() => session.screen(), what, done, timeoutMs),
     async close() {
       await run([...base, "kill-session", "-t", id]).catch(() => {});
       await run([...base, "kill-server"]).catch(() => {});
