@@ -187,7 +187,8 @@ function report(
 const USAGE = `Usage: deno task demo [options]
 
 Start the sample API on 127.0.0.1 and pull 100,000 records from it into
-./lake/demo (replacing an earlier demo's files there), offline.
+./lake/demo (replacing an earlier demo's files there), offline. Ctrl-C
+stops it gracefully (what landed is committed; exit 130), a second aborts.
 
 Options:
   -V, --version  print inlet's version
