@@ -36,7 +36,7 @@ Deno.test("progress: lines fit the width, a narrower terminal is redrawn from th
   assert.equal(take(), "\x1b[?25l");
   p.note("first\n");
   const frame = take();
-  assert.match(frame, /^first\x1b\[K\n/, "nothing to move up over yet");
+  assert.ok(frame.startsWith("first\x1b[K\n"), "nothing to move up over yet");
   const line = frame.split("\n")[1]!.replace("\x1b[K", "");
   assert.ok(line.startsWith("connector/a_rather_long_stream_name  123,456"));
   assert.equal([...line].length, 79, "cut to the width less one");
@@ -104,6 +104,6 @@ Deno.test("progress: the summary table fits 80 columns whatever the stream's nam
   };
   const lines = summaryTable(summary).split("\n");
   for (const l of lines) assert.ok(l.length <= 80, `${l.length}: ${l}`);
-  assert.match(lines[1]!, /^pull_\S*…  12,345,678/);
+  assert.match(lines[1]!, /^pull_\S*… {2}12,345,678/);
   assert.match(lines[2]!, /^issues\s+12,345,678/);
 });
