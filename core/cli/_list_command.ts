@@ -34,8 +34,10 @@ export function listCommand(
         for (const [o, decl] of Object.entries(c.options)) {
           io.out(
             `  --${o}  ${decl.description}${
-              decl.multiple ? " (repeatable)" : ""
-            }\n`,
+              // Once, though a description may already say so.
+              decl.multiple && !/\brepeatable\b/i.test(decl.description)
+                ? " (repeatable)"
+                : ""}\n`,
           );
         }
       }

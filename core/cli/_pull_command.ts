@@ -63,7 +63,6 @@ export function pullCommand(program: Command, ctx: PullContext): void {
       return;
     }
     const connector = await ctx.source.load(name, spec);
-    ctx.runtime.listen?.();
     ctx.exit(await pullHere(ctx, connector, opts, given));
   });
 }
@@ -109,7 +108,7 @@ async function pullSandboxed(
     ? info
     : await ctx.source.describeSpec(spec);
   const at = ctx.args.indexOf(name);
-  return await ctx.runtime.sandbox!(
+  const code = await ctx.runtime.sandbox!(
     target,
     name,
     ctx.args.slice(at + 1) as string[],
@@ -119,6 +118,9 @@ async function pullSandboxed(
       read: spec !== undefined ? [spec] : [],
     },
   );
+  // A child killed outright cannot show the cursor its progress hid.
+  if (ctx.io.terminal && opts.logFormat !== "json") ctx.io.err("\x1b[?25h");
+  return code;
 }
 
 async function pullHere(
@@ -132,6 +134,7 @@ async function pullHere(
   const progress = json
     ? undefined
     : new Progress({ write: io.err, terminal: io.terminal });
+  runtime.listen?.((text) => progress ? progress.note(text) : io.err(text));
   const deadline = new AbortController();
   const timer = opts.maxDuration !== undefined
     ? setTimeout(
@@ -227,4 +230,15 @@ function printSummary(
   }
   for (const w of summary.warnings) io.err(`warning: ${w}\n`);
   for (const e of summary.errors) io.err(`error: ${e}\n`);
+  if (summary.errors.some((e) => e.includes("connection refused"))) {
+    io.err(refusedHint(connector.name));
+  }
+}
+
+// Nothing listened where the connector asked: the commonest first-run
+// mistake is pulling the demo before its sample API runs.
+function refusedHint(connector: string): string {
+  return connector === "demo"
+    ? "hint: nothing listens there: start the sample API first with `deno task serve-demo` (in another terminal), or run `deno task demo`, which starts its own\n"
+    : "hint: nothing listens there: is the source running, and does --base-url point at it?\n";
 }

@@ -18,9 +18,10 @@ import {
 } from "./connector_info.ts";
 import { VERSION } from "./version.ts";
 import { cliSource, REGISTRY_ENV } from "./cli_source.ts";
-import { StopSignals, watchParent } from "./_stop_signals.ts";
+import { stopNotice, StopSignals, watchParent } from "./_stop_signals.ts";
 import type { CliIO, CliRuntime } from "./cli_io.ts";
 import { ExitCode } from "./exit_code.ts";
+import { jsonLines } from "./_json_lines.ts";
 import { listCommand } from "./_list_command.ts";
 import { pullCommand } from "./_pull_command.ts";
 import { stateCommand } from "./_state_command.ts";
@@ -154,6 +155,7 @@ export async function main(
   // With --log-format json every stderr line is an event, the signal's too.
   const jsonLog = args.includes("--log-format=json") ||
     args.some((a, i) => a === "--log-format" && args[i + 1] === "json");
+  let notice = write(Deno.stderr);
   const signals = new StopSignals((signal, action) => {
     if (jsonLog) {
       write(Deno.stderr)(
@@ -164,24 +166,22 @@ export async function main(
           action,
         }) + "\n",
       );
-    } else if (action === "stop") {
-      // Show the cursor again at once: the progress line may have hidden it.
-      write(Deno.stderr)(
-        `\x1b[?25h\n${signal}: stopping; in-flight pages land and are committed (again to abort)\n`,
-      );
+    } else {
+      notice(stopNotice(signal, action));
     }
   });
   const root = new URL("../..", import.meta.url).pathname;
   const code = await runCli(args, connectors, {
     out: write(Deno.stdout),
-    err: write(Deno.stderr),
+    err: jsonLog ? jsonLines(write(Deno.stderr)) : write(Deno.stderr),
     terminal: Deno.stderr.isTerminal(),
     env: (n) => Deno.env.get(n),
   }, {
     stop: signals.stop.signal,
     abort: signals.abort.signal,
     stopCode: () => signals.code,
-    listen: () => {
+    listen: (show) => {
+      notice = show;
       for (const sig of ["SIGINT", "SIGTERM"] as const) {
         Deno.addSignalListener(sig, () => signals.received(sig));
       }

@@ -37,8 +37,11 @@ export interface CliRuntime {
     argv: string[],
     opts: SandboxRequest,
   ) => Promise<number>;
-  /** Install the signal handlers (only a pull running in this process needs them). */
-  listen?: () => void;
+  /**
+   * Install the signal handlers (only a pull running in this process needs
+   * them); `notice` prints what a signal does, above live progress lines.
+   */
+  listen?: (notice: (text: string) => void) => void;
 }
 
 /** What the sandbox needs to know about a pull. */

@@ -11,9 +11,10 @@ import { parseArgs } from "node:util";
 import demo from "../../connectors/demo.ts";
 import { HttpClient } from "../http/http.ts";
 import { Progress, summaryTable } from "./progress.ts";
-import { pull } from "../run/pull.ts";
+import { pull, type RunSummary } from "../run/pull.ts";
 import { startApiServer } from "../testing/api_server.ts";
 import { helpOrVersion } from "./_help_or_version.ts";
+import { stopNotice, StopSignals } from "./_stop_signals.ts";
 
 /** Options of {@linkcode runDemo}. */
 export interface DemoOptions {
@@ -27,8 +28,12 @@ export interface DemoOptions {
   capacity?: number;
   /** Where text goes. @default {stdout} */
   write?: (text: string) => void;
-  /** Live progress lines on stderr. @default {true} */
-  progress?: boolean;
+  /** Live progress lines on stderr, or `false` for none. @default {a new Progress} */
+  progress?: boolean | Progress;
+  /** Stop gracefully: pages in flight land and are committed. */
+  stop?: AbortSignal;
+  /** Abort at once. */
+  abort?: AbortSignal;
 }
 
 /** What the demo measured. */
@@ -41,6 +46,8 @@ export interface DemoResult {
   sequentialSeconds: number;
   /** Where the files are. */
   path: string;
+  /** Whether `stop` ended the pull before every record landed. */
+  stopped: boolean;
 }
 
 /**
@@ -79,62 +86,109 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       } requests served at once\n`,
     );
 
-    // Measure the per-page latency the way a sequential loop would see it.
-    const probe = new HttpClient();
-    const samples = 10;
-    const t0 = performance.now();
-    for (let i = 0; i < samples; i++) {
-      await probe.getJson({
-        url: `${server.url}/offset/items?offset=${i * 50}&limit=50`,
-      });
-    }
-    const perPageMs = (performance.now() - t0) / samples;
+    const perPageMs = await perPageLatency(server.url);
 
-    const progress = options.progress === false ? undefined : new Progress();
-    const summary = await pull(demo, {
-      lake,
-      baseUrl: server.url,
-      monitor: (run) => {
-        progress?.attach(run, "demo");
-        progress?.start();
-      },
-    });
-    progress?.stop();
-    if (summary.status !== "ok") throw new Error(summary.errors.join("\n"));
-    const seconds = summary.durationMs / 1000;
-    const sequentialSeconds = summary.pages * perPageMs / 1000;
-    const path = `${lake}/demo/items`;
-    write(`\n${summaryTable(summary)}\n\n`);
-    write(
-      `pulled ${
-        summary.records.toLocaleString("en-US")
-      } records (${summary.pages} pages) in ${
-        seconds.toFixed(1)
-      } s; a sequential pull takes about ${sequentialSeconds.toFixed(1)} s (${
-        perPageMs.toFixed(1)
-      } ms per page measured): ${
-        (sequentialSeconds / seconds).toFixed(1)
-      }x faster\n`,
-    );
-    write(`files: ${path}/*.parquet\n`);
-    write(
-      `look at it: deno task query demo "SELECT count(*) AS records, count(DISTINCT id) AS ids, min(created_at), max(created_at) FROM items"${
-        lake === "./lake" ? "" : ` --lake ${lake}`
-      }\n`,
-    );
-    write(
-      `or with any DuckDB: duckdb -c "SELECT count(*) FROM read_parquet('${path}/*.parquet', union_by_name = true)"\n`,
-    );
-    return { records: summary.records, seconds, sequentialSeconds, path };
+    const progress = options.progress === false
+      ? undefined
+      : options.progress === true || options.progress === undefined
+      ? new Progress()
+      : options.progress;
+    let summary;
+    try {
+      summary = await pull(demo, {
+        lake,
+        baseUrl: server.url,
+        monitor: (run) => {
+          progress?.attach(run, "demo");
+          progress?.start();
+        },
+        ...(options.stop ? { stop: options.stop } : {}),
+        ...(options.abort ? { signal: options.abort } : {}),
+      });
+    } finally {
+      progress?.stop();
+    }
+    if (summary.status === "failed") {
+      throw new Error(summary.errors.join("\n"));
+    }
+    return report(write, summary, perPageMs, lake);
   } finally {
     await server.close();
   }
 }
 
+// The per-page latency the way a sequential loop would see it.
+async function perPageLatency(url: string): Promise<number> {
+  const probe = new HttpClient();
+  const samples = 10;
+  const t0 = performance.now();
+  for (let i = 0; i < samples; i++) {
+    await probe.getJson({
+      url: `${url}/offset/items?offset=${i * 50}&limit=50`,
+    });
+  }
+  return (performance.now() - t0) / samples;
+}
+
+function report(
+  write: (text: string) => void,
+  summary: RunSummary,
+  perPageMs: number,
+  lake: string,
+): DemoResult {
+  write(`\n${summaryTable(summary)}\n\n`);
+  const stopped = summary.status === "stopped";
+  const path = `${lake}/demo/items`;
+  const seconds = summary.durationMs / 1000;
+  if (stopped) {
+    write(
+      `stopped: ${
+        summary.records.toLocaleString("en-US")
+      } records landed and were committed in ${path}\n`,
+    );
+    return {
+      records: summary.records,
+      seconds,
+      sequentialSeconds: 0,
+      path,
+      stopped,
+    };
+  }
+  const sequentialSeconds = summary.pages * perPageMs / 1000;
+  write(
+    `pulled ${
+      summary.records.toLocaleString("en-US")
+    } records (${summary.pages} pages) in ${
+      seconds.toFixed(1)
+    } s; a sequential pull takes about ${sequentialSeconds.toFixed(1)} s (${
+      perPageMs.toFixed(1)
+    } ms per page measured): ${
+      (sequentialSeconds / seconds).toFixed(1)
+    }x faster\n`,
+  );
+  write(`files: ${path}/*.parquet\n`);
+  write(
+    `look at it: deno task query demo "SELECT count(*) AS records, count(DISTINCT id) AS ids, min(created_at), max(created_at) FROM items"${
+      lake === "./lake" ? "" : ` --lake ${lake}`
+    }\n`,
+  );
+  write(
+    `or with any DuckDB: duckdb -c "SELECT count(*) FROM read_parquet('${path}/*.parquet', union_by_name = true)"\n`,
+  );
+  return {
+    records: summary.records,
+    seconds,
+    sequentialSeconds,
+    path,
+    stopped,
+  };
+}
+
 const USAGE = `Usage: deno task demo [options]
 
 Start the sample API on 127.0.0.1 and pull 100,000 records from it into
-./lake/demo (replacing an earlier demo's files there), offline.
+./lake/demo (replacing an earlier demo's files there), offline. Ctrl-C
+stops it gracefully (what landed is committed; exit 130), a second aborts.
 
 Options:
   -V, --version  print inlet's version
@@ -144,7 +198,8 @@ Options:
 /**
  * The `demo` task's command line: `--help` and `--version` answer and do
  * nothing else; any other argument is bad usage (exit 2) rather than a
- * demo that deletes `./lake/demo`. Resolves the exit code.
+ * demo that deletes `./lake/demo`. Resolves the exit code: 0, or 130/143
+ * when SIGINT/SIGTERM stopped the demo (what landed is committed).
  *
  * @example
  * ```ts
@@ -158,7 +213,7 @@ Options:
 export async function demoMain(
   args: readonly string[],
   io: { out: (text: string) => void; err: (text: string) => void },
-  run: () => Promise<unknown> = runDemo,
+  run: () => Promise<number> = demoWithSignals,
 ): Promise<number> {
   let values;
   try {
@@ -177,8 +232,33 @@ export async function demoMain(
   }
   const info = helpOrVersion(values, io, USAGE);
   if (info !== undefined) return info;
-  await run();
-  return 0;
+  return await run();
+}
+
+// A first SIGINT/SIGTERM stops the pull gracefully (exit 130/143), a second
+// aborts it; either way the progress lines give the terminal its cursor back.
+async function demoWithSignals(): Promise<number> {
+  const progress = new Progress();
+  const signals = new StopSignals((signal, action) =>
+    progress.note(stopNotice(signal, action))
+  );
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) =>
+    [sig, () => signals.received(sig)] as const
+  );
+  for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
+  try {
+    const result = await runDemo({
+      progress,
+      stop: signals.stop.signal,
+      abort: signals.abort.signal,
+    });
+    return result.stopped ? signals.code : 0;
+  } catch (err) {
+    if (signals.abort.signal.aborted) return signals.code;
+    throw err;
+  } finally {
+    for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
+  }
 }
 
 if (import.meta.main) {

@@ -14,13 +14,22 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../connector/errors.ts";
 import { helpOrVersion } from "./_help_or_version.ts";
 
-const NAME = /^[a-z][a-z0-9_-]*$/;
+// lowercase-with-dashes: `my_api` would share `my_api.ts` with `my-api`.
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const RESERVED = new Set(
   ("await break case catch class const continue debugger default delete do else enum export extends " +
     "false finally for function if implements import in instanceof interface let new null package " +
     "private protected public return static super switch this throw true try typeof var void while " +
     "with yield").split(" "),
 );
+
+// The nearest valid name, as a hint: `my_api` -> `, e.g. "my-api"`.
+function suggestion(name: unknown): string {
+  if (typeof name !== "string") return "";
+  const near = name.toLowerCase().replace(/[^a-z0-9]+/g, "-")
+    .replace(/^[-0-9]+|-+$/g, "");
+  return NAME.test(near) ? `, e.g. ${JSON.stringify(near)}` : "";
+}
 
 /** Files are snake_case: `my-shop` lives in `my_shop.ts`. */
 function fileName(name: string): string {
@@ -195,7 +204,9 @@ export async function newConnector(
     throw new ConfigError(
       `connector name ${
         JSON.stringify(name)
-      } is invalid: use lowercase letters, digits, "-" and "_", starting with a letter`,
+      } is invalid: use lowercase-with-dashes (letters, digits and single dashes, starting with a letter)${
+        suggestion(name)
+      }`,
     );
   }
   const plugin = `connectors/${fileName(name)}.ts`;

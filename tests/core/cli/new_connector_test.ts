@@ -109,7 +109,7 @@ Deno.test("new: the command refuses a taken or bad name with exit code 2 and pri
       "--allow-read",
       "--allow-write",
       cli,
-      "my_shop",
+      "my-shop",
       "--root",
       root,
     ], root);
@@ -120,7 +120,26 @@ Deno.test("new: the command refuses a taken or bad name with exit code 2 and pri
       before,
       "nothing overwritten",
     );
-    for (const bad of ["Shop", "9lives", "my shop", "../evil", ""]) {
+    // The README promises lowercase-with-dashes: `my_shop` is refused too.
+    const underscore = await deno([
+      "run",
+      "--allow-read",
+      "--allow-write",
+      cli,
+      "my_api",
+      "--root",
+      root,
+    ], root);
+    assert.equal(underscore.code, 2, underscore.stderr);
+    assert.match(
+      underscore.stderr,
+      /"my_api" is invalid: use lowercase-with-dashes .*e\.g\. "my-api"/,
+    );
+    const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+    assert.match(readme, /not `lowercase-with-dashes`/);
+    for (
+      const bad of ["Shop", "9lives", "my shop", "../evil", "", "a--b", "a-"]
+    ) {
       const r = await deno([
         "run",
         "--allow-read",
