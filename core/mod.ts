@@ -51,4 +51,5 @@ export type {
   RateLimit,
   Row,
   StreamDef,
+  Transform,
 } from "./connector/types.ts";

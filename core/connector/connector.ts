@@ -5,7 +5,9 @@
  * @module
  */
 
+import { checkTransforms } from "./check_transforms.ts";
 import { ConfigError } from "./errors.ts";
+import { recordsPathParts } from "./json_path.ts";
 import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
 
 /**
@@ -111,7 +113,14 @@ export function defineConnector(def: ConnectorDef): Connector {
   }
   const names = Object.keys(def.streams);
   if (names.length === 0) throw new ConfigError(`${at}: declares no stream`);
-  for (const s of names) checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
+  for (const s of names) {
+    checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
+    checkTransforms(
+      `${at}: stream "${s}"`,
+      def.streams[s]!,
+      def.options ?? {},
+    );
+  }
   if (def.rateLimit !== undefined) {
     const { requests, perSeconds } = def.rateLimit;
     if (!(requests > 0) || !(perSeconds > 0)) {
@@ -189,8 +198,16 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
       `${at}: primaryKey is required (a field name or a list of them)`,
     );
   }
-  if (s.recordsPath !== undefined && typeof s.recordsPath !== "string") {
-    throw new ConfigError(`${at}: recordsPath must be a dot path string`);
+  if (
+    s.recordsPath !== undefined &&
+    (typeof s.recordsPath !== "string" ||
+      recordsPathParts(s.recordsPath) === undefined)
+  ) {
+    throw new ConfigError(
+      `${at}: recordsPath must be a dot path ("data.items"; "rows[].doc" walks a list), got ${
+        JSON.stringify(s.recordsPath)
+      }`,
+    );
   }
   for (
     const flag of [

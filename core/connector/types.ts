@@ -75,10 +75,18 @@ export interface StreamDef {
   params?: Record<string, ParamValue>;
   /**
    * Dot path to the records in the body (`"data"`, `"result.items"`).
+   * `[]` after a step walks a list: `"rows[].doc"` is the `doc` of each
+   * element of `rows` (each an object, or a list of objects).
    * Omitted: the body itself is the records (an array; an object or `null`
    * only with `allowSingleRecord` or `allowNullRecords`).
    */
   recordsPath?: string;
+  /**
+   * Changes made to each record, in order, before its primary key and
+   * cursor field are checked and it lands. Paginators see the records as
+   * the source sent them.
+   */
+  transforms?: readonly Transform[];
   /** The field(s) that identify a record. */
   primaryKey: string | readonly string[];
   /**
@@ -122,6 +130,41 @@ export interface StreamDef {
   /** Take inputs from another stream's records (a list, then each item's detail). */
   parent?: ParentRef;
 }
+
+/**
+ * One declarative change to every record of a stream:
+ *
+ * - `add`: set fields. A string value is a template: `{parent.<path>}` is a
+ *   field of the parent record (dependent streams), `{<name>}` a connector
+ *   option or the parent placeholder; a string that is exactly one
+ *   placeholder keeps the value's type (numbers, big integers, objects stay
+ *   exact). Other values are constants.
+ * - `rename`: move fields to new names (`{ _id: "id" }`); a record that
+ *   already has the new name fails the stream rather than lose a value.
+ * - `drop`: remove fields.
+ * - `keep`: land only records whose field (a dot path) `equals` a value, or
+ *   does not (`notEquals`; a missing field does not equal anything).
+ *
+ * @example
+ * ```ts
+ * import type { Transform } from "./types.ts";
+ * const transforms: Transform[] = [
+ *   { add: { repo: "{parent.full_name}", source: "github" } },
+ *   { rename: { _id: "id" } },
+ *   { drop: ["_rev"] },
+ *   { keep: { field: "type", equals: "issue" } },
+ * ];
+ * ```
+ */
+export type Transform =
+  | { add: Record<string, string | number | boolean | null> }
+  | { rename: Record<string, string> }
+  | { drop: readonly string[] }
+  | {
+    keep:
+      | { field: string; equals: string | number | boolean | null }
+      | { field: string; notEquals: string | number | boolean | null };
+  };
 
 /** How a run's records meet earlier ones. */
 export type WriteDisposition = "append" | "merge" | "replace";
