@@ -5,6 +5,8 @@
  * @module
  */
 
+import { authEnv } from "./auth_env.ts";
+import { checkAuth } from "./_check_auth.ts";
 import { checkTransforms } from "./check_transforms.ts";
 import { ConfigError } from "./errors.ts";
 import { recordsPathParts } from "./json_path.ts";
@@ -101,13 +103,8 @@ export function defineConnector(def: ConnectorDef): Connector {
     throw new ConfigError(`${at}: hosts must be a list of host names`);
   }
   const auth = def.auth ?? { type: "none" };
-  checkAuth(at, auth);
-  const secrets = [
-    ...new Set([
-      ...(auth.type === "none" ? [] : [auth.env]),
-      ...(def.secrets ?? []),
-    ]),
-  ];
+  checkAuth(at, auth, hosts);
+  const secrets = [...new Set([...authEnv(auth), ...(def.secrets ?? [])])];
   if (typeof def.streams !== "object" || def.streams === null) {
     throw new ConfigError(`${at}: streams is required`);
   }
@@ -135,40 +132,6 @@ export function defineConnector(def: ConnectorDef): Connector {
     secrets,
     auth,
   });
-}
-
-function checkAuth(at: string, auth: Auth): void {
-  switch (auth.type) {
-    case "none":
-      return;
-    case "bearer":
-    case "header":
-    case "query":
-      if (
-        typeof auth.env !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(auth.env)
-      ) {
-        throw new ConfigError(
-          `${at}: auth.env must name an environment variable (UPPER_CASE), got ${
-            JSON.stringify(auth.env)
-          }`,
-        );
-      }
-      if (
-        auth.type !== "bearer" &&
-        (typeof auth.name !== "string" || auth.name === "")
-      ) {
-        throw new ConfigError(
-          `${at}: auth.name is required for ${auth.type} auth`,
-        );
-      }
-      return;
-    default:
-      throw new ConfigError(
-        `${at}: auth.type must be none, bearer, header or query, got ${
-          JSON.stringify((auth as { type: unknown }).type)
-        }`,
-      );
-  }
 }
 
 function checkStream(at: string, name: string, s: StreamDef | undefined): void {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from "./auth_env.ts";
 export * from "./check_transforms.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";

@@ -12,10 +12,15 @@ import {
   type BackoffOptions,
   sleep as realSleep,
 } from "../async/backoff.ts";
-import { type ErrorContext, NetworkError } from "../connector/errors.ts";
+import {
+  type ErrorContext,
+  HttpError,
+  NetworkError,
+} from "../connector/errors.ts";
 import type { HttpEvent, HttpOptions } from "./http_options.ts";
 import type { HttpRequest, HttpResponse } from "./http_request.ts";
 import type { Limiter, Permit } from "./limiter.ts";
+import type { RequestAuth } from "./request_auth.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
 import { Deadline } from "./_deadline.ts";
@@ -27,7 +32,7 @@ import {
   isPermissionError,
   readBounded,
 } from "./_failure.ts";
-import { redactor } from "./_redact.ts";
+import { liveRedactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
 
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
@@ -84,6 +89,7 @@ export class HttpClient {
   #budgets = new Map<string, RateBudget>();
   #headers: Headers;
   #redact: (text: string) => string;
+  #auth: RequestAuth | undefined;
   #onEvent: ((event: HttpEvent) => void) | undefined;
   #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #now: () => number;
@@ -117,7 +123,8 @@ export class HttpClient {
     this.#budgetOf = options.rateBudget;
     this.#headers = new Headers({ accept: "application/json" });
     for (const [k, v] of new Headers(options.headers)) this.#headers.set(k, v);
-    this.#redact = redactor(options.secrets ?? []);
+    this.#auth = options.auth;
+    this.#redact = liveRedactor(options.secrets ?? [], options.auth);
     this.#onEvent = options.onEvent;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
@@ -174,8 +181,22 @@ export class HttpClient {
       onEvent: (event) => this.#onEvent?.(event),
     };
 
+    let renewed = false;
     for (let attempt = 1;; attempt++) {
-      const result = await this.#attempt(url, headers, req, at);
+      const sent = await this.#auth?.headers(signal);
+      for (const [k, v] of Object.entries(sent ?? {})) headers.set(k, v);
+      let result: Attempted;
+      try {
+        result = await this.#attempt(url, headers, req, at);
+      } catch (err) {
+        // A refused credential is renewed and tried once more: a token
+        // revoked or expired early; a second 401 means it is really wrong.
+        if (!sent || renewed || !(err instanceof HttpError)) throw err;
+        if (err.status !== 401) throw err;
+        renewed = true;
+        await this.#auth!.renew(sent, signal);
+        continue;
+      }
       if (!("failure" in result)) return { ...result, attempts: attempt };
       const failure = result.failure;
       const spent = this.#retriesLeft <= 0;

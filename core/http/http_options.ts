@@ -7,6 +7,7 @@
 
 import type { BackoffOptions } from "../async/backoff.ts";
 import type { Limiter } from "./limiter.ts";
+import type { RequestAuth } from "./request_auth.ts";
 import type { RateBudget } from "./rate_budget.ts";
 
 /**
@@ -83,6 +84,8 @@ export interface HttpOptions {
   headers?: HeadersInit;
   /** Values replaced by `***` in every URL, message and error the client produces. @default [] */
   secrets?: readonly string[];
+  /** A credential that changes during the run (OAuth2), renewed once on a 401; its secrets are masked too. */
+  auth?: RequestAuth;
   /** Called on retries and throttles; must not throw. */
   onEvent?: (event: HttpEvent) => void;
   /** Waits between attempts; rejects with `signal.reason` on abort. @default a timer */
