@@ -43,6 +43,7 @@ export type {
   Auth,
   ConnectorDef,
   Next,
+  OAuth2Auth,
   PageRequest,
   PageResponse,
   PaginateContext,
