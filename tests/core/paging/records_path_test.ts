@@ -13,6 +13,8 @@ import {
   PaginationError,
 } from "../../../core/connector/errors.ts";
 import { defineConnector } from "../../../core/connector/connector.ts";
+import { readStates } from "../../../core/lake/lake_reader.ts";
+import { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { extractRecords } from "../../../core/paging/paginate.ts";
 import { singlePaginator } from "../../../core/paging/paginators.ts";
 import { pull } from "../../../core/run/pull.ts";
@@ -394,6 +396,40 @@ Deno.test("records path and transforms against json-server 0.17.4: embedded list
         post_id: c.postId,
         post_title: `post ${c.postId}`,
       })),
+    );
+  });
+});
+
+Deno.test("transforms: the cursor field is read after transforms, so a renamed field moves the bookmark", async () => {
+  await using server = serveLocal(() =>
+    json(200, {
+      results: [
+        { _id: "a", modified: "2024-01-02T00:00:00Z" },
+        { _id: "b", modified: "2024-01-03T00:00:00Z" },
+      ],
+    })
+  );
+  const c = defineConnector({
+    name: "t",
+    baseUrl: server.url,
+    streams: {
+      docs: {
+        path: "/x",
+        recordsPath: "results",
+        primaryKey: "id",
+        transforms: [{ rename: { _id: "id", modified: "updated_at" } }],
+        incremental: { cursorField: "updated_at", param: "since" },
+        paginator: singlePaginator(),
+      },
+    },
+  });
+  await withTempDir("inlet-transforms-", async (lake) => {
+    const summary = await pull(c, { lake });
+    assertEquals(summary.status, "ok", summary.errors.join("\n"));
+    const [report] = await readStates(new LocalStorage(lake), c);
+    assertEquals(
+      (report!.state as { bookmark: Record<string, string> }).bookmark[""],
+      "2024-01-03T00:00:00Z",
     );
   });
 });
