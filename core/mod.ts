@@ -45,6 +45,7 @@ export type {
   Auth,
   ConnectorDef,
   Next,
+  OAuth2Auth,
   PageRequest,
   PageResponse,
   PaginateContext,
@@ -53,4 +54,5 @@ export type {
   RateLimit,
   Row,
   StreamDef,
+  Transform,
 } from "./connector/types.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { authEnv } from "../connector/auth_env.ts";
 import { ConfigError } from "../connector/errors.ts";
 import { ENGINE_ENV } from "./sandbox.ts";
 import type { ConnectorDef } from "../connector/types.ts";
@@ -167,7 +168,7 @@ export function connectorHosts(c: CompileConnector): string[] {
  */
 export function connectorSecrets(c: CompileConnector): string[] {
   if (c.secrets !== undefined) return [...c.secrets];
-  return c.auth === undefined || c.auth.type === "none" ? [] : [c.auth.env];
+  return c.auth === undefined ? [] : authEnv(c.auth);
 }
 
 /**

@@ -5,7 +5,11 @@
  * @module
  */
 
+import { authEnv } from "./auth_env.ts";
+import { checkAuth } from "./_check_auth.ts";
+import { checkTransforms } from "./check_transforms.ts";
 import { ConfigError } from "./errors.ts";
+import { recordsPathParts } from "./json_path.ts";
 import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
 
 /**
@@ -99,19 +103,21 @@ export function defineConnector(def: ConnectorDef): Connector {
     throw new ConfigError(`${at}: hosts must be a list of host names`);
   }
   const auth = def.auth ?? { type: "none" };
-  checkAuth(at, auth);
-  const secrets = [
-    ...new Set([
-      ...(auth.type === "none" ? [] : [auth.env]),
-      ...(def.secrets ?? []),
-    ]),
-  ];
+  checkAuth(at, auth, hosts);
+  const secrets = [...new Set([...authEnv(auth), ...(def.secrets ?? [])])];
   if (typeof def.streams !== "object" || def.streams === null) {
     throw new ConfigError(`${at}: streams is required`);
   }
   const names = Object.keys(def.streams);
   if (names.length === 0) throw new ConfigError(`${at}: declares no stream`);
-  for (const s of names) checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
+  for (const s of names) {
+    checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
+    checkTransforms(
+      `${at}: stream "${s}"`,
+      def.streams[s]!,
+      def.options ?? {},
+    );
+  }
   if (def.rateLimit !== undefined) {
     const { requests, perSeconds } = def.rateLimit;
     if (!(requests > 0) || !(perSeconds > 0)) {
@@ -126,40 +132,6 @@ export function defineConnector(def: ConnectorDef): Connector {
     secrets,
     auth,
   });
-}
-
-function checkAuth(at: string, auth: Auth): void {
-  switch (auth.type) {
-    case "none":
-      return;
-    case "bearer":
-    case "header":
-    case "query":
-      if (
-        typeof auth.env !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(auth.env)
-      ) {
-        throw new ConfigError(
-          `${at}: auth.env must name an environment variable (UPPER_CASE), got ${
-            JSON.stringify(auth.env)
-          }`,
-        );
-      }
-      if (
-        auth.type !== "bearer" &&
-        (typeof auth.name !== "string" || auth.name === "")
-      ) {
-        throw new ConfigError(
-          `${at}: auth.name is required for ${auth.type} auth`,
-        );
-      }
-      return;
-    default:
-      throw new ConfigError(
-        `${at}: auth.type must be none, bearer, header or query, got ${
-          JSON.stringify((auth as { type: unknown }).type)
-        }`,
-      );
-  }
 }
 
 function checkStream(at: string, name: string, s: StreamDef | undefined): void {
@@ -190,8 +162,16 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
     );
   }
   checkMethod(at, s);
-  if (s.recordsPath !== undefined && typeof s.recordsPath !== "string") {
-    throw new ConfigError(`${at}: recordsPath must be a dot path string`);
+  if (
+    s.recordsPath !== undefined &&
+    (typeof s.recordsPath !== "string" ||
+      recordsPathParts(s.recordsPath) === undefined)
+  ) {
+    throw new ConfigError(
+      `${at}: recordsPath must be a dot path ("data.items"; "rows[].doc" walks a list), got ${
+        JSON.stringify(s.recordsPath)
+      }`,
+    );
   }
   for (
     const flag of [

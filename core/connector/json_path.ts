@@ -55,3 +55,41 @@ export function getPath(body: unknown, path: string): unknown {
 export function isDotPath(path: string): boolean {
   return path !== "" && path.split(".").every((step) => step !== "");
 }
+
+/**
+ * The parts of a records path split at each `[]`: `"rows[].doc"` is
+ * `["rows", "doc"]` (each element of the list at `rows`, then its `doc`),
+ * `"data.groups[].items"` is `["data.groups", "items"]`, `"[].doc"` is
+ * `["", "doc"]` (the body is the list). A path without `[]` is one part.
+ * Returns `undefined` for a path that is not well formed (a `[` or `]`
+ * that is not `[]`, a `[]` followed by anything but `.step`, an empty step).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordsPathParts } from "./json_path.ts";
+ * assert.deepEqual(recordsPathParts("rows[].doc"), ["rows", "doc"]);
+ * assert.deepEqual(recordsPathParts("data.items"), ["data.items"]);
+ * assert.deepEqual(recordsPathParts("a[].b[].c"), ["a", "b", "c"]);
+ * assert.deepEqual(recordsPathParts("rows[]"), ["rows", ""]);
+ * assert.equal(recordsPathParts("rows[0].doc"), undefined);
+ * assert.equal(recordsPathParts("rows[]doc"), undefined);
+ * ```
+ */
+export function recordsPathParts(path: string): string[] | undefined {
+  const raw = path.split("[]");
+  const parts: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    let part = raw[i]!;
+    if (/[[\]]/.test(part)) return undefined;
+    if (i > 0 && part !== "") {
+      if (!part.startsWith(".")) return undefined;
+      part = part.slice(1);
+    }
+    if (part !== "" && !isDotPath(part)) return undefined;
+    // Only the body itself or the last tail may be empty.
+    if (part === "" && i > 0 && i < raw.length - 1) return undefined;
+    parts.push(part);
+  }
+  return parts;
+}

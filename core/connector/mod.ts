@@ -4,6 +4,8 @@
  *
  * @module
  */
+export * from "./auth_env.ts";
+export * from "./check_transforms.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./exact_json.ts";

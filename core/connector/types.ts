@@ -24,19 +24,72 @@ export type ParamValue = string | number | boolean;
 
 /**
  * How requests authenticate. Secrets are read only from the environment
- * variables named here, and never logged.
+ * variables named here (`env`, `*Env`), and never logged, stored or shown:
+ * every message masks them.
+ *
+ * - `bearer`: `Authorization: Bearer <secret>`.
+ * - `header`: the secret in header `name`, or `template` with `{secret}`
+ *   replaced (`"Token {secret}"`).
+ * - `query`: the secret in query parameter `name`.
+ * - `basic`: HTTP basic with the user and password from the environment.
+ * - `oauth2`: a bearer token from `tokenUrl` (on one of the connector's
+ *   hosts), by `client_credentials` or `refresh_token` grant; kept in
+ *   memory only, renewed before it expires and once on a 401.
  *
  * @example
  * ```ts
  * import type { Auth } from "./types.ts";
  * const auth: Auth = { type: "bearer", env: "GITHUB_TOKEN", optional: true };
+ * const oauth: Auth = {
+ *   type: "oauth2",
+ *   grant: "refresh_token",
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientIdEnv: "EX_CLIENT_ID",
+ *   clientSecretEnv: "EX_CLIENT_SECRET",
+ *   refreshTokenEnv: "EX_REFRESH_TOKEN",
+ * };
  * ```
  */
 export type Auth =
   | { type: "none" }
   | { type: "bearer"; env: string; optional?: boolean }
-  | { type: "header"; name: string; env: string; optional?: boolean }
-  | { type: "query"; name: string; env: string; optional?: boolean };
+  | {
+    type: "header";
+    name: string;
+    env: string;
+    /** The header's value with `{secret}` in it. @default {"{secret}"} */
+    template?: string;
+    optional?: boolean;
+  }
+  | { type: "query"; name: string; env: string; optional?: boolean }
+  | { type: "basic"; userEnv: string; passwordEnv: string; optional?: boolean }
+  | OAuth2Auth;
+
+/** OAuth2 client credentials or refresh-token auth; see {@linkcode Auth}. */
+export interface OAuth2Auth {
+  type: "oauth2";
+  /** How a token is obtained. */
+  grant: "client_credentials" | "refresh_token";
+  /** The token endpoint; its host must be one of the connector's hosts. */
+  tokenUrl: string;
+  /** The variable holding the client id. */
+  clientIdEnv: string;
+  /** The variable holding the client secret (required for `client_credentials`). */
+  clientSecretEnv?: string;
+  /** The variable holding the refresh token (required for `refresh_token`). */
+  refreshTokenEnv?: string;
+  /** Scopes asked for, space separated. */
+  scope?: string;
+  /**
+   * How the client authenticates to the token endpoint: HTTP basic (the
+   * RFC 6749 default every server supports) or `client_id` and
+   * `client_secret` in the form body.
+   * @default {"basic"}
+   */
+  clientAuth?: "basic" | "body";
+  /** No auth when the client id variable is unset. @default {false} */
+  optional?: boolean;
+}
 
 /**
  * A rate limit the connector knows about its source, spent by every worker.
@@ -86,10 +139,18 @@ export interface StreamDef {
   body?: Record<string, unknown>;
   /**
    * Dot path to the records in the body (`"data"`, `"result.items"`).
+   * `[]` after a step walks a list: `"rows[].doc"` is the `doc` of each
+   * element of `rows` (each an object, or a list of objects).
    * Omitted: the body itself is the records (an array; an object or `null`
    * only with `allowSingleRecord` or `allowNullRecords`).
    */
   recordsPath?: string;
+  /**
+   * Changes made to each record, in order, before its primary key and
+   * cursor field are checked and it lands. Paginators see the records as
+   * the source sent them.
+   */
+  transforms?: readonly Transform[];
   /** The field(s) that identify a record. */
   primaryKey: string | readonly string[];
   /**
@@ -133,6 +194,41 @@ export interface StreamDef {
   /** Take inputs from another stream's records (a list, then each item's detail). */
   parent?: ParentRef;
 }
+
+/**
+ * One declarative change to every record of a stream:
+ *
+ * - `add`: set fields. A string value is a template: `{parent.<path>}` is a
+ *   field of the parent record (dependent streams), `{<name>}` a connector
+ *   option or the parent placeholder; a string that is exactly one
+ *   placeholder keeps the value's type (numbers, big integers, objects stay
+ *   exact). Other values are constants.
+ * - `rename`: move fields to new names (`{ _id: "id" }`); a record that
+ *   already has the new name fails the stream rather than lose a value.
+ * - `drop`: remove fields.
+ * - `keep`: land only records whose field (a dot path) `equals` a value, or
+ *   does not (`notEquals`; a missing field does not equal anything).
+ *
+ * @example
+ * ```ts
+ * import type { Transform } from "./types.ts";
+ * const transforms: Transform[] = [
+ *   { add: { repo: "{parent.full_name}", source: "github" } },
+ *   { rename: { _id: "id" } },
+ *   { drop: ["_rev"] },
+ *   { keep: { field: "type", equals: "issue" } },
+ * ];
+ * ```
+ */
+export type Transform =
+  | { add: Record<string, string | number | boolean | null> }
+  | { rename: Record<string, string> }
+  | { drop: readonly string[] }
+  | {
+    keep:
+      | { field: string; equals: string | number | boolean | null }
+      | { field: string; notEquals: string | number | boolean | null };
+  };
 
 /** How a run's records meet earlier ones. */
 export type WriteDisposition = "append" | "merge" | "replace";

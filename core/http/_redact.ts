@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RequestAuth } from "./request_auth.ts";
+
 /** What a secret is replaced by. */
 export const REDACTED = "***";
 
@@ -68,4 +70,40 @@ export function redactError(
   copy.name = err.name;
   if (err.stack !== undefined) copy.stack = redact(err.stack);
   return copy;
+}
+
+/**
+ * A {@linkcode redactor} of the fixed secrets and of a changing
+ * credential's (an OAuth2 token obtained mid-run), rebuilt when it has new
+ * ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { liveRedactor } from "./_redact.ts";
+ * const live = ["tok-1"];
+ * const redact = liveRedactor(["k"], {
+ *   headers: () => Promise.resolve({}),
+ *   renew: () => Promise.resolve(),
+ *   secrets: () => live,
+ * });
+ * live.push("tok-2");
+ * assert.equal(redact("k tok-1 tok-2"), "*** *** ***");
+ * ```
+ */
+export function liveRedactor(
+  fixed: readonly string[],
+  auth: RequestAuth | undefined,
+): (text: string) => string {
+  let seen = -1;
+  let redact = redactor(fixed);
+  if (!auth) return redact;
+  return (text) => {
+    const live = auth.secrets();
+    if (live.length !== seen) {
+      seen = live.length;
+      redact = redactor([...fixed, ...live]);
+    }
+    return redact(text);
+  };
 }

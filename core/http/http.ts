@@ -13,10 +13,15 @@ import {
   type BackoffOptions,
   sleep as realSleep,
 } from "../async/backoff.ts";
-import { type ErrorContext, NetworkError } from "../connector/errors.ts";
+import {
+  type ErrorContext,
+  HttpError,
+  NetworkError,
+} from "../connector/errors.ts";
 import type { HttpEvent, HttpOptions } from "./http_options.ts";
 import type { HttpRequest, HttpResponse } from "./http_request.ts";
 import type { Limiter, Permit } from "./limiter.ts";
+import type { RequestAuth } from "./request_auth.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import { RetryBudget } from "./retry_budget.ts";
 import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
@@ -25,12 +30,11 @@ import {
   describe,
   ERROR_BODY_BYTES,
   type Failure,
-  finalError,
   isPermissionError,
   readBounded,
-  stalledError,
 } from "./_failure.ts";
-import { redactor } from "./_redact.ts";
+import { type RetryRules, RetryTally } from "./_retry_tally.ts";
+import { liveRedactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
 
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
@@ -81,9 +85,7 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
 export class HttpClient {
   #fetch: typeof fetch;
   #timeoutMs: number;
-  #maxAttempts: number;
-  #retryBudget: RetryBudget;
-  #stallTimeoutMs: number;
+  #rules: RetryRules;
   /** When a request last succeeded, epoch ms. */
   #progressAt = -Infinity;
   #backoff: BackoffOptions;
@@ -96,6 +98,7 @@ export class HttpClient {
   #budgets = new Map<string, RateBudget>();
   #headers: Headers;
   #redact: (text: string) => string;
+  #auth: RequestAuth | undefined;
   #onEvent: ((event: HttpEvent) => void) | undefined;
   #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #now: () => number;
@@ -105,21 +108,21 @@ export class HttpClient {
   constructor(options: HttpOptions = {}) {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#maxAttempts = options.maxAttempts ?? 6;
-    this.#stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
+    const maxAttempts = options.maxAttempts ?? 6;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     if (!(this.#timeoutMs > 0)) {
       throw new RangeError(
         `Cannot create HTTP client: timeoutMs must be > 0, got ${this.#timeoutMs}`,
       );
     }
-    if (!Number.isInteger(this.#maxAttempts) || this.#maxAttempts < 1) {
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
       throw new RangeError(
-        `Cannot create HTTP client: maxAttempts must be an integer >= 1, got ${this.#maxAttempts}`,
+        `Cannot create HTTP client: maxAttempts must be an integer >= 1, got ${maxAttempts}`,
       );
     }
-    if (!(this.#stallTimeoutMs > 0)) {
+    if (!(stallTimeoutMs > 0)) {
       throw new RangeError(
-        `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${this.#stallTimeoutMs}`,
+        `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${stallTimeoutMs}`,
       );
     }
     this.#backoff = options.backoff ?? {};
@@ -128,20 +131,25 @@ export class HttpClient {
     this.#budgetOf = options.rateBudget;
     this.#headers = new Headers({ accept: "application/json" });
     for (const [k, v] of new Headers(options.headers)) this.#headers.set(k, v);
-    this.#redact = redactor(options.secrets ?? []);
+    this.#auth = options.auth;
+    this.#redact = liveRedactor(options.secrets ?? [], options.auth);
     this.#onEvent = options.onEvent;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#retryBudget = new RetryBudget({
+    this.#rules = {
+      maxAttempts,
+      stallTimeoutMs,
+      retryBudget: new RetryBudget({ now: this.#now, ...options.retryBudget }),
       now: this.#now,
-      ...options.retryBudget,
-    });
+      progressAt: () => this.#progressAt,
+      redact: this.#redact,
+    };
   }
 
   /** Retries of failed requests the retry budget allows now (throttles aside). */
   get retriesLeft(): number {
-    return this.#retryBudget.available;
+    return this.#rules.retryBudget.available;
   }
 
   /**
@@ -192,36 +200,29 @@ export class HttpClient {
       onEvent: (event) => this.#onEvent?.(event),
     };
 
-    this.#retryBudget.deposit();
-    let failed = 0;
-    let throttledAt: number | undefined;
+    const tally = new RetryTally(this.#rules, safeUrl, where);
+    let renewed = false;
     for (let attempt = 1;; attempt++) {
-      const result = await this.#attempt(url, headers, req, at);
+      const sent = await this.#auth?.headers(signal);
+      for (const [k, v] of Object.entries(sent ?? {})) headers.set(k, v);
+      let result: Attempted;
+      try {
+        result = await this.#attempt(url, headers, req, at);
+      } catch (err) {
+        // A refused credential is renewed and tried once more: a token
+        // revoked or expired early; a second 401 means it is really wrong.
+        if (!sent || renewed || !(err instanceof HttpError)) throw err;
+        if (err.status !== 401) throw err;
+        renewed = true;
+        await this.#auth!.renew(sent, signal);
+        continue;
+      }
       if (!("failure" in result)) {
         this.#progressAt = this.#now();
         return { ...result, attempts: attempt };
       }
       const failure = result.failure;
-      if (failure.throttled) {
-        // The source asked for a wait: what bounds it is the run's progress,
-        // not this request's attempts. Counted from this request's first
-        // throttle at the earliest, so time spent queued for the rate budget
-        // is not taken for a stall.
-        const now = this.#now();
-        throttledAt ??= now;
-        const stalledMs = now - Math.max(this.#progressAt, throttledAt);
-        if (stalledMs >= this.#stallTimeoutMs) {
-          throw stalledError(failure, stalledMs, safeUrl, where, this.#redact);
-        }
-      } else if (++failed >= this.#maxAttempts) {
-        const note = `gave up after ${failed} attempt${
-          failed === 1 ? "" : "s"
-        }`;
-        throw finalError(failure, note, safeUrl, where, this.#redact);
-      } else if (!this.#retryBudget.withdraw()) {
-        const note = `retry budget spent: ${this.#retryBudget.describe()}`;
-        throw finalError(failure, note, safeUrl, where, this.#redact);
-      }
+      tally.check(failure);
       const delayMs = failure.retryAfterMs ??
         backoffDelay(attempt - 1, this.#backoff, this.#random);
       if (stats) stats.retries++;

@@ -9,6 +9,7 @@ import type { BackoffOptions } from "../async/backoff.ts";
 // deno-lint-ignore no-unused-vars
 import type { StalledError } from "../connector/errors.ts";
 import type { Limiter } from "./limiter.ts";
+import type { RequestAuth } from "./request_auth.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import type { RetryBudgetOptions } from "./retry_budget.ts";
 
@@ -105,6 +106,8 @@ export interface HttpOptions {
   headers?: HeadersInit;
   /** Values replaced by `***` in every URL, message and error the client produces. @default [] */
   secrets?: readonly string[];
+  /** A credential that changes during the run (OAuth2), renewed once on a 401; its secrets are masked too. */
+  auth?: RequestAuth;
   /** Called on retries and throttles; must not throw. */
   onEvent?: (event: HttpEvent) => void;
   /** Waits between attempts; rejects with `signal.reason` on abort. @default a timer */

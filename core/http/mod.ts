@@ -5,6 +5,9 @@
  * @module
  */
 export * from "./adaptive_limiter.ts";
+export * from "./basic_credentials.ts";
 export * from "./http.ts";
 export * from "./limiter.ts";
+export * from "./oauth2_token.ts";
 export * from "./rate_budget.ts";
+export * from "./request_auth.ts";

@@ -30,7 +30,9 @@ export interface PagePosition {
 
 /**
  * A page as the page loop yields it: the response plus where the sequence
- * stands once this page is durable.
+ * stands once this page is durable. Its `records` are the stream's
+ * transformed, key-checked records, trimmed to the limit (the paginator saw
+ * them as the source sent them).
  *
  * @example
  * ```ts

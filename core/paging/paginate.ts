@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyTransforms } from "./_apply_transforms.ts";
 import { extractRecords } from "./_extract_records.ts";
 import { PaginationError } from "../connector/errors.ts";
 import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
@@ -70,19 +71,34 @@ class Tally {
     this.anchor = source.resume?.anchor;
   }
 
-  /** Counts a page, trims it to the limit and says where the sequence stands after it. */
+  /**
+   * Transforms a page's records and checks their keys, counts them, trims
+   * them to the limit and says where the sequence stands after the page.
+   * The paginator keeps the page as fetched: what it judges (a short page,
+   * the last record's key) is what the source sent.
+   */
   take(page: PageResponse, next?: PageRequest): Page {
-    const { stats } = this.source;
-    if (page.records.length > this.remaining) {
-      page.records = page.records.slice(0, this.remaining);
+    const { stats, stream, vars, parent } = this.source;
+    const at = {
+      stream: this.source.id,
+      page: page.request.index,
+      url: page.url,
+    };
+    const ctx = { ...(vars ? { vars } : {}), ...(parent ? { parent } : {}) };
+    let records = applyTransforms(page.records, stream.transforms, ctx, at);
+    if (!stream.allowMissingKey) {
+      checkPrimaryKey(records, stream.primaryKey, at, vars);
     }
-    this.remaining -= page.records.length;
+    if (records.length > this.remaining) {
+      records = records.slice(0, this.remaining);
+    }
+    this.remaining -= records.length;
     stats.pages++;
-    stats.records += page.records.length;
+    stats.records += records.length;
     const position: PagePosition = { page: page.request.index };
     if (next) position.next = withoutExtras(next, this.source.params);
     if (this.anchor !== undefined) position.anchor = this.anchor;
-    return Object.assign(page, { position });
+    return { ...page, records, position };
   }
 }
 
@@ -117,9 +133,6 @@ async function fetchPage(
   if (!req.seed) {
     const at = { ...where, url: res.url };
     records = extractRecords(res.body, stream.recordsPath, at, stream);
-    if (!stream.allowMissingKey) {
-      checkPrimaryKey(records, stream.primaryKey, at, source.vars);
-    }
   }
   return {
     request: req,

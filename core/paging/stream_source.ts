@@ -11,7 +11,7 @@ import {
   newRequestStats,
   type RequestStats,
 } from "../http/http.ts";
-import type { StreamDef } from "../connector/types.ts";
+import type { Row, StreamDef } from "../connector/types.ts";
 import type { PagePosition } from "./page.ts";
 
 /** The part of the HTTP client the page loop needs. */
@@ -67,6 +67,8 @@ export interface StreamSource {
   start?: number;
   /** Values for `{name}` placeholders in the stream's path and params. */
   vars?: Record<string, string>;
+  /** The parent record of a dependent stream's request, for `{parent.<field>}` in transforms. */
+  parent?: Row;
   /** Continue after a durable position instead of from the first page. */
   resume?: PagePosition;
   /** Query parameters added to every request (auth, partition or incremental filters). */

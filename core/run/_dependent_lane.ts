@@ -103,6 +103,7 @@ export async function runDependentLane(
     const detail: StreamSource = {
       ...baseSource(lane),
       vars: { ...lane.vars, [as]: t.value },
+      ...(t.record ? { parent: t.record } : {}),
       resume: { page: -1 },
       signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal,
     };
@@ -129,6 +130,8 @@ export async function runDependentLane(
 /** One parent record's detail request, and where the lane stands around it. */
 interface Task {
   value: string | undefined;
+  /** The parent record, for `{parent.<field>}` in this stream's transforms. */
+  record?: Row;
   before: PagePosition;
   after: PagePosition;
   item: number;
@@ -167,6 +170,7 @@ async function* parentTasks(
       const v = getPath(rows[i], field);
       yield {
         value: v === undefined || v === null ? undefined : String(v),
+        record: rows[i]!,
         before,
         after: page.position,
         item: i,

@@ -7,6 +7,7 @@
 
 import { fromNum, splitRange, toNum } from "./_ranges.ts";
 import type { Connector } from "../connector/connector.ts";
+import { placeholdersOf } from "../connector/check_transforms.ts";
 import { ConfigError } from "../connector/errors.ts";
 import type { LaneState } from "../lake/stream_state.ts";
 import type { StreamRunOptions } from "./stream_run_options.ts";
@@ -25,6 +26,14 @@ function optionSlices(
     ...placeholders(stream.path),
     ...Object.values(stream.params ?? {}).flatMap((v) =>
       typeof v === "string" ? placeholders(v) : []
+    ),
+    // An option a transform adds to each record takes its lane's value.
+    ...(stream.transforms ?? []).flatMap((t) =>
+      "add" in t
+        ? Object.values(t.add).flatMap((v) =>
+          placeholdersOf(v).filter((p) => !p.startsWith("parent."))
+        )
+        : []
     ),
   ]);
   if (stream.parent) names.delete(stream.parent.as ?? stream.parent.field);

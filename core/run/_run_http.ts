@@ -10,6 +10,7 @@ import type { Connector } from "../connector/connector.ts";
 import { HttpClient } from "../http/http.ts";
 import { FixedLimiter, type Limiter } from "../http/limiter.ts";
 import { RateBudget } from "../http/rate_budget.ts";
+import type { RequestAuth } from "../http/request_auth.ts";
 import type { PullOptions } from "./pull_options.ts";
 import type { RunEvent } from "./run_event.ts";
 
@@ -79,7 +80,11 @@ export function runHttp(
     concurrency: number | "auto";
     maxConcurrency: number;
   },
-  auth: { headers: Record<string, string>; secrets: string[] },
+  auth: {
+    headers: Record<string, string>;
+    secrets: string[];
+    auth?: RequestAuth;
+  },
   emit: (event: RunEvent) => void,
 ): { http: HttpClient; limiters: Map<string, Limiter> } {
   const limiters = new Map<string, Limiter>();
@@ -114,6 +119,7 @@ export function runHttp(
       ...auth.headers,
     },
     secrets: auth.secrets,
+    ...(auth.auth ? { auth: auth.auth } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs !== undefined
       ? { timeoutMs: options.timeoutMs }

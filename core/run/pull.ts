@@ -76,7 +76,12 @@ export async function pull(
   await checkStreams(connector, options, storage, names);
   const { concurrency, maxConcurrency } = concurrencyOf(options);
   const env = options.env ?? ((n: string) => Deno.env.get(n));
-  const auth = authParts(connector, env);
+  const auth = authParts(connector, env, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs !== undefined
+      ? { timeoutMs: options.timeoutMs }
+      : {}),
+  });
   const emit = options.onEvent ?? (() => {});
   const { http, limiters } = runHttp(
     connector,

@@ -6,6 +6,7 @@
  */
 import type { StreamDef } from "../connector/mod.ts";
 import { checkPaginator } from "./_check_paginator.ts";
+import { checkTransforms } from "./_check_transforms.ts";
 import { describe, join, type SpecChecker } from "./_spec_checker.ts";
 import { PAGINATOR_TYPES } from "./paginator_types.ts";
 
@@ -15,6 +16,7 @@ const STREAM_FIELDS = {
   method: "enum",
   body: "object",
   recordsPath: "text",
+  transforms: "list",
   primaryKey: "key",
   writeDisposition: "enum",
   incremental: "object",
@@ -121,6 +123,13 @@ function checkPlainFields(
       s.recordsPath,
       "text",
     ) as string;
+  }
+  if (s.transforms !== undefined) {
+    stream.transforms = checkTransforms(
+      c,
+      join(path, "transforms"),
+      s.transforms,
+    );
   }
   for (const flag of STREAM_FLAGS) {
     if (s[flag] !== undefined) {

@@ -10,7 +10,7 @@ import {
   defineConnector,
 } from "../connector/mod.ts";
 import { checkStream } from "./_check_stream.ts";
-import { describe, SpecChecker } from "./_spec_checker.ts";
+import { describe, type Kind, SpecChecker } from "./_spec_checker.ts";
 
 const TOP_FIELDS = {
   name: "name",
@@ -150,37 +150,58 @@ function checkPlainFields(
   }
 }
 
+/** The fields of each auth type beside `type`, and which are required. */
+const AUTH_FIELDS: Record<string, [Record<string, Kind>, string[]]> = {
+  none: [{}, []],
+  bearer: [{ env: "name", optional: "bool" }, ["env"]],
+  header: [
+    { env: "name", name: "name", template: "name", optional: "bool" },
+    ["env", "name"],
+  ],
+  query: [{ env: "name", name: "name", optional: "bool" }, ["env", "name"]],
+  basic: [
+    { userEnv: "name", passwordEnv: "name", optional: "bool" },
+    ["userEnv", "passwordEnv"],
+  ],
+  oauth2: [
+    {
+      grant: ["client_credentials", "refresh_token"],
+      tokenUrl: "name",
+      clientIdEnv: "name",
+      clientSecretEnv: "name",
+      refreshTokenEnv: "name",
+      scope: "text",
+      clientAuth: ["basic", "body"],
+      optional: "bool",
+    },
+    ["grant", "tokenUrl", "clientIdEnv"],
+  ],
+};
+
 function checkAuth(
   c: SpecChecker,
   raw: unknown,
 ): ConnectorDef["auth"] & object {
-  const a = c.object("auth", raw, {
-    type: 1,
-    env: 1,
-    name: 1,
-    optional: 1,
-  });
-  c.value("auth.type", a.type, ["none", "bearer", "header", "query"]);
-  if (a.type === "none") {
-    c.fields("auth", a, { type: "text" });
-  } else {
-    c.fields(
-      "auth",
-      a,
-      {
-        type: "text",
-        env: "name",
-        optional: "bool",
-        ...(a.type === "bearer" ? {} : { name: "name" }),
-      },
-      a.type === "bearer" ? ["env"] : ["env", "name"],
-    );
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(a.env as string)) {
+  const all = Object.assign(
+    { type: 1 },
+    ...Object.values(AUTH_FIELDS).map((f) => f[0]),
+  );
+  const a = c.object("auth", raw, all);
+  const type = c.value("auth.type", a.type, Object.keys(AUTH_FIELDS)) as string;
+  const [fields, required] = AUTH_FIELDS[type]!;
+  c.fields("auth", a, { type: "text", ...fields }, [
+    ...required,
+    ...(a.grant === "client_credentials" ? ["clientSecretEnv"] : []),
+    ...(a.grant === "refresh_token" ? ["refreshTokenEnv"] : []),
+  ]);
+  for (const [k, v] of Object.entries(a)) {
+    if (
+      (k === "env" || k.endsWith("Env")) &&
+      !/^[A-Z_][A-Z0-9_]*$/.test(v as string)
+    ) {
       c.fail(
-        "auth.env",
-        `must name an environment variable (UPPER_CASE); got ${
-          describe(a.env)
-        }`,
+        `auth.${k}`,
+        `must name an environment variable (UPPER_CASE); got ${describe(v)}`,
       );
     }
   }

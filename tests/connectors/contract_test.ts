@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import connectors from "../../connectors/mod.ts";
 import type { Connector } from "../../core/connector/connector.ts";
+import { authEnv } from "../../core/connector/auth_env.ts";
 import { sandboxArgs } from "../../core/cli/sandbox.ts";
 import { startApiServer } from "../../core/testing/api_server.ts";
 import { startGitHubServer } from "../../core/testing/github_server.ts";
@@ -245,8 +246,8 @@ for (const c of connectors) {
         `host ${h} is too wide`,
       );
     }
-    if (c.auth.type !== "none") {
-      assert.ok(c.secrets.includes(c.auth.env), `secrets lack ${c.auth.env}`);
+    for (const env of authEnv(c.auth)) {
+      assert.ok(c.secrets.includes(env), `secrets lack ${env}`);
     }
     for (const s of c.secrets) assert.match(s, /^[A-Z_][A-Z0-9_]*$/);
     // The sandbox gives exactly these hosts and variables, nothing wider.

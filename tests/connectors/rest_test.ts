@@ -216,7 +216,7 @@ const badSpecs: Array<[string, (s: Spec) => unknown, string]> = [
   [
     "an unknown auth type",
     (s) => (s.auth.type = "oauth", s),
-    'auth.type must be one of none, bearer, header, query; got "oauth"',
+    'auth.type must be one of none, bearer, header, query, basic, oauth2; got "oauth"',
   ],
   [
     "auth without its variable",
