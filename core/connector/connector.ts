@@ -5,8 +5,57 @@
  * @module
  */
 
+import { closest } from "./closest.ts";
 import { ConfigError } from "./errors.ts";
 import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
+
+// The keys each part of a definition may have: a misspelt one (`recordPath`)
+// would otherwise be ignored and the run land wrong data without a word.
+// A field added to `ConnectorDef` or `StreamDef` is added here too.
+const CONNECTOR_KEYS = [
+  "name",
+  "baseUrl",
+  "description",
+  "hosts",
+  "auth",
+  "rateLimit",
+  "headers",
+  "secrets",
+  "options",
+  "streams",
+] as const;
+const STREAM_KEYS = [
+  "path",
+  "params",
+  "recordsPath",
+  "primaryKey",
+  "allowNullRecords",
+  "allowSingleRecord",
+  "allowMissingKey",
+  "allowInvalidUtf8",
+  "paginator",
+  "writeDisposition",
+  "incremental",
+  "partition",
+  "parent",
+  "description",
+] as const;
+const PART_KEYS = {
+  incremental: ["cursorField", "param", "lookback", "format", "initial"],
+  partition: [
+    "kind",
+    "gteParam",
+    "ltParam",
+    "start",
+    "end",
+    "field",
+    "partitions",
+    "order",
+  ],
+  parent: ["stream", "field", "as"],
+  rateLimit: ["requests", "perSeconds"],
+  option: ["description", "multiple", "required", "default"],
+} as const;
 
 /**
  * A checked connector: its definition plus what the sandbox needs to know.
@@ -75,6 +124,7 @@ export function defineConnector(def: ConnectorDef): Connector {
     );
   }
   const at = `connector "${name}"`;
+  knownKeys(at, def, CONNECTOR_KEYS);
   let base: URL;
   try {
     base = new URL(def.baseUrl);
@@ -98,6 +148,9 @@ export function defineConnector(def: ConnectorDef): Connector {
   ) {
     throw new ConfigError(`${at}: hosts must be a list of host names`);
   }
+  for (const [o, decl] of Object.entries(def.options ?? {})) {
+    knownKeys(`${at}: option "${o}"`, decl, PART_KEYS.option);
+  }
   const auth = def.auth ?? { type: "none" };
   checkAuth(at, auth);
   const secrets = [
@@ -113,6 +166,7 @@ export function defineConnector(def: ConnectorDef): Connector {
   if (names.length === 0) throw new ConfigError(`${at}: declares no stream`);
   for (const s of names) checkStream(`${at}: stream "${s}"`, s, def.streams[s]);
   if (def.rateLimit !== undefined) {
+    knownKeys(`${at}: rateLimit`, def.rateLimit, PART_KEYS.rateLimit);
     const { requests, perSeconds } = def.rateLimit;
     if (!(requests > 0) || !(perSeconds > 0)) {
       throw new ConfigError(
@@ -171,6 +225,12 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
   if (typeof s !== "object" || s === null) {
     throw new ConfigError(`${at}: must be an object`);
   }
+  knownKeys(at, s, STREAM_KEYS);
+  for (const part of ["incremental", "partition", "parent"] as const) {
+    if (s[part] !== undefined) {
+      knownKeys(`${at}: ${part}`, s[part], PART_KEYS[part]);
+    }
+  }
   if (typeof s.path !== "string") {
     throw new ConfigError(`${at}: path is required`);
   }
@@ -205,5 +265,22 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
         `${at}: ${flag} must be true or false, got ${JSON.stringify(s[flag])}`,
       );
     }
+  }
+}
+
+/**
+ * Refuse a key `known` does not list, with the known key it is closest to.
+ * What is not an object is left to the checks of its value.
+ */
+function knownKeys(at: string, o: unknown, known: readonly string[]): void {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return;
+  for (const key of Object.keys(o)) {
+    if (known.includes(key)) continue;
+    const hint = closest(key, known);
+    throw new ConfigError(
+      `${at}: unknown key "${key}"${
+        hint ? ` (did you mean "${hint}"?)` : ""
+      }; known: ${known.join(", ")}`,
+    );
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from "./closest.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./exact_json.ts";
