@@ -11,6 +11,7 @@ import { PaginationError } from "../connector/errors.ts";
 import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
 import { requestUrl, withoutExtras } from "./_request_url.ts";
+import { DemandGate } from "../async/demand_gate.ts";
 import { pooledMap } from "../async/pool.ts";
 import type {
   Next,
@@ -160,11 +161,19 @@ async function* fetchPlan(
   next: Plan,
   durable: number,
   tally: Tally,
+  firstSize: number,
 ): AsyncGenerator<Page> {
   const plan = planned(next.requests);
-  const pending = durable < 0 ? plan : skipDurable(plan, durable);
+  const pending = untilStopped(
+    durable < 0 ? plan : skipDurable(plan, durable),
+    source.stop,
+  );
+  // With a record limit, no more pages fly than the records still wanted
+  // could fill, at the largest page size seen.
+  let size = firstSize;
+  const gate = source.wanted ? new DemandGate(source.wanted) : undefined;
   const pages = pooledMap(
-    untilStopped(pending, source.stop),
+    gate ? gate.admit(pending, () => size) : pending,
     (req, signal) => fetchPage(source, req, signal),
     {
       concurrency: source.concurrency,
@@ -185,7 +194,9 @@ async function* fetchPlan(
         }
         break;
       }
+      size = Math.max(size, p.records.length);
       yield tally.take(p);
+      gate?.settle();
       // Leaving the loop aborts and settles the pages still in flight.
       const last = next.isLast?.(p) ?? false;
       if (tally.remaining <= 0) break;
@@ -264,7 +275,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         continue;
       case "fanout":
       case "window":
-        yield* fetchPlan(source, next, durable, tally);
+        yield* fetchPlan(source, next, durable, tally, page.records.length);
         return;
     }
   }

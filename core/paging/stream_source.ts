@@ -63,6 +63,12 @@ export interface StreamSource {
   stats: StreamStats;
   /** Stop after this many records (exactly). */
   limit?: number;
+  /**
+   * Records the run still wants (the limit, less what landed), read as
+   * pages land. Bounds how many pages are fetched ahead; unlike `limit` it
+   * cuts no page (the caller does, keeping a cut page's position exact).
+   */
+  wanted?: () => number;
   /** Resume point for paginators that own their range (id ranges). */
   start?: number;
   /** Values for `{name}` placeholders in the stream's path and params. */

@@ -180,6 +180,10 @@ export class StreamSweep {
       // An id range plans its requests for the limit; other pages are cut by
       // the lanes (which keep a cut page's position exact).
       ...(this.#planLimited ? { limit: o.limit } : {}),
+      // Other pages are fetched ahead only as far as the limit needs.
+      ...(o.limit !== undefined && !this.#planLimited
+        ? { wanted: () => this.#ledger.wanted }
+        : {}),
       ...extra,
     };
   }
@@ -187,8 +191,11 @@ export class StreamSweep {
   async #runLane(lane: LaneState): Promise<void> {
     const o = this.#o;
     try {
+      // A dependent lane that walked as many parent records as the limit is
+      // cut there, even when fewer records landed (details may be empty).
+      let walkedOut = false;
       if (this.#stream.parent) {
-        await runDependentLane(
+        walkedOut = await runDependentLane(
           o,
           this.#stream,
           lane,
@@ -203,7 +210,8 @@ export class StreamSweep {
       }
       // A lane is done when its pages ran out, not when a stop cut them short;
       // an id range planned for the limit is done once the limit is reached.
-      const cut = o.stop?.aborted || this.#failStop.signal.aborted ||
+      const cut = walkedOut || o.stop?.aborted ||
+        this.#failStop.signal.aborted ||
         (this.#ledger.limitStop.signal.aborted && !this.#planLimited);
       if (!cut && !o.signal?.aborted) {
         await this.#ledger.mutex.run(() => {

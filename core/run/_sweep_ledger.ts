@@ -121,6 +121,11 @@ export class SweepLedger {
     return this.#keyOf;
   }
 
+  /** Records the run's limit still lets land (`Infinity`: no limit). */
+  get wanted(): number {
+    return this.#remainingLimit;
+  }
+
   /** Note that positions moved (call on {@linkcode SweepLedger.mutex}). */
   moved(): void {
     this.#dirty = true;
