@@ -14,6 +14,7 @@ export interface PullFlags {
   timeout: number;
   since?: string;
   fullRefresh?: boolean;
+  strict?: boolean;
   maxDuration?: number;
   checkpointRecords?: number;
   checkpointEvery?: number;
@@ -132,6 +133,10 @@ function addRunFlags(command: Command): Command {
     .option(
       "--full-refresh",
       "ignore the stored state and replace each stream's data",
+    )
+    .option(
+      "--strict",
+      "fail a stream whose spec looks wrong (a cursor field no record has, ...) instead of warning",
     )
     .option(
       "--max-duration <duration>",

@@ -10,6 +10,7 @@ import { extractRecords } from "./_extract_records.ts";
 import { PaginationError } from "../connector/errors.ts";
 import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
+import { checkNextLink, checkWindowEnd, specWarning } from "./_spec_warning.ts";
 import { requestUrl, withoutExtras } from "./_request_url.ts";
 import { DemandGate } from "../async/demand_gate.ts";
 import { pooledMap } from "../async/pool.ts";
@@ -201,7 +202,13 @@ async function* fetchPlan(
       const last = next.isLast?.(p) ?? false;
       if (tally.remaining <= 0) break;
       if (!last) continue;
+      if (next.type === "window") {
+        checkWindowEnd(source, source.stream.paginator, p);
+      }
       if (next.type !== "fanout" || plan.endsAt(p.request.index)) break;
+      if (source.strict) {
+        specWarning(source, p, "ended the pages early: the total said more");
+      }
       warnEndedEarly(source.stats, source.id, p);
       short = p;
     }
@@ -262,6 +269,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
   let page = await firstPage(source, first, tally);
   while (true) {
     const next = paginator.next(page, ctx);
+    if (next.type === "done") checkNextLink(source, paginator, page);
     if (!page.request.seed && page.request.index > durable) {
       yield tally.take(page, next.type === "next" ? next.request : undefined);
       if (tally.remaining <= 0) return;

@@ -71,6 +71,12 @@ export interface StreamSource {
   wanted?: () => number;
   /** Resume point for paginators that own their range (id ranges). */
   start?: number;
+  /**
+   * Fail on what would otherwise be a warning that the spec looks wrong
+   * (a full first page with no next link, a window ended on an empty page).
+   * @default {false}
+   */
+  strict?: boolean;
   /** Values for `{name}` placeholders in the stream's path and params. */
   vars?: Record<string, string>;
   /** Continue after a durable position instead of from the first page. */

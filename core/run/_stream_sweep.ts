@@ -132,6 +132,7 @@ export class StreamSweep {
       }
       const complete = !o.signal?.aborted &&
         [...this.#lanes.values()].every((l) => l.position.done);
+      this.#valueWarnings();
       await ledger.mutex.run(() => ledger.finish(complete));
       await ledger.releaseStaging();
       return ledger.result(complete);
@@ -139,6 +140,17 @@ export class StreamSweep {
       await ledger.fail();
       throw err;
     }
+  }
+
+  // What the landed values say of the spec: warnings, or with --strict the
+  // stream's error (what landed is committed as after any failure).
+  #valueWarnings(): void {
+    const warnings = this.#ledger.checks.warnings();
+    if (warnings.length === 0) return;
+    if (this.#o.strict) {
+      throw new ConfigError(`${warnings.join("; ")} (--strict)`);
+    }
+    (this.#o.stats.warnings ??= []).push(...warnings);
   }
 
   #baseSource(
@@ -180,6 +192,7 @@ export class StreamSweep {
       // An id range plans its requests for the limit; other pages are cut by
       // the lanes (which keep a cut page's position exact).
       ...(this.#planLimited ? { limit: o.limit } : {}),
+      ...(o.strict ? { strict: true } : {}),
       // Other pages are fetched ahead only as far as the limit needs.
       ...(o.limit !== undefined && !this.#planLimited
         ? { wanted: () => this.#ledger.wanted }
