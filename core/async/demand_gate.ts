@@ -37,6 +37,7 @@ export class DemandGate {
   readonly #wanted: () => number;
   #started = 0;
   #wakes: Array<() => void> = [];
+  #closed = false;
 
   /** `wanted()`: how much is still wanted (`Infinity`: no bound). */
   constructor(wanted: () => number) {
@@ -46,6 +47,19 @@ export class DemandGate {
   /** One admitted item settled: its results are counted in `wanted()`. */
   settle(): void {
     this.#started = Math.max(0, this.#started - 1);
+    this.#wake();
+  }
+
+  /**
+   * Admit nothing more: a gated source waiting for room ends (and closes
+   * its own source) instead of waiting for a settle that will not come.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #wake(): void {
     const wakes = this.#wakes;
     this.#wakes = [];
     for (const w of wakes) w();
@@ -75,7 +89,7 @@ export class DemandGate {
         // request (the next page of a parent stream).
         while (true) {
           const wanted = this.#wanted();
-          if (wanted <= 0) return;
+          if (wanted <= 0 || this.#closed) return;
           if (this.#started * Math.max(1, per()) < wanted) break;
           await new Promise<void>((resolve) => this.#wakes.push(resolve));
         }

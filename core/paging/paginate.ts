@@ -216,6 +216,8 @@ async function* fetchPlan(
     // The look past a lying total may fail (a 404 past the data): the
     // data ended at the short page all the same.
     if (!short || err instanceof PaginationError) throw err;
+  } finally {
+    gate?.close();
   }
 }
 

@@ -124,20 +124,24 @@ export async function runDependentLane(
     walk,
   );
   const gate = own.wanted ? new DemandGate(own.wanted) : undefined;
-  for await (
-    const { t, rows } of pooledMap(
-      gate ? gate.admit(tasks, () => 1) : tasks,
-      fetchDetail,
-      {
-        concurrency: o.poolWidth,
-        ordered: true,
-        ...(o.signal ? { signal: o.signal } : {}),
-      },
-    )
-  ) {
-    if (t.last) await accept(lane, rows, t.after);
-    else await accept(lane, rows, t.before, { item: t.item });
-    gate?.settle();
+  try {
+    for await (
+      const { t, rows } of pooledMap(
+        gate ? gate.admit(tasks, () => 1) : tasks,
+        fetchDetail,
+        {
+          concurrency: o.poolWidth,
+          ordered: true,
+          ...(o.signal ? { signal: o.signal } : {}),
+        },
+      )
+    ) {
+      if (t.last) await accept(lane, rows, t.after);
+      else await accept(lane, rows, t.before, { item: t.item });
+      gate?.settle();
+    }
+  } finally {
+    gate?.close();
   }
   return walk.cut;
 }
