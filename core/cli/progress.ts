@@ -162,7 +162,8 @@ export function summaryTable(summary: RunSummary): string {
     "peak in flight",
   ];
   const rows = summary.streams.map((s) => [
-    s.stream,
+    // "!": the stream has warnings, printed under the table.
+    s.warnings?.length ? `${s.stream} !` : s.stream,
     fmt(s.records),
     fmt(s.pages),
     fmt(s.requests),

@@ -87,12 +87,33 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 /**
  * Check a connector definition and return it frozen, with its hosts and
  * secrets made explicit. Throws {@linkcode ConfigError} naming the
- * connector, stream and field at fault.
+ * connector, stream and field at fault; a key it does not know (at the top,
+ * in a stream, its `incremental`, `partition` or `parent`, `rateLimit`, an
+ * option) is refused with the known key closest to it, since a misspelt
+ * one (`recordPath`) would otherwise be ignored.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineConnector } from "./connector.ts";
  * import { offsetPaginator } from "../paging/paginators.ts";
+ *
+ * assert.throws(
+ *   () =>
+ *     defineConnector({
+ *       name: "shop",
+ *       baseUrl: "https://shop.example.com/api",
+ *       streams: {
+ *         orders: {
+ *           path: "/orders",
+ *           recordPath: "orders",
+ *           primaryKey: "id",
+ *           paginator: offsetPaginator({ limit: 100 }),
+ *         } as never,
+ *       },
+ *     }),
+ *   /unknown key "recordPath" \(did you mean "recordsPath"\?\)/,
+ * );
  *
  * export default defineConnector({
  *   name: "shop",

@@ -160,6 +160,8 @@ Deno.test("spec checks: each wrong spec warns on stderr and in the run summary; 
     assert.equal(summary.warnings.length, Object.keys(WRONG).length);
     for (const [name, w] of Object.entries(WRONG)) {
       assert.match(lax.stderr, new RegExp(`warning: ${w.says.source}`));
+      // Its row of the final table is marked.
+      assert.match(lax.stderr, new RegExp(`^${name} !\\s`, "m"));
       const s = summary.streams.find((s) => s.stream === name)!;
       assert.equal(s.warnings?.length, 1, name);
       assert.match(s.warnings![0]!, w.says);
@@ -171,6 +173,7 @@ Deno.test("spec checks: each wrong spec warns on stderr and in the run summary; 
     assert.equal(records("link"), 100);
     assert.equal(records("window"), COUNT);
     assert.equal(records("link_ok"), COUNT);
+    assert.match(lax.stderr, /^link_ok\s+300\s/m);
     assert.equal(
       summary.streams.find((s) => s.stream === "link_ok")!.warnings,
       undefined,
