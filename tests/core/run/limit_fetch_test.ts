@@ -29,29 +29,32 @@ function windowStream(limit: number, total: boolean) {
 }
 
 for (const total of [false, true]) {
-  Deno.test(`limit: --limit 10 and 250 on an offset stream of pages of 100 (${
-    total ? "with" : "without"
-  } a total) fetch 1 and 3 pages`, async () => {
-    await using server = await startApiServer({ records: 100_000 });
-    for (const [limit, pages] of [[10, 1], [250, 3]] as const) {
-      await withTempDir("inlet-limit-", async (lake) => {
-        const c = testConnector(server.url, {
-          items: windowStream(100, total),
+  Deno.test(
+    `limit: --limit 10 and 250 on an offset stream of pages of 100 (${
+      total ? "with" : "without"
+    } a total) fetch 1 and 3 pages`,
+    async () => {
+      await using server = await startApiServer({ records: 100_000 });
+      for (const [limit, pages] of [[10, 1], [250, 3]] as const) {
+        await withTempDir("inlet-limit-", async (lake) => {
+          const c = testConnector(server.url, {
+            items: windowStream(100, total),
+          });
+          const before = server.stats.requests;
+          const s = await pull(c, { lake, limit });
+          assert.equal(s.status, "ok", s.errors.join("\n"));
+          assert.equal(s.records, limit);
+          // Counted at the server: every request it answered for this run.
+          assert.equal(server.stats.requests - before, pages);
+          assert.deepEqual(await streamStats(`${lake}/t/items`), {
+            n: limit,
+            ids: limit,
+            s: limit * (limit + 1) / 2,
+          });
         });
-        const before = server.stats.requests;
-        const s = await pull(c, { lake, limit });
-        assert.equal(s.status, "ok", s.errors.join("\n"));
-        assert.equal(s.records, limit);
-        // Counted at the server: every request it answered for this run.
-        assert.equal(server.stats.requests - before, pages);
-        assert.deepEqual(await streamStats(`${lake}/t/items`), {
-          n: limit,
-          ids: limit,
-          s: limit * (limit + 1) / 2,
-        });
-      });
-    }
-  });
+      }
+    },
+  );
 }
 
 const isList = (path: string) => path === "/api/v2/pokemon";
