@@ -201,6 +201,7 @@ function pullOptions(
     ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.fullRefresh ? { fullRefresh: true } : {}),
+    ...(opts.strict ? { strict: true } : {}),
     ...(opts.shard ? { shard: opts.shard } : {}),
     ...(opts.checkpointRecords ? { fileRecords: opts.checkpointRecords } : {}),
     ...(opts.checkpointEvery ? { checkpointMs: opts.checkpointEvery } : {}),

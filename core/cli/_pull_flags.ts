@@ -15,6 +15,7 @@ export interface PullFlags {
   stallTimeout?: number;
   since?: string;
   fullRefresh?: boolean;
+  strict?: boolean;
   maxDuration?: number;
   checkpointRecords?: number;
   checkpointEvery?: number;
@@ -151,6 +152,10 @@ function addRunFlags(command: Command): Command {
     .option(
       "--full-refresh",
       "ignore the stored state and replace each stream's data",
+    )
+    .option(
+      "--strict",
+      "fail a stream whose spec looks wrong (a cursor field no record has, ...) instead of warning",
     )
     .option(
       "--max-duration <duration>",

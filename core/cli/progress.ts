@@ -269,7 +269,8 @@ const HEAD = [
  */
 export function summaryTable(summary: RunSummary, columns = 80): string {
   const rows = summary.streams.map((s) => [
-    s.stream,
+    // "!": the stream has warnings, printed under the table.
+    s.warnings?.length ? `${s.stream} !` : s.stream,
     fmt(s.records),
     fmt(s.pages),
     fmt(s.retries),

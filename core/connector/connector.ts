@@ -8,9 +8,61 @@
 import { authEnv } from "./auth_env.ts";
 import { checkAuth } from "./_check_auth.ts";
 import { checkTransforms } from "./check_transforms.ts";
+import { closest } from "./closest.ts";
 import { ConfigError } from "./errors.ts";
 import { recordsPathParts } from "./json_path.ts";
 import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
+
+// The keys each part of a definition may have: a misspelt one (`recordPath`)
+// would otherwise be ignored and the run land wrong data without a word.
+// A field added to `ConnectorDef` or `StreamDef` is added here too.
+const CONNECTOR_KEYS = [
+  "name",
+  "baseUrl",
+  "description",
+  "hosts",
+  "auth",
+  "rateLimit",
+  "headers",
+  "secrets",
+  "options",
+  "streams",
+] as const;
+const STREAM_KEYS = [
+  "path",
+  "method",
+  "body",
+  "params",
+  "recordsPath",
+  "transforms",
+  "primaryKey",
+  "allowNullRecords",
+  "allowSingleRecord",
+  "allowMissingKey",
+  "allowInvalidUtf8",
+  "paginator",
+  "writeDisposition",
+  "incremental",
+  "partition",
+  "parent",
+  "description",
+] as const;
+const PART_KEYS = {
+  incremental: ["cursorField", "param", "lookback", "format", "initial"],
+  partition: [
+    "kind",
+    "gteParam",
+    "ltParam",
+    "start",
+    "end",
+    "field",
+    "partitions",
+    "order",
+  ],
+  parent: ["stream", "field", "as"],
+  rateLimit: ["requests", "perSeconds"],
+  option: ["description", "multiple", "required", "default"],
+} as const;
 
 /**
  * A checked connector: its definition plus what the sandbox needs to know.
@@ -42,12 +94,33 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 /**
  * Check a connector definition and return it frozen, with its hosts and
  * secrets made explicit. Throws {@linkcode ConfigError} naming the
- * connector, stream and field at fault.
+ * connector, stream and field at fault; a key it does not know (at the top,
+ * in a stream, its `incremental`, `partition` or `parent`, `rateLimit`, an
+ * option) is refused with the known key closest to it, since a misspelt
+ * one (`recordPath`) would otherwise be ignored.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineConnector } from "./connector.ts";
  * import { offsetPaginator } from "../paging/paginators.ts";
+ *
+ * assert.throws(
+ *   () =>
+ *     defineConnector({
+ *       name: "shop",
+ *       baseUrl: "https://shop.example.com/api",
+ *       streams: {
+ *         orders: {
+ *           path: "/orders",
+ *           recordPath: "orders",
+ *           primaryKey: "id",
+ *           paginator: offsetPaginator({ limit: 100 }),
+ *         } as never,
+ *       },
+ *     }),
+ *   /unknown key "recordPath" \(did you mean "recordsPath"\?\)/,
+ * );
  *
  * export default defineConnector({
  *   name: "shop",
@@ -79,6 +152,7 @@ export function defineConnector(def: ConnectorDef): Connector {
     );
   }
   const at = `connector "${name}"`;
+  knownKeys(at, def, CONNECTOR_KEYS);
   let base: URL;
   try {
     base = new URL(def.baseUrl);
@@ -102,6 +176,9 @@ export function defineConnector(def: ConnectorDef): Connector {
   ) {
     throw new ConfigError(`${at}: hosts must be a list of host names`);
   }
+  for (const [o, decl] of Object.entries(def.options ?? {})) {
+    knownKeys(`${at}: option "${o}"`, decl, PART_KEYS.option);
+  }
   const auth = def.auth ?? { type: "none" };
   checkAuth(at, auth, hosts);
   const secrets = [...new Set([...authEnv(auth), ...(def.secrets ?? [])])];
@@ -119,6 +196,7 @@ export function defineConnector(def: ConnectorDef): Connector {
     );
   }
   if (def.rateLimit !== undefined) {
+    knownKeys(`${at}: rateLimit`, def.rateLimit, PART_KEYS.rateLimit);
     const { requests, perSeconds } = def.rateLimit;
     if (!(requests > 0) || !(perSeconds > 0)) {
       throw new ConfigError(
@@ -142,6 +220,12 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
   }
   if (typeof s !== "object" || s === null) {
     throw new ConfigError(`${at}: must be an object`);
+  }
+  knownKeys(at, s, STREAM_KEYS);
+  for (const part of ["incremental", "partition", "parent"] as const) {
+    if (s[part] !== undefined) {
+      knownKeys(`${at}: ${part}`, s[part], PART_KEYS[part]);
+    }
   }
   if (typeof s.path !== "string") {
     throw new ConfigError(`${at}: path is required`);
@@ -216,6 +300,23 @@ function checkMethod(at: string, s: StreamDef): void {
   if (method === "GET" && s.paginator.first({}).bodyParams !== undefined) {
     throw new ConfigError(
       `${at}: its ${s.paginator.type} paginator sends values in the body, which needs method "POST"`,
+    );
+  }
+}
+
+/**
+ * Refuse a key `known` does not list, with the known key it is closest to.
+ * What is not an object is left to the checks of its value.
+ */
+function knownKeys(at: string, o: unknown, known: readonly string[]): void {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return;
+  for (const key of Object.keys(o)) {
+    if (known.includes(key)) continue;
+    const hint = closest(key, known);
+    throw new ConfigError(
+      `${at}: unknown key "${key}"${
+        hint ? ` (did you mean "${hint}"?)` : ""
+      }; known: ${known.join(", ")}`,
     );
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { closest } from "../connector/closest.ts";
 import { isDotPath } from "../connector/json_path.ts";
 import type { PaginateContext } from "../connector/types.ts";
 
@@ -39,7 +40,10 @@ export function show(value: unknown): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { checkKeys } from "./_paginator_options.ts";
- * assert.throws(() => checkKeys("f", { limt: 1 }, ["limit"]), /unknown option "limt"/);
+ * assert.throws(
+ *   () => checkKeys("f", { limt: 1 }, ["limit"]),
+ *   /unknown option "limt" \(did you mean "limit"\?\)/,
+ * );
  * ```
  */
 export function checkKeys(
@@ -52,8 +56,11 @@ export function checkKeys(
   }
   for (const key of Object.keys(opts)) {
     if (!known.includes(key)) {
+      const hint = closest(key, known);
       throw new TypeError(
-        `${fn}: unknown option "${key}" (known: ${known.join(", ")})`,
+        `${fn}: unknown option "${key}"${
+          hint ? ` (did you mean "${hint}"?)` : ""
+        } (known: ${known.join(", ")})`,
       );
     }
   }

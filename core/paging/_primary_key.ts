@@ -6,6 +6,7 @@
  * @module
  */
 
+import { closest } from "../connector/closest.ts";
 import { PaginationError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
 
@@ -26,6 +27,10 @@ import type { Row } from "../connector/types.ts";
  *   () => checkPrimaryKey([{ org: "a", id: 1 }, { org: "a", id: null }], ["org", "id"], where),
  *   /record 2 has no primary key field "id" \(found null\)/,
  * );
+ * assert.throws(
+ *   () => checkPrimaryKey([{ id: 1 }], "ID", where),
+ *   /no primary key field "ID" \(found no such field; did you mean "id"\?\)/,
+ * );
  * ```
  */
 export function checkPrimaryKey(
@@ -41,9 +46,13 @@ export function checkPrimaryKey(
       const v = r[k];
       if (v !== undefined && v !== null) continue;
       if (v === undefined && Object.hasOwn(supplied, k)) continue;
+      // `primaryKey: "ID"` for `id`: name the field the records do have.
+      const hint = v === undefined ? closest(k, Object.keys(r)) : undefined;
       throw new PaginationError(
         `record ${i + 1} has no primary key field "${k}" (found ${
-          v === null ? "null" : "no such field"
+          v === null
+            ? "null"
+            : `no such field${hint ? `; did you mean "${hint}"?` : ""}`
         }); the stream may set allowMissingKey to land such records`,
         where,
       );

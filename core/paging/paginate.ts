@@ -11,7 +11,9 @@ import { extractRecords } from "./_extract_records.ts";
 import { PaginationError } from "../connector/errors.ts";
 import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
+import { checkNextLink, checkWindowEnd, specWarning } from "./_spec_warning.ts";
 import { requestBody, requestUrl, withoutExtras } from "./_request_url.ts";
+import { DemandGate } from "../async/demand_gate.ts";
 import { pooledMap } from "../async/pool.ts";
 import type {
   Next,
@@ -175,11 +177,19 @@ async function* fetchPlan(
   next: Plan,
   durable: number,
   tally: Tally,
+  firstSize: number,
 ): AsyncGenerator<Page> {
   const plan = planned(next.requests);
-  const pending = durable < 0 ? plan : skipDurable(plan, durable);
+  const pending = untilStopped(
+    durable < 0 ? plan : skipDurable(plan, durable),
+    source.stop,
+  );
+  // With a record limit, no more pages fly than the records still wanted
+  // could fill, at the largest page size seen.
+  let size = firstSize;
+  const gate = source.wanted ? new DemandGate(source.wanted) : undefined;
   const pages = pooledMap(
-    untilStopped(pending, source.stop),
+    gate ? gate.admit(pending, () => size) : pending,
     (req, signal) => fetchPage(source, req, signal),
     {
       concurrency: source.concurrency,
@@ -200,12 +210,20 @@ async function* fetchPlan(
         }
         break;
       }
+      size = Math.max(size, p.records.length);
       yield tally.take(p);
+      gate?.settle();
       // Leaving the loop aborts and settles the pages still in flight.
       const last = next.isLast?.(p) ?? false;
       if (tally.remaining <= 0) break;
       if (!last) continue;
+      if (next.type === "window") {
+        checkWindowEnd(source, source.stream.paginator, p);
+      }
       if (next.type !== "fanout" || plan.endsAt(p.request.index)) break;
+      if (source.strict) {
+        specWarning(source, p, "ended the pages early: the total said more");
+      }
       warnEndedEarly(source.stats, source.id, p);
       short = p;
     }
@@ -213,6 +231,8 @@ async function* fetchPlan(
     // The look past a lying total may fail (a 404 past the data): the
     // data ended at the short page all the same.
     if (!short || err instanceof PaginationError) throw err;
+  } finally {
+    gate?.close();
   }
 }
 
@@ -266,6 +286,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
   let page = await firstPage(source, first, tally);
   while (true) {
     const next = paginator.next(page, ctx);
+    if (next.type === "done") checkNextLink(source, paginator, page);
     if (!page.request.seed && page.request.index > durable) {
       yield tally.take(page, next.type === "next" ? next.request : undefined);
       if (tally.remaining <= 0) return;
@@ -279,7 +300,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
         continue;
       case "fanout":
       case "window":
-        yield* fetchPlan(source, next, durable, tally);
+        yield* fetchPlan(source, next, durable, tally, page.records.length);
         return;
     }
   }

@@ -63,8 +63,20 @@ export interface StreamSource {
   stats: StreamStats;
   /** Stop after this many records (exactly). */
   limit?: number;
+  /**
+   * Records the run still wants (the limit, less what landed), read as
+   * pages land. Bounds how many pages are fetched ahead; unlike `limit` it
+   * cuts no page (the caller does, keeping a cut page's position exact).
+   */
+  wanted?: () => number;
   /** Resume point for paginators that own their range (id ranges). */
   start?: number;
+  /**
+   * Fail on what would otherwise be a warning that the spec looks wrong
+   * (a full first page with no next link, a window ended on an empty page).
+   * @default {false}
+   */
+  strict?: boolean;
   /** Values for `{name}` placeholders in the stream's path and params. */
   vars?: Record<string, string>;
   /** The parent record of a dependent stream's request, for `{parent.<field>}` in transforms. */

@@ -13,6 +13,7 @@ import {
   paginate,
   type StreamSource,
 } from "../paging/paginate.ts";
+import { DemandGate } from "../async/demand_gate.ts";
 import { pooledMap } from "../async/pool.ts";
 import type { LaneState } from "../lake/stream_state.ts";
 import type { StreamRunOptions } from "./stream_run_options.ts";
@@ -22,6 +23,9 @@ import type { Row, StreamDef } from "../connector/types.ts";
  * A dependent stream's lane: walks the parent's pages and, for each parent
  * record, fetches this stream's page(s) with the record's field in the path,
  * concurrently but landed in parent order, so the position is exact.
+ * With a limit, at most that many parent records are walked in the run;
+ * `true` when that bound, not the parent's end, stopped the walk (the lane
+ * is not done: the next run continues from its position).
  *
  * @example
  * ```ts
@@ -77,7 +81,7 @@ export async function runDependentLane(
     where?: { url?: string; item?: number },
   ) => Promise<void>,
   stop: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
   const ref = stream.parent!;
   const parent = o.connector.streams[ref.stream];
   if (!parent) {
@@ -111,19 +115,62 @@ export async function runDependentLane(
     for await (const p of paginate(detail)) rows.push(...p.records);
     return { t, rows };
   };
-  for await (
-    const { t, rows } of pooledMap(
-      parentTasks(parentSource, lane, ref.field, stop),
-      fetchDetail,
-      {
-        concurrency: o.poolWidth,
-        ordered: true,
-        ...(o.signal ? { signal: o.signal } : {}),
-      },
-    )
-  ) {
-    if (t.last) await accept(lane, rows, t.after);
-    else await accept(lane, rows, t.before, { item: t.item });
+  // With a limit, a parent record is walked only while the details in
+  // flight, at one record or more each, could fall short of it; the parent's
+  // pages are fetched only as its records are walked.
+  const walk = { cut: false };
+  const tasks = walkBound(
+    parentTasks(parentSource, lane, ref.field, stop),
+    o.limit,
+    walk,
+  );
+  const gate = own.wanted ? new DemandGate(own.wanted) : undefined;
+  try {
+    for await (
+      const { t, rows } of pooledMap(
+        gate ? gate.admit(tasks, () => 1) : tasks,
+        fetchDetail,
+        {
+          concurrency: o.poolWidth,
+          ordered: true,
+          ...(o.signal ? { signal: o.signal } : {}),
+        },
+      )
+    ) {
+      if (t.last) await accept(lane, rows, t.after);
+      else await accept(lane, rows, t.before, { item: t.item });
+      gate?.settle();
+    }
+  } finally {
+    gate?.close();
+  }
+  return walk.cut;
+}
+
+/**
+ * At most `limit` parent records of `tasks`; `walk.cut` is set when the
+ * bound stopped them. The bound is checked before the next task is taken,
+ * since taking it may fetch the parent's next page.
+ */
+async function* walkBound(
+  tasks: AsyncGenerator<Task>,
+  limit: number | undefined,
+  walk: { cut: boolean },
+): AsyncGenerator<Task> {
+  let walked = 0;
+  try {
+    while (true) {
+      if (limit !== undefined && walked >= limit) {
+        walk.cut = true;
+        return;
+      }
+      const r = await tasks.next();
+      if (r.done) return;
+      if (r.value.item >= 0) walked++;
+      yield r.value;
+    }
+  } finally {
+    await tasks.return(undefined);
   }
 }
 

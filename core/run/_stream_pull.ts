@@ -152,6 +152,7 @@ function streamRunOptions(
       ? { checkpointMs: options.checkpointMs }
       : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.strict ? { strict: true } : {}),
     ...(options.since !== undefined ? { since: options.since } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
     ...(options.options ? { options: options.options } : {}),

@@ -132,6 +132,7 @@ export class StreamSweep {
       }
       const complete = !o.signal?.aborted &&
         [...this.#lanes.values()].every((l) => l.position.done);
+      this.#valueWarnings();
       await ledger.mutex.run(() => ledger.finish(complete));
       await ledger.releaseStaging();
       return ledger.result(complete);
@@ -139,6 +140,17 @@ export class StreamSweep {
       await ledger.fail();
       throw err;
     }
+  }
+
+  // What the landed values say of the spec: warnings, or with --strict the
+  // stream's error (what landed is committed as after any failure).
+  #valueWarnings(): void {
+    const warnings = this.#ledger.checks.warnings();
+    if (warnings.length === 0) return;
+    if (this.#o.strict) {
+      throw new ConfigError(`${warnings.join("; ")} (--strict)`);
+    }
+    (this.#o.stats.warnings ??= []).push(...warnings);
   }
 
   #baseSource(
@@ -180,6 +192,11 @@ export class StreamSweep {
       // An id range plans its requests for the limit; other pages are cut by
       // the lanes (which keep a cut page's position exact).
       ...(this.#planLimited ? { limit: o.limit } : {}),
+      ...(o.strict ? { strict: true } : {}),
+      // Other pages are fetched ahead only as far as the limit needs.
+      ...(o.limit !== undefined && !this.#planLimited
+        ? { wanted: () => this.#ledger.wanted }
+        : {}),
       ...extra,
     };
   }
@@ -187,8 +204,11 @@ export class StreamSweep {
   async #runLane(lane: LaneState): Promise<void> {
     const o = this.#o;
     try {
+      // A dependent lane that walked as many parent records as the limit is
+      // cut there, even when fewer records landed (details may be empty).
+      let walkedOut = false;
       if (this.#stream.parent) {
-        await runDependentLane(
+        walkedOut = await runDependentLane(
           o,
           this.#stream,
           lane,
@@ -203,7 +223,8 @@ export class StreamSweep {
       }
       // A lane is done when its pages ran out, not when a stop cut them short;
       // an id range planned for the limit is done once the limit is reached.
-      const cut = o.stop?.aborted || this.#failStop.signal.aborted ||
+      const cut = walkedOut || o.stop?.aborted ||
+        this.#failStop.signal.aborted ||
         (this.#ledger.limitStop.signal.aborted && !this.#planLimited);
       if (!cut && !o.signal?.aborted) {
         await this.#ledger.mutex.run(() => {

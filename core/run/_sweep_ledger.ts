@@ -8,6 +8,7 @@
 
 import { exactJson } from "../connector/exact_json.ts";
 import { advanceCursors, stampVars, takeRows } from "./_accepted_rows.ts";
+import { ValueChecks } from "./_value_checks.ts";
 import { getPath } from "../connector/json_path.ts";
 import { Mutex } from "../async/mutex.ts";
 import type { CommitEntry } from "../lake/commit_log.ts";
@@ -71,6 +72,8 @@ export class SweepLedger {
   readonly mutex = new Mutex();
   /** Aborted once the run's limit is reached. */
   readonly limitStop = new AbortController();
+  /** What the landed records say of the spec. */
+  readonly checks: ValueChecks;
   readonly #o: StreamRunOptions;
   readonly #p: StreamPlan;
   readonly #stream: StreamPlan["stream"];
@@ -114,11 +117,17 @@ export class SweepLedger {
     this.#checkpointMs = o.checkpointMs ?? 60_000;
     this.#lastCommit = plan.now();
     this.#remainingLimit = o.limit ?? Infinity;
+    this.checks = new ValueChecks(plan.id, plan.stream);
   }
 
   /** The record key (exact JSON of the primary key's values). */
   get keyOf(): (r: Row) => string {
     return this.#keyOf;
+  }
+
+  /** Records the run's limit still lets land (`Infinity`: no limit). */
+  get wanted(): number {
+    return this.#remainingLimit;
   }
 
   /** Note that positions moved (call on {@linkcode SweepLedger.mutex}). */
@@ -285,6 +294,7 @@ export class SweepLedger {
       }
       stampVars(lane, keep);
       await this.#write(keep, position, where);
+      this.checks.see(keep);
       this.#remainingLimit -= keep.length;
       this.#written += keep.length;
       this.#inFile += keep.length;

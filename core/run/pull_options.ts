@@ -29,6 +29,14 @@ export interface PullOptions {
   maxConcurrency?: number;
   /** Records per stream at most (exactly this many when the source has more). */
   limit?: number;
+  /**
+   * Fail a stream on what would otherwise be a warning that its spec looks
+   * wrong (`--strict`): a cursor field or primary key no record has, a full
+   * first page with no next link, pages that ended on an empty one with no
+   * total, a total that said more than the source held.
+   * @default {false} each is a warning of the run summary
+   */
+  strict?: boolean;
   /** File format. @default {"parquet"} */
   format?: Format;
   /** Compression of NDJSON files. @default {"zstd"} */

@@ -44,6 +44,13 @@ export interface StreamRunOptions {
   now?: () => number;
   /** Records per run at most. */
   limit?: number;
+  /**
+   * Fail the stream on what would otherwise be a warning that its spec
+   * looks wrong (a cursor field no record has, a full first page with no
+   * next link, ...), naming the stream, field or page.
+   * @default {false}
+   */
+  strict?: boolean;
   /** Where an incremental stream's first sweep starts (overrides `incremental.initial`). */
   since?: string;
   /** Ignore the stored state: a new full sweep, replacing earlier data. */

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { ConfigError } from "../connector/mod.ts";
-import { closest } from "./_closest.ts";
+import { closest, ConfigError } from "../connector/mod.ts";
 
 /** What a field's value must be. */
 export type Kind =

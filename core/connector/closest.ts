@@ -1,10 +1,22 @@
 /**
- * "Did you mean": the known name nearest a typo.
+ * "Did you mean": the known name nearest a typo, shared by
+ * `defineConnector()`, the paginator factories and the JSON spec checker.
  *
  * @module
  */
 
-/** The known name within two edits of a typo, if any. */
+/**
+ * The known name within two edits of a typo (case aside), if any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closest } from "./closest.ts";
+ * assert.equal(closest("recordPath", ["recordsPath", "path"]), "recordsPath");
+ * assert.equal(closest("ID", ["id", "name"]), "id");
+ * assert.equal(closest("zzz", ["id"]), undefined);
+ * ```
+ */
 export function closest(
   word: string,
   known: readonly string[],
