@@ -105,11 +105,15 @@ Deno.test("template: a repository of one's own pulls its JSON spec and TS plugin
       out.push(r.stdout);
     }
     const said = out.join("\n");
+    assert.match(said, /^shop$/m);
     assert.match(said, /^todos$/m);
     assert.match(said, /^books$/m);
     // The query prints the count the server holds, and the test passed.
     assert.match(said, /^n\n-+\n130$/m);
-    assert.match(said, /ok \| 1 passed \| 0 failed/);
+    // Its own test and the scaffolded connector's, against the package.
+    assert.match(said, /ok \| 2 passed \| 0 failed/);
+    const shop = await Deno.readTextFile(`${repo}/connectors/shop.ts`);
+    assert.match(shop, /from "@inlet\/inlet";/);
     const q = await bash(
       'deno task query todos "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM todos" --format json',
       repo,
