@@ -107,6 +107,7 @@ Deno.test("template: a repository of one's own pulls its JSON spec and TS plugin
     const said = out.join("\n");
     assert.match(said, /^shop$/m);
     assert.match(said, /^todos$/m);
+    assert.match(said, /^todos\/todos {2}version \d+/m);
     assert.match(said, /^books$/m);
     // The query prints the count the server holds, and the test passed.
     assert.match(said, /^n\n-+\n130$/m);
