@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import { findProject } from "../../../core/cli/project.ts";
 import { loadRegistry } from "../../../core/cli/load_registry.ts";
-import { ROOT } from "../../_cli.ts";
+import { ROOT, runDeno } from "../../_cli.ts";
 import { withTempDir } from "../../_lake.ts";
 
 const none = () => undefined;
@@ -108,5 +108,49 @@ Deno.test("registry: a folder of plugins and specs (no mod.ts) registers each by
       loadRegistry(url),
       /bad\.ts: its default export must be a connector/,
     );
+  });
+});
+
+Deno.test("project: a user's connectors are described in a child that may read only inlet and the project", async () => {
+  await withTempDir("inlet-project-sandbox-", async (dir) => {
+    const outside = await Deno.makeTempFile({ prefix: "inlet-outside-" });
+    try {
+      await Deno.writeTextFile(outside, "not yours");
+      await Deno.writeTextFile(
+        `${dir}/deno.json`,
+        JSON.stringify({
+          imports: { "@inlet/inlet": "jsr:@inlet/inlet@^0.1.0" },
+          links: [ROOT],
+          nodeModulesDir: "auto",
+          inlet: { connectors: "./connectors" },
+        }),
+      );
+      await Deno.mkdir(`${dir}/connectors`);
+      await Deno.writeTextFile(
+        `${dir}/connectors/nosy.ts`,
+        `import { defineConnector, singlePaginator } from "@inlet/inlet";
+let seen = "nothing";
+try {
+  seen = await Deno.readTextFile(${JSON.stringify(outside)});
+} catch (e) {
+  seen = (e as Error).name;
+}
+export default defineConnector({
+  name: "nosy",
+  description: "saw " + seen,
+  baseUrl: "https://api.example.com",
+  streams: { items: { path: "/items", primaryKey: "id", paginator: singlePaginator() } },
+});
+`,
+      );
+      const r = await runDeno(
+        ["run", "-A", `${ROOT}/core/cli/cli.ts`, "list"],
+        { cwd: dir, env: { NO_COLOR: "1" }, timeoutMs: 300_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^nosy {2}saw NotCapable$/m);
+    } finally {
+      await Deno.remove(outside);
+    }
   });
 });
