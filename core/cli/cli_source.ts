@@ -77,17 +77,20 @@ export function cliSource(
   options: CliSourceOptions,
 ): CliSource {
   const root = resolve(options.root);
+  const standalone = options.standalone ?? Deno.build.standalone;
   const project = findProject({
     inletRoot: root,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env ? { env: options.env } : {}),
+    // A binary runs the connectors compiled into it, under the permissions
+    // baked for them: a project's config does not swap them.
+    ...(standalone ? { search: false } : {}),
   });
   const read = [
     ...new Set(
       [project.root, project.registryPath ?? root].filter((p) => p !== root),
     ),
   ];
-  const standalone = options.standalone ?? Deno.build.standalone;
   const asked = args[0] === "pull" && args.includes("--no-sandbox");
   const canRun = options.canRun ?? mayRunDeno();
   if (standalone || asked || !canRun) {

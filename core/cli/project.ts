@@ -55,6 +55,8 @@ export interface FindProjectOptions {
   cwd?: string;
   /** Reads the environment. @default {Deno.env.get} */
   env?: (name: string) => string | undefined;
+  /** Look for a project config (a compiled binary does not). @default {true} */
+  search?: boolean;
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
@@ -156,7 +158,7 @@ export function findProject(options: FindProjectOptions): Project {
     return { root: inletRoot, ...located(urlOf(cwd, named)) };
   }
   let found: { root: string; registry?: string; config?: string } | undefined;
-  for (let dir = cwd;; dir = dirname(dir)) {
+  for (let dir = cwd; options.search !== false; dir = dirname(dir)) {
     const at = projectAt(dir);
     if (at) {
       found = { root: dir, ...at };

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import { findProject } from "../../../core/cli/project.ts";
+import { cliSource } from "../../../core/cli/cli_source.ts";
 import { loadRegistry } from "../../../core/cli/load_registry.ts";
 import { ROOT, runDeno } from "../../_cli.ts";
 import { withTempDir } from "../../_lake.ts";
@@ -59,6 +60,18 @@ Deno.test("project: inlet.json, then deno.json's \"inlet\" key, from the working
       registry: pathToFileURL(`${dir}/a/x/mod.ts`).href,
       registryPath: `${dir}/a/x/mod.ts`,
     });
+
+    // A compiled binary keeps the connectors compiled into it.
+    const binary = cliSource(["list"], {
+      root: ROOT,
+      cwd: `${dir}/a`,
+      env: none,
+      standalone: true,
+    });
+    assert.equal(
+      binary.project.registry,
+      pathToFileURL(`${ROOT}/connectors`).href + "/",
+    );
 
     // A deno.json without the key is a project that runs inlet's own connectors.
     await Deno.mkdir(`${dir}/b`);
