@@ -1,6 +1,7 @@
 /**
  * inlet's public surface for connector authors: everything a connector
- * imports comes from here.
+ * imports comes from here, and `pull()` to run one from code (the package's
+ * `.` export; the CLI is `./cli`, the test kit `./testing`).
  *
  * @example
  * ```ts
@@ -23,6 +24,13 @@
  * @module
  */
 export { type Connector, defineConnector } from "./connector/connector.ts";
+export {
+  pull,
+  type PullOptions,
+  type RunEvent,
+  type RunSummary,
+  type StreamSummary,
+} from "./run/pull.ts";
 export {
   cursorPaginator,
   idRangePaginator,

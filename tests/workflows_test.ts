@@ -347,3 +347,125 @@ Deno.test("release.yml: the build step is `deno task compile`, and its flags par
     );
   }
 });
+
+/** A step's `run: |` script, its lines unindented. */
+function literalRun(text: string, step: string): string {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.includes(`- name: ${step}`));
+  assert(at >= 0, `no step "${step}"`);
+  const run = lines.findIndex((l, i) => i > at && /^\s+run: \|$/.test(l));
+  assert(run > at, `step "${step}" has no run: | block`);
+  const indent = lines[run]!.search(/\S/);
+  const body: string[] = [];
+  for (const l of lines.slice(run + 1)) {
+    if (l.trim() !== "" && l.search(/\S/) <= indent) break;
+    body.push(l);
+  }
+  const strip = Math.min(
+    ...body.filter((l) => l.trim()).map((l) => l.search(/\S/)),
+  );
+  return body.map((l) => l.slice(strip)).join("\n");
+}
+
+Deno.test("workflows: one way of installing Deno (setup-deno, pinned), never npx besides", async () => {
+  for (const [name, text] of await workflows()) {
+    assert(!/npx\b/.test(text), `${name} runs npx`);
+    // .ci/run installs Deno from npm itself.
+    assert(!/\.ci\/run/.test(text), `${name} runs .ci/run`);
+    const setups = [
+      ...text.matchAll(
+        /uses: denoland\/setup-deno@v2\n\s+(?:if: .*\n\s+)?with:\n\s+deno-version: (\S+)/g,
+      ),
+    ];
+    assertEquals(setups.map((m) => m[1]), ["v2.9.6"], name);
+  }
+});
+
+Deno.test("workflows: Deno's dependencies are cached on DENO_DIR, keyed on deno.lock", async () => {
+  const deno = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  for (const [name, text] of await workflows()) {
+    const dir = /^\s+DENO_DIR: (.+)$/m.exec(text)?.[1];
+    assertEquals(dir, "${{ github.workspace }}/.deno-dir", name);
+    // Inside the checkout, so fmt, lint and check must skip it.
+    assert(
+      deno.exclude.includes(".deno-dir/"),
+      "deno.json does not exclude .deno-dir/",
+    );
+    assert(
+      /uses: actions\/cache@v4\n\s+with:\n\s+path: \$\{\{ env\.DENO_DIR \}\}\n\s+key: deno-\$\{\{ runner\.os \}\}-\$\{\{ hashFiles\('deno\.lock'\) \}\}/
+        .test(text),
+      `${name}: no actions/cache of DENO_DIR keyed on deno.lock`,
+    );
+  }
+});
+
+async function checkConfiguration(env: Record<string, string>) {
+  const text = await Deno.readTextFile(new URL("pull.yml", DIR));
+  const script = literalRun(text, "Check the configuration");
+  const out = await Deno.makeTempFile();
+  try {
+    const r = await new Deno.Command("bash", {
+      args: ["-c", script],
+      env: {
+        INLET_BUCKET: "",
+        INLET_S3_ENDPOINT: "",
+        AWS_ROLE_ARN: "",
+        HAS_KEYS: "false",
+        ...env,
+        GITHUB_OUTPUT: out,
+      },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return {
+      code: r.code,
+      stdout: dec.decode(r.stdout) + dec.decode(r.stderr),
+      auth: /^auth=(\w+)$/m.exec(await Deno.readTextFile(out))?.[1],
+    };
+  } finally {
+    await Deno.remove(out);
+  }
+}
+
+Deno.test("pull.yml: an unconfigured lake skips with a notice (exit 0); OIDC first, access keys as the fallback", async () => {
+  const none = await checkConfiguration({});
+  assertEquals([none.code, none.auth], [0, "none"]);
+  assert(/^::notice title=pull skipped::.*INLET_BUCKET/m.test(none.stdout));
+  const lake = { INLET_BUCKET: "b", INLET_S3_ENDPOINT: "https://s3.example" };
+  const noCreds = await checkConfiguration(lake);
+  assertEquals([noCreds.code, noCreds.auth], [0, "none"]);
+  assert(/^::notice .*AWS_ROLE_ARN/m.test(noCreds.stdout));
+  const oidc = await checkConfiguration({
+    ...lake,
+    AWS_ROLE_ARN: "arn:aws:iam::1:role/x",
+    HAS_KEYS: "true",
+  });
+  assertEquals([oidc.code, oidc.auth], [0, "oidc"]);
+  const keys = await checkConfiguration({ ...lake, HAS_KEYS: "true" });
+  assertEquals([keys.code, keys.auth], [0, "keys"]);
+
+  const text = await Deno.readTextFile(new URL("pull.yml", DIR));
+  assert(
+    /permissions:\n\s+contents: read\n(\s+#.*\n)*\s+id-token: write/.test(text),
+  );
+  assert(
+    /uses: aws-actions\/configure-aws-credentials@v4\n\s+with:\n\s+role-to-assume: \$\{\{ vars\.AWS_ROLE_ARN \}\}/
+      .test(text),
+    "no OIDC role step",
+  );
+  // Every step after the check runs only when the lake is configured.
+  const steps = text.split(/\n\s+- (?=uses:|name:)/).slice(2);
+  for (const step of steps) {
+    assert(
+      /\n\s+if: steps\.config\.outputs\.auth (!= 'none'|== '(oidc|keys)')/.test(
+        step,
+      ),
+      `a step runs on an unconfigured lake:\n${step}`,
+    );
+  }
+});

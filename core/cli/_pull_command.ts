@@ -13,6 +13,7 @@ import type { CliIO, CliRuntime } from "./cli_io.ts";
 import { ExitCode } from "./exit_code.ts";
 import { Progress, summaryTable } from "./progress.ts";
 import { addPullFlags, camel, collect, type PullFlags } from "./_pull_flags.ts";
+import { resolveConnector } from "./_resolve_connector.ts";
 
 /** What `pull` needs from the CLI around it. */
 export interface PullContext {
@@ -32,7 +33,8 @@ export function pullCommand(program: Command, ctx: PullContext): void {
   // Every connector's own options are flags of `pull`; each is checked against the chosen connector.
   const connectorOptions = new Map<string, string[]>();
   for (const c of registry.list()) {
-    for (const o of Object.keys(c.options)) {
+    // `--spec` belongs to every connector-taking command, not to `rest` alone.
+    for (const o of Object.keys(c.options).filter((o) => o !== "spec")) {
       connectorOptions.set(o, [...(connectorOptions.get(o) ?? []), c.name]);
     }
   }
@@ -42,6 +44,11 @@ export function pullCommand(program: Command, ctx: PullContext): void {
       .argument(
         "<connector>",
         `connector name (${registry.names().join(", ")})`,
+      )
+      .option(
+        "--spec <file>",
+        "a JSON spec file: pull its connector (named rest or by its name)",
+        collect,
       ),
   );
   for (const [o, owners] of connectorOptions) {
@@ -55,9 +62,10 @@ export function pullCommand(program: Command, ctx: PullContext): void {
     );
   }
   command.action(async (name: string, opts: PullFlags) => {
-    const info = registry.get(name);
+    const specs = opts.spec as string[] | undefined;
+    const info = await resolveConnector(registry, ctx.source, name, specs);
     const given = givenOptions(info, opts, connectorOptions.keys());
-    const spec = name === "rest" ? given.spec?.[0] : undefined;
+    const spec = specs?.[0];
     if (opts.sandbox && ctx.runtime.sandbox) {
       ctx.exit(await pullSandboxed(ctx, info, name, spec, opts));
       return;
@@ -104,12 +112,9 @@ async function pullSandboxed(
   spec: string | undefined,
   opts: PullFlags,
 ): Promise<number> {
-  const target = spec === undefined
-    ? info
-    : await ctx.source.describeSpec(spec);
   const at = ctx.args.indexOf(name);
   const code = await ctx.runtime.sandbox!(
-    target,
+    info,
     name,
     ctx.args.slice(at + 1) as string[],
     {

@@ -4,7 +4,12 @@ import { ConfigError } from "../connector/errors.ts";
 import type { Registry } from "../connector/registry.ts";
 import { readStates, resetState } from "../lake/lake_reader.ts";
 import { openLake } from "../run/pull.ts";
-import { asLakeConnector, type ConnectorInfo } from "./connector_info.ts";
+import {
+  asLakeConnector,
+  type ConnectorInfo,
+  type ConnectorSource,
+} from "./connector_info.ts";
+import { resolveConnector } from "./_resolve_connector.ts";
 import type { CliIO } from "./cli_io.ts";
 import { collect } from "./_pull_flags.ts";
 
@@ -13,21 +18,33 @@ export function stateCommand(
   program: Command,
   registry: Registry<ConnectorInfo>,
   io: CliIO,
+  source: ConnectorSource,
 ): void {
   program.command("state")
     .description(
       "show each stream's state (bookmarks, running sweeps), or clear it",
     )
     .argument("<connector>", "connector name")
+    .option(
+      "--spec <file>",
+      "a JSON spec file: its connector (named rest or by its name)",
+    )
     .option("-s, --stream <name>", "only this stream (repeatable)", collect, [])
     .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
     .option("--reset", "clear the state: the next run starts a new full sweep")
     .action(
       async (
         name: string,
-        opts: { stream: string[]; lake: string; reset?: boolean },
+        opts: {
+          stream: string[];
+          lake: string;
+          reset?: boolean;
+          spec?: string;
+        },
       ) => {
-        const connector = asLakeConnector(registry.get(name));
+        const connector = asLakeConnector(
+          await resolveConnector(registry, source, name, opts.spec),
+        );
         for (const s of opts.stream) {
           if (!connector.streams[s]) {
             throw new ConfigError(

@@ -75,7 +75,7 @@ export async function runCli(
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run with --help for usage)");
-  listCommand(program, registry, io);
+  listCommand(program, registry, io, source);
   pullCommand(program, {
     registry,
     source,
@@ -84,8 +84,8 @@ export async function runCli(
     runtime,
     exit: (c) => code = c,
   });
-  stateCommand(program, registry, io);
-  queryCommand(program, registry, io);
+  stateCommand(program, registry, io, source);
+  queryCommand(program, registry, io, source);
   for (const c of program.commands) {
     c.version(VERSION, "-V, --version", "print inlet's version");
   }
@@ -141,6 +141,8 @@ export async function main(
     read?: readonly string[];
     /** Variables the sandboxed pull child gets. */
     childEnv?: Record<string, string>;
+    /** The `deno.json` the sandboxed pull child runs with (a user's project). */
+    config?: string;
   } = {},
 ): Promise<never> {
   const args = options.args ?? Deno.args;
@@ -200,6 +202,7 @@ export async function main(
           root,
           read: [...req.read, ...(options.read ?? [])],
           ...(options.childEnv ? { childEnv: options.childEnv } : {}),
+          ...(options.config ? { config: options.config } : {}),
           ...(req.baseUrl !== undefined ? { baseUrl: req.baseUrl } : {}),
         });
       },
@@ -216,9 +219,9 @@ if (import.meta.main) {
     Deno.stderr.writeSync(new TextEncoder().encode(picked.inProcessWarning));
   }
   await main(picked.source, {
-    ...(picked.registryFile ? { read: [picked.registryFile] } : {}),
-    ...(picked.registry
-      ? { childEnv: { [REGISTRY_ENV]: picked.registry } }
-      : {}),
+    read: picked.read,
+    // The pull child loads the registry this process found, wherever it runs.
+    childEnv: { [REGISTRY_ENV]: picked.project.registry },
+    ...(picked.project.config ? { config: picked.project.config } : {}),
   });
 }

@@ -7,6 +7,7 @@
  */
 
 import type { Connector } from "../connector/connector.ts";
+import { ConfigError } from "../connector/errors.ts";
 import type {
   ConnectorOption,
   Incremental,
@@ -82,9 +83,9 @@ export interface ConnectorInfo {
 export interface ConnectorSource {
   /** Every connector, described. */
   describe(): Promise<readonly ConnectorInfo[]>;
-  /** The connector of a `rest --spec` file, described. */
+  /** The connector of a `--spec` file, described. */
   describeSpec(spec: string): Promise<ConnectorInfo>;
-  /** The connector itself (its code runs here); with `spec`, `rest` is the spec's. */
+  /** The connector itself (its code runs here); with `spec`, the spec's (named `rest` or by its name). */
   load(name: string, spec?: string): Promise<Connector>;
 }
 
@@ -154,9 +155,15 @@ export function sourceOf(
       ? connectors()
       : Promise.resolve(connectors);
   const load = async (name: string, spec?: string) => {
-    if (spec !== undefined && name === "rest") {
-      const { loadSpec } = await import("../../connectors/rest.ts");
-      return await loadSpec(spec);
+    if (spec !== undefined) {
+      const { loadSpec } = await import("../spec/load_spec.ts");
+      const c = await loadSpec(spec);
+      if (name !== "rest" && name !== c.name) {
+        throw new ConfigError(
+          `--spec ${spec} describes connector "${c.name}", not "${name}"`,
+        );
+      }
+      return c;
     }
     const c = (await list()).find((c) => c.name === name);
     if (!c) throw new RangeError(`Cannot load connector "${name}": unknown`);

@@ -21,6 +21,7 @@ import {
   sourceOf,
 } from "./connector_info.ts";
 import type { Connector } from "../connector/connector.ts";
+import { loadRegistry } from "./load_registry.ts";
 import { ConfigError } from "../connector/errors.ts";
 
 /**
@@ -33,8 +34,12 @@ import { ConfigError } from "../connector/errors.ts";
  * ```
  */
 export interface DescribeOptions {
-  /** The project folder (read only). */
+  /** inlet's own folder (read only). */
   root: string;
+  /** More folders or files the child reads: the user's project, its registry. @default {[]} */
+  read?: readonly string[];
+  /** The `deno.json` the child runs with. @default {`${root}/deno.json`} */
+  config?: string;
   /** A rest `--spec` file: the child reads it and describes only its connector. */
   spec?: string;
   /** Resolves a relative `spec`. @default {Deno.cwd()} */
@@ -61,9 +66,9 @@ export function describeArgs(
 ): string[] {
   const cwd = options.cwd ?? Deno.cwd();
   const root = resolve(options.root);
-  const read = new Set([root]);
+  const read = new Set([root, ...(options.read ?? []).map((p) => resolve(p))]);
   const file = registry.startsWith("file:")
-    ? fileURLToPath(registry)
+    ? fileURLToPath(registry).replace(/(.)\/$/, "$1")
     : undefined;
   // A registry elsewhere (INLET_CONNECTORS) is read too: that file alone.
   if (file !== undefined && !file.startsWith(`${root}/`)) read.add(file);
@@ -81,7 +86,7 @@ export function describeArgs(
     "run",
     "--no-prompt",
     // The child may start in any folder: the project's import map still applies.
-    `--config=${resolve(options.root, "deno.json")}`,
+    `--config=${resolve(options.config ?? resolve(options.root, "deno.json"))}`,
     `--allow-read=${[...read].sort().join(",")}`,
     resolve(options.root, "core/cli/describe.ts"),
     registry,
@@ -161,11 +166,15 @@ async function ask(
  * await assert.rejects(source.load("demo"), /Cannot run connector "demo" in this process/);
  * ```
  */
-export function childSource(registry: string, root: string): ConnectorSource {
+export function childSource(
+  registry: string,
+  options: string | Omit<DescribeOptions, "spec">,
+): ConnectorSource {
+  const where = typeof options === "string" ? { root: options } : options;
   return {
-    describe: () => describeInChild(registry, { root }),
+    describe: () => describeInChild(registry, where),
     describeSpec: async (spec) =>
-      (await describeInChild(registry, { root, spec }))[0]!,
+      (await describeInChild(registry, { ...where, spec }))[0]!,
     load: (name): Promise<Connector> =>
       Promise.reject(
         new Error(
@@ -194,9 +203,7 @@ if (import.meta.main) {
   const token = await readToken();
   let answer: unknown;
   try {
-    const source = sourceOf(async () =>
-      ((await import(registry!)) as { default: readonly Connector[] }).default
-    );
+    const source = sourceOf(() => loadRegistry(registry!));
     answer = spec === undefined
       ? await source.describe()
       : await source.describeSpec(spec);

@@ -10,6 +10,7 @@ export * from "./compile.ts";
 export * from "./connector_info.ts";
 export * from "./demo.ts";
 export * from "./describe.ts";
+export * from "./load_registry.ts";
 export {
   connectorIdent,
   connectorSource,
@@ -18,5 +19,6 @@ export {
   testSource,
 } from "./new_connector.ts";
 export * from "./progress.ts";
+export * from "./project.ts";
 export * from "./sandbox.ts";
 export * from "./version.ts";

@@ -57,6 +57,35 @@ export function connectorIdent(name: string): string {
 }
 
 /**
+ * Where a scaffold imports inlet from: the connector API and the test kit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PACKAGE_IMPORTS } from "./new_connector.ts";
+ * assert.equal(PACKAGE_IMPORTS.api, "@inlet/inlet");
+ * ```
+ */
+export interface ScaffoldImports {
+  /** The connector API (`core/mod.ts`). */
+  api: string;
+  /** The test kit, from a test in `tests/connectors/`. */
+  testing: string;
+}
+
+/** Imports inside this repository. */
+export const REPO_IMPORTS: ScaffoldImports = {
+  api: "../core/mod.ts",
+  testing: "../../core/testing/kit.ts",
+};
+
+/** Imports in a user's own repository that depends on the package. */
+export const PACKAGE_IMPORTS: ScaffoldImports = {
+  api: "@inlet/inlet",
+  testing: "@inlet/inlet/testing",
+};
+
+/**
  * The plugin `deno task new <name>` writes: one stream paged by offset.
  *
  * @example
@@ -66,9 +95,12 @@ export function connectorIdent(name: string): string {
  * assert(connectorSource("shop").includes('name: "shop"'));
  * ```
  */
-export function connectorSource(name: string): string {
+export function connectorSource(
+  name: string,
+  imports: ScaffoldImports = REPO_IMPORTS,
+): string {
   const id = connectorIdent(name);
-  return `import { defineConnector, offsetPaginator } from "../core/mod.ts";
+  return `import { defineConnector, offsetPaginator } from "${imports.api}";
 
 /**
  * The \`${name}\` connector: its items, paged by offset with a total.
@@ -104,7 +136,10 @@ export default defineConnector({
  * assert(testSource("shop").includes("startRecordedServer"));
  * ```
  */
-export function testSource(name: string): string {
+export function testSource(
+  name: string,
+  imports: ScaffoldImports = REPO_IMPORTS,
+): string {
   const id = connectorIdent(name);
   return `import assert from "node:assert/strict";
 import ${id} from "../../connectors/${fileName(name)}.ts";
@@ -112,7 +147,7 @@ import {
   assertRecords,
   pullForTest,
   startRecordedServer,
-} from "../../core/testing/kit.ts";
+} from "${imports.testing}";
 
 // Responses as the API sends them. To record real ones, pass recordFetch()'s
 // fetch to pull() once and save its recordings (see core/testing/kit.ts).
@@ -164,6 +199,18 @@ export interface NewConnectorResult {
   files: string[];
   /** The import line for `connectors/mod.ts` and the name to add to its list. */
   register: [importLine: string, ident: string];
+  /** A user's repository whose `connectors/` has no `mod.ts`: the folder registers every plugin in it. */
+  byFolder?: boolean;
+}
+
+// A user's repository maps the package in its deno.json.
+async function usesPackage(root: string): Promise<boolean> {
+  try {
+    const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
+    return typeof config?.imports?.["@inlet/inlet"] === "string";
+  } catch {
+    return false;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -220,13 +267,22 @@ export async function newConnector(
   }
   await Deno.mkdir(`${options.root}/connectors`, { recursive: true });
   await Deno.mkdir(`${options.root}/tests/connectors`, { recursive: true });
-  await Deno.writeTextFile(`${options.root}/${plugin}`, connectorSource(name), {
-    createNew: true,
-  });
+  const asPackage = await usesPackage(options.root);
+  const imports = asPackage ? PACKAGE_IMPORTS : REPO_IMPORTS;
+  // A user's folder of plugins registers them; a mod.ts lists them.
+  const byFolder = asPackage &&
+    !await exists(`${options.root}/connectors/mod.ts`);
+  await Deno.writeTextFile(
+    `${options.root}/${plugin}`,
+    connectorSource(name, imports),
+    { createNew: true },
+  );
   try {
-    await Deno.writeTextFile(`${options.root}/${test}`, testSource(name), {
-      createNew: true,
-    });
+    await Deno.writeTextFile(
+      `${options.root}/${test}`,
+      testSource(name, imports),
+      { createNew: true },
+    );
   } catch (err) {
     await Deno.remove(`${options.root}/${plugin}`);
     throw err;
@@ -235,6 +291,7 @@ export async function newConnector(
   return {
     files: [plugin, test],
     register: [`import ${id} from "./${fileName(name)}.ts";`, id],
+    ...(byFolder ? { byFolder } : {}),
   };
 }
 
@@ -288,7 +345,9 @@ export async function main(
     for (const f of done.files) io.out(`created ${f}\n`);
     const [line, id] = done.register;
     io.out(
-      `\nRegister it in connectors/mod.ts:\n  ${line}\n  and add ${id} to the list: [..., ${id}]\n` +
+      (done.byFolder
+        ? `\nconnectors/ has no mod.ts: with "inlet": { "connectors": "./connectors" } in deno.json, every plugin there is registered.\n`
+        : `\nRegister it in connectors/mod.ts:\n  ${line}\n  and add ${id} to the list: [..., ${id}]\n`) +
         `Then edit ${
           done.files[0]
         } (base URL, path, records path, key) and run:\n` +

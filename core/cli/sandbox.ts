@@ -191,6 +191,8 @@ export interface RunSandboxedOptions extends SandboxOptions {
   forwardSignals?: boolean;
   /** Extra environment variables for the child (it inherits ours). */
   childEnv?: Record<string, string>;
+  /** The `deno.json` the child runs with. @default {the one Deno finds from the working directory} */
+  config?: string;
 }
 
 /**
@@ -247,6 +249,7 @@ export async function runSandboxed(
   const entry = options.entry ?? resolve(options.root, "core/cli/cli.ts");
   const args = [
     "run",
+    ...(options.config ? [`--config=${resolve(options.config)}`] : []),
     ...sandboxArgs(options.connector, options),
     entry,
     "pull",

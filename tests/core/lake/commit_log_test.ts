@@ -6,7 +6,7 @@ import {
   newRunId,
 } from "../../../core/lake/commit_log.ts";
 import { ConfigError } from "../../../core/connector/errors.ts";
-import { LocalStorage } from "../../../core/lake/local_storage.ts";
+import type { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { ParquetWriter } from "../../../core/lake/parquet_writer.ts";
 import { duck, sqlString } from "../../_duckdb.ts";
 import { withStorage } from "../../_lake.ts";

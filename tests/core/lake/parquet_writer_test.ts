@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SchemaError } from "../../../core/connector/errors.ts";
-import { LocalStorage } from "../../../core/lake/local_storage.ts";
+import type { LocalStorage } from "../../../core/lake/local_storage.ts";
 import {
   ParquetWriter,
   type ParquetWriterOptions,
