@@ -72,7 +72,10 @@ Deno.test("defineConnector: an unknown key at the top, in incremental, parent, p
       def({ primarykey: "id" }),
       /unknown key "primarykey" \(did you mean "primaryKey"\?\)/,
     ],
-    [def({ zzzzzzzz: 1 }), /unknown key "zzzzzzzz"; known: path, method, body, params/],
+    [
+      def({ zzzzzzzz: 1 }),
+      /unknown key "zzzzzzzz"; known: path, method, body, params/,
+    ],
   ];
   for (const [d, re] of cases) {
     assert.throws(() => defineConnector(d), (err: Error) => {
