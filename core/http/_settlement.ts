@@ -5,11 +5,11 @@
  * @module
  */
 
-import { parseRetryAfter } from "../async/backoff.ts";
 import type { DropCost } from "./drop_cost.ts";
 import type { Permit, PermitOutcome } from "./limiter.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import type { RequestStats } from "./request_stats.ts";
+import { waitAsked } from "./_wait_asked.ts";
 
 /** What one attempt holds, and what settling it needs. */
 export interface SettlementOptions {
@@ -73,9 +73,11 @@ export class Settlement {
       latencyMs: now - this.sentAt,
       dropped,
     };
+    // The status tells a 5xx of a failing source from load shedding.
+    if (status !== undefined) released.status = status;
     // What a drop costs tells an adaptive limiter how often to probe.
     const wait = dropped && response
-      ? parseRetryAfter(response.headers.get("retry-after"), now)
+      ? waitAsked(response.headers, now)
       : undefined;
     if (wait !== undefined) {
       released.retryAfterMs = Math.min(wait, this.#o.maxRetryAfterMs);

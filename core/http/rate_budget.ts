@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parseRetryAfter, sleep as realSleep } from "../async/backoff.ts";
+import { sleep as realSleep } from "../async/backoff.ts";
 import type { RateLimit } from "../connector/types.ts";
 import {
   parseRateLimitHeaders,
@@ -15,6 +15,7 @@ import {
 } from "./parse_rate_limit_headers.ts";
 import { type Deferred, deferred, untilSettled } from "./_deferred.ts";
 import { newQuota, openWindow, type Quota, updateQuota } from "./_quota.ts";
+import { waitAsked } from "./_wait_asked.ts";
 
 export {
   parseRateLimitHeaders,
@@ -250,7 +251,7 @@ export class RateBudget {
     if (
       (status === 429 || status === 503) && (sentAt ?? t) >= this.#pauseFrom
     ) {
-      const wait = parseRetryAfter(headers.get("retry-after"), t);
+      const wait = waitAsked(headers, t);
       if (wait !== undefined && wait > 0 && wait >= this.#minPauseMs) {
         const until = t + Math.min(wait, this.#maxPauseMs);
         if (until > this.#pausedUntil) {
