@@ -137,14 +137,19 @@ export class Progress {
  * ```ts
  * import assert from "node:assert/strict";
  * import { summaryTable } from "./progress.ts";
- * const text = summaryTable({
+ * import type { RunSummary } from "../run/run_summary.ts";
+ * const summary: RunSummary = {
  *   runId: "r", connector: "demo", status: "ok", startedAt: "", durationMs: 2000,
  *   records: 100, pages: 2, requests: 2, retries: 0, bytes: 10, limits: {}, limitTrace: {},
  *   errors: [], warnings: [],
  *   streams: [{ stream: "items", records: 100, pages: 2, requests: 2, retries: 0, throttled: 0,
  *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000, maxInFlight: 4, complete: true }],
- * });
+ * };
+ * const text = summaryTable(summary);
  * assert(text.includes("items") && text.includes("50"));
+ * // A limit that pushback moved gets a line of its own.
+ * const range = { "api:443": { min: 17, max: 64, final: 32 } };
+ * assert(summaryTable({ ...summary, limitRange: range }).includes("limit api:443: 17..64, final 32"));
  * ```
  */
 export function summaryTable(summary: RunSummary): string {
@@ -180,5 +185,13 @@ export function summaryTable(summary: RunSummary): string {
   const line = (r: string[]) =>
     r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))
       .join("  ");
-  return [line(head), ...rows.map(line)].join("\n");
+  // How far pushback took each host's concurrency, when it moved at all.
+  const limits = Object.entries(summary.limitRange ?? {}).flatMap((
+    [host, r],
+  ) =>
+    r.min === r.max
+      ? []
+      : [`limit ${host}: ${r.min}..${r.max}, final ${r.final}`]
+  );
+  return [line(head), ...rows.map(line), ...limits].join("\n");
 }
