@@ -45,8 +45,9 @@ export class Ceiling {
   #probeStep = 1;
   /** The most requests in flight in a window without a drop, since a recovery failed. */
   #good = 0;
-  /** Climbing back to `#good` after a storm; a drop on the way ends it. */
   #recovering = false;
+  /** Whether drops, not latency, made the last cut. */
+  #cutByDrops = false;
   readonly #now: () => number;
 
   /** A ceiling not known yet, on the limiter's clock. */
@@ -80,6 +81,7 @@ export class Ceiling {
       );
       this.#probeWait = Math.min(longest, this.#probeWait * 2);
     }
+    this.#cutByDrops = true;
     if (this.#recovering) {
       // The level before the storm is gone: the source takes less now.
       this.#recovering = false;
@@ -105,6 +107,16 @@ export class Ceiling {
     }
   }
 
+  /** Climbing back to the level served before a storm; a drop on the way ends it. */
+  get recovering(): boolean {
+    return this.#recovering;
+  }
+
+  /** Latency, not drops, cut the limit: a queue, which no storm explains. */
+  latencyCut(): void {
+    this.#cutByDrops = false;
+  }
+
   /** A window without a drop served up to `inFlight` requests at once. */
   served(inFlight: number): void {
     if (inFlight > this.#good) this.#good = inFlight;
@@ -117,7 +129,8 @@ export class Ceiling {
    * ceiling goes back to that level for the limiter to climb to at once.
    */
   recover(limit: number): boolean {
-    if (this.#recovering || !(limit < this.#good * STORM_DEPTH)) return false;
+    if (this.#recovering || !this.#cutByDrops) return false;
+    if (!(limit < this.#good * STORM_DEPTH)) return false;
     this.#recovering = true;
     this.level = Math.max(this.level, this.#good);
     this.#probeNotBefore = -Infinity;

@@ -122,9 +122,7 @@ export class AdaptiveLimiter implements Limiter {
   #limit: number;
   #slowStart = true;
   readonly #baseline: Baseline;
-  /** The re-measure under way. */
   #measure: BaselineMeasure | undefined;
-  /** The level of the last drop, and probing above it. */
   readonly #ceiling: Ceiling;
   /** The latency-driven decreases in a row so far: latency and limit of each. */
   #latencyDecreases: { latency: number; limit: number }[] = [];
@@ -133,7 +131,7 @@ export class AdaptiveLimiter implements Limiter {
   #peak: number;
   /** The last window's median, when it was over the tolerance too. */
   #highBefore: number | undefined;
-  /** Samples from permits granted before this took no part in the last change. */
+  /** Samples of permits granted before this took no part in the last change. */
   #windowFromSeq = 0;
   /** Drops of permits granted before this were answered by a decrease already. */
   #decreasedAtSeq = 0;
@@ -199,11 +197,9 @@ export class AdaptiveLimiter implements Limiter {
     if (outcome === "ignore") return;
     const latency = outcome.latencyMs;
     if (!Number.isFinite(latency) || latency < 0) return;
-    const status = outcome.status;
-    const asked = outcome.retryAfterMs !== undefined;
-    if (outcome.dropped && (status === undefined || status === 429 || asked)) {
-      this.#onDrop(grant, outcome.retryAfterMs);
-      return;
+    const { status, retryAfterMs } = outcome;
+    if (outcome.dropped && (!status || status === 429 || retryAfterMs)) {
+      return this.#onDrop(grant, retryAfterMs);
     }
     if (status !== undefined && status >= 500) {
       // No wait asked for: maybe the source's own fault, judged per window
@@ -220,7 +216,7 @@ export class AdaptiveLimiter implements Limiter {
     const used = this.#used(grant);
     if (
       this.#slowStart && used && this.#limit < this.#ceiling.level &&
-      !(this.#followLatency && latency > this.#baseline.value * T.TOLERANCE)
+      !this.#queueing(latency)
     ) {
       this.#setLimit(Math.min(this.#limit + 1, this.#ceiling.level));
       if (this.#limit >= this.#ceiling.level || this.#limit >= this.#max) {
@@ -231,6 +227,12 @@ export class AdaptiveLimiter implements Limiter {
     const w = this.#window;
     w.add(latency, used, grant.inFlight);
     if (w.full) this.#endWindow();
+  }
+
+  /** Latency over `tolerance` x baseline, unless pinned or climbing back after a storm. */
+  #queueing(latency: number, tolerance = T.TOLERANCE): boolean {
+    if (!this.#followLatency || this.#ceiling.recovering) return false;
+    return latency > this.#baseline.value * tolerance;
   }
 
   /** Whether the limit was in use (at least half) when this permit was granted. */
@@ -251,16 +253,13 @@ export class AdaptiveLimiter implements Limiter {
     const latency = median(w.latencies);
     this.#ceiling.served(w.peak);
     if (!this.#slowStart && this.#ceiling.recover(this.#limit)) {
-      // A storm is over: climb back to where the source was, doubling per
-      // round trip, as slow start does.
+      // A storm is over: slow start back to where the source was.
       this.#slowStart = true;
       this.#highBefore = undefined;
       return;
     }
     this.#baseline.follow(latency);
-    if (
-      this.#followLatency && latency > this.#baseline.value * T.TOLERANCE
-    ) {
+    if (this.#queueing(latency)) {
       this.#slowStart = false;
       // A queue at the source lasts; the client's own pauses (a long
       // encode, a GC) inflate one window. Only a second window in a row
@@ -281,6 +280,7 @@ export class AdaptiveLimiter implements Limiter {
         limit <= earlier.limit * T.STALE_LIMIT
       );
       this.#latencyDecreases.push({ latency, limit });
+      this.#ceiling.latencyCut();
       this.#decrease(this.#limit * gradient);
       this.#maybeMeasure(stale);
       return;
@@ -289,8 +289,7 @@ export class AdaptiveLimiter implements Limiter {
     this.#latencyDecreases = [];
     if (this.#slowStart) {
       if (
-        (this.#followLatency &&
-          latency > this.#baseline.value * T.SLOW_START_TOLERANCE) ||
+        this.#queueing(latency, T.SLOW_START_TOLERANCE) ||
         this.#limit >= Math.min(this.#ceiling.level, this.#max)
       ) {
         this.#slowStart = false;
