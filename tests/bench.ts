@@ -12,8 +12,8 @@
  *   deno task bench --quick      short runs, a smoke test
  *   deno task bench --mode id    one mode (repeatable)
  *
- * Modes: id, offset, id-64, offset-64, overload, overload-0, rate, cursor,
- * halving, halving-429, memory.
+ * Modes: id, offset, id-64, offset-64, overload, overload-0, shed, shed-64,
+ * 5xx, storm, rate, cursor, halving, halving-429, memory.
  *
  * @module
  */
@@ -47,6 +47,10 @@ interface Sizes {
   rate: { perSecond: number; records: number };
   /** Memory mode: the large and the small pull. */
   memory: { large: number; small: number };
+  /** 5xx mode: records (each 503 costs a retry from a run-wide budget). */
+  faulty: number;
+  /** Storm mode: the run's length, and when a storm starts and how long it lasts, ms. */
+  storm: { runMs: number; atMs: number; forMs: number };
 }
 
 const FULL: Sizes = {
@@ -55,6 +59,8 @@ const FULL: Sizes = {
   sequentialMs: 5_000,
   rate: { perSecond: 500, records: 300_000 },
   memory: { large: 1_000_000, small: 100_000 },
+  faulty: 400_000,
+  storm: { runMs: 60_000, atMs: 20_000, forMs: 10_000 },
 };
 
 const QUICK: Sizes = {
@@ -63,6 +69,8 @@ const QUICK: Sizes = {
   sequentialMs: 2_000,
   rate: { perSecond: 500, records: 60_000 },
   memory: { large: 200_000, small: 20_000 },
+  faulty: 150_000,
+  storm: { runMs: 20_000, atMs: 6_000, forMs: 4_000 },
 };
 
 /** A source: its service time and how many requests it serves at once. */
@@ -104,6 +112,8 @@ async function measure(
     baseUrl?: string;
     limit?: number;
     stopAfterMs?: number;
+    /** Return a failed run's figures instead of throwing. */
+    failOk?: boolean;
     sampleMs?: number;
     onSample?: (s: { atMs: number; limit: number; records: number }) => void;
   },
@@ -157,7 +167,7 @@ async function measure(
     });
     const seconds = (performance.now() - t0) / 1000;
     sample();
-    if (summary.status === "failed") {
+    if (summary.status === "failed" && !options.failOk) {
       throw new Error(`${connector.name}: ${summary.errors.join("\n")}`);
     }
     return { summary, seconds, samples, pausedMs, pauses };
@@ -356,6 +366,161 @@ async function overloadMode(sizes: Sizes, retryAfter: number) {
   }));
 }
 
+/** The limit's range over a run, from the summary: `min..max, final f`. */
+function rangeText(m: Measured): string {
+  const r = Object.values(m.summary.limitRange ?? {})[0];
+  return r ? `${r.min}..${r.max}, final ${r.final}` : "?";
+}
+
+const pct = (part: number, whole: number) =>
+  `${(whole > 0 ? part / whole * 100 : 0).toFixed(2)} %`;
+
+/**
+ * A source that sheds past its capacity with 429, `Retry-After: 1` and
+ * `retry-after-ms: 20` (the form several large APIs use): auto, or a
+ * concurrency pinned at twice the capacity, which must still land every record.
+ */
+async function shedMode(sizes: Sizes, concurrency: number | "auto") {
+  const source = { latencyMs: 20, capacity: 32 };
+  await using server = await startServerProcess(
+    serverArgs(source, sizes.records, [
+      "--overflow",
+      "429",
+      "--retry-after",
+      "1",
+      "--retry-after-ms",
+      "20",
+    ]),
+  );
+  const phys = physical(source, PAGE);
+  const m = await measure(offsetConnector(server.url), { concurrency });
+  const stats = await server.stats();
+  const complete = m.summary.records === sizes.records;
+  const target = concurrency === "auto"
+    ? "target >= 0.90, 429s < 2 %"
+    : "target >= 0.85, every record";
+  record({
+    ...itemsRow(m, phys, {
+      mode: "shed 32@20ms (429, Retry-After: 1, retry-after-ms: 20)",
+      run: concurrency === "auto" ? "auto" : `--concurrency ${concurrency}`,
+      concurrency: "auto",
+      server: stats,
+      note: `429s ${pct(stats.throttled, stats.requests)} of requests; ${
+        complete ? "every record" : `ONLY ${fmt(m.summary.records)} records`
+      }; limit ${rangeText(m)}; ${target}`,
+    }),
+  });
+}
+
+/**
+ * A queueing source whose answers are 10 % random 503s (no `Retry-After`),
+ * beside the same source without them: the faulty run's items/s over the
+ * clean run's.
+ */
+async function faultMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  const runs: Measured[] = [];
+  for (const faults of [[], ["--error-share", "0.1"]]) {
+    await using server = await startServerProcess(
+      serverArgs(source, sizes.faulty, faults),
+    );
+    runs.push(
+      await measure(offsetConnector(server.url), { concurrency: "auto" }),
+    );
+    const [clean, faulty] = runs;
+    if (!faulty) continue;
+    const stats = await server.stats();
+    const rate = (x: Measured) => x.summary.records / x.seconds;
+    record({
+      mode: "5xx 32@20ms (10 % random 503, queue)",
+      run: "auto",
+      records: faulty.summary.records,
+      seconds: faulty.seconds,
+      ratio: rate(faulty) / rate(clean!),
+      of: `${fmt(rate(clean!))} items/s clean`,
+      limit: limitText(faulty, "auto"),
+      requests: stats.requests,
+      throttled: stats.throttled,
+      note: `503s ${pct(stats.byStatus[503] ?? 0, stats.requests)}; clean run ${
+        (rate(clean!) / physical(source, PAGE)).toFixed(3)
+      } of physical, limit ${limitText(clean!, "auto")}; target >= 0.80`,
+    });
+  }
+}
+
+/**
+ * A queueing source answers every request 429 (`Retry-After: 1`) for a
+ * while: how long after the storm the limit is back within 10 % of its
+ * level before it (the median of the 5 s before), and the run's items/s
+ * outside the storm over the physical limit.
+ */
+async function stormMode(sizes: Sizes) {
+  const source = { latencyMs: 20, capacity: 32 };
+  const { runMs, atMs, forMs } = sizes.storm;
+  await using server = await startServerProcess(
+    serverArgs(source, 100_000_000, ["--retry-after", "1"]),
+  );
+  let startedAt: number | undefined;
+  const m = await measure(offsetConnector(server.url), {
+    concurrency: "auto",
+    stopAfterMs: runMs,
+    failOk: true,
+    sampleMs: 100,
+    onSample: (x) => {
+      if (startedAt === undefined && x.atMs >= atMs) {
+        startedAt = x.atMs;
+        server.command(`storm ${forMs}`).catch(() => {});
+      }
+    },
+  });
+  const from = startedAt ?? atMs;
+  const end = from + forMs;
+  const before = median(
+    m.samples.filter((x) => x.atMs >= from - 5_000 && x.atMs < from).map((x) =>
+      x.limit
+    ),
+  );
+  const back = m.samples.find((x) => x.atMs >= end && x.limit >= 0.9 * before);
+  const low = Math.min(
+    ...m.samples.filter((x) => x.atMs >= from && x.atMs < end).map((x) =>
+      x.limit
+    ),
+  );
+  const stats = await server.stats();
+  const outside = m.seconds - forMs / 1000;
+  const phys = physical(source, PAGE);
+  record({
+    mode: `storm ${source.capacity}@${source.latencyMs}ms (${
+      forMs / 1000
+    } s of 429s in ${runMs / 1000} s)`,
+    run: "auto",
+    records: m.summary.records,
+    seconds: m.seconds,
+    ratio: m.summary.records / outside / phys,
+    of: `${fmt(phys)} items/s, outside the storm`,
+    limit: `${before} -> ${low} -> ${m.samples.at(-1)?.limit ?? "?"}`,
+    requests: stats.requests,
+    throttled: stats.throttled,
+    note: `back within 10 % of ${before} ${
+      back ? `${((back.atMs - end) / 1000).toFixed(1)} s` : "NEVER"
+    } after the storm (target <= 3 s)${
+      m.summary.status === "failed"
+        ? `; the pull FAILED at ${m.seconds.toFixed(1)} s: ${
+          m.summary.errors[0]?.slice(0, 120)
+        }`
+        : ""
+    }`,
+  });
+  traces.push(
+    `storm: the limit every 0.5 s, 429s from ${(from / 1000).toFixed(1)} s to ${
+      (end / 1000).toFixed(1)
+    } s:\n` +
+      m.samples.filter((_, i) => i % 5 === 0).map((x) =>
+        `${(x.atMs / 1000).toFixed(1)}s:${x.limit}`
+      ).join(" "),
+  );
+}
+
 async function rateMode(sizes: Sizes) {
   const { perSecond, records } = sizes.rate;
   const source = { latencyMs: 20, capacity: 32 };
@@ -541,6 +706,10 @@ const MODES: Record<string, (sizes: Sizes) => Promise<void>> = {
   "offset-64": (s) => offsetMode("offset", { latencyMs: 50, capacity: 64 }, s),
   overload: (s) => overloadMode(s, 1),
   "overload-0": (s) => overloadMode(s, 0),
+  shed: (s) => shedMode(s, "auto"),
+  "shed-64": (s) => shedMode(s, 64),
+  "5xx": faultMode,
+  storm: stormMode,
   rate: rateMode,
   cursor: cursorMode,
   halving: (s) => halvingMode(s, "queue"),

@@ -256,15 +256,20 @@ const HEAD = [
  * ```ts
  * import assert from "node:assert/strict";
  * import { summaryTable } from "./progress.ts";
- * const text = summaryTable({
+ * import type { RunSummary } from "../run/run_summary.ts";
+ * const summary: RunSummary = {
  *   runId: "r", connector: "demo", status: "ok", startedAt: "", durationMs: 2000,
  *   records: 100, pages: 2, requests: 2, retries: 0, bytes: 10, limits: {}, limitTrace: {},
  *   errors: [], warnings: [],
  *   streams: [{ stream: "items", records: 100, pages: 2, requests: 2, retries: 0, throttled: 0,
  *     bytes: 10, bytesWritten: 5, files: 1, durationMs: 2000, maxInFlight: 4, complete: true }],
- * });
+ * };
+ * const text = summaryTable(summary);
  * assert(text.includes("items") && text.includes("50"));
  * assert(text.split("\n").every((l) => l.length <= 80));
+ * // A limit that pushback moved gets a line of its own.
+ * const range = { "api:443": { min: 17, max: 64, final: 32 } };
+ * assert(summaryTable({ ...summary, limitRange: range }).includes("limit api:443: 17..64, final 32"));
  * ```
  */
 export function summaryTable(summary: RunSummary, columns = 80): string {
@@ -292,5 +297,13 @@ export function summaryTable(summary: RunSummary, columns = 80): string {
     return ([...c].length > w ? fitLine(c, w + 1) : c).padEnd(w);
   };
   const line = (r: string[]) => r.map(cell).join("  ").trimEnd();
-  return [line(HEAD), ...rows.map(line)].join("\n");
+  // How far pushback took each host's concurrency, when it moved at all.
+  const limits = Object.entries(summary.limitRange ?? {}).flatMap((
+    [host, r],
+  ) =>
+    r.min === r.max ? [] : [
+      fitLine(`limit ${host}: ${r.min}..${r.max}, final ${r.final}`, columns),
+    ]
+  );
+  return [line(HEAD), ...rows.map(line), ...limits].join("\n");
 }

@@ -16,6 +16,17 @@ const PROBE_WAIT_MAX_REQUESTS = 1024;
  * on a 429) may take: a drop that asks for 1 s allows a probe every 50 s.
  */
 const PROBE_COST_SHARE = 0.02;
+/**
+ * The longest a drop's asked-for wait holds probes off: a source that asks
+ * for a long wait once must not keep the limit low for the rest of a run.
+ */
+const PROBE_HOLD_MAX_MS = 5_000;
+/**
+ * A limit that fell below this share of the highest level served without a
+ * drop was driven down by a storm, not by capacity: the storm's drops came at
+ * every level, so their levels say nothing of what the source takes.
+ */
+const STORM_DEPTH = 0.25;
 
 /**
  * The level of the last drop, held until a probe above it may go: probes
@@ -32,6 +43,11 @@ export class Ceiling {
   #probeNotBefore = -Infinity;
   /** How far a probe goes above the ceiling; doubles while probes hold. */
   #probeStep = 1;
+  /** The most requests in flight in a window without a drop, since a recovery failed. */
+  #good = 0;
+  #recovering = false;
+  /** Whether drops, not latency, made the last cut. */
+  #cutByDrops = false;
   readonly #now: () => number;
 
   /** A ceiling not known yet, on the limiter's clock. */
@@ -44,10 +60,8 @@ export class Ceiling {
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
       // Every failed probe will cost this wait again: probe so rarely
       // that such waits take a small share of the time.
-      this.#probeNotBefore = Math.max(
-        this.#probeNotBefore,
-        this.#now() + retryAfterMs / PROBE_COST_SHARE,
-      );
+      const hold = Math.min(PROBE_HOLD_MAX_MS, retryAfterMs / PROBE_COST_SHARE);
+      this.#probeNotBefore = Math.max(this.#probeNotBefore, this.#now() + hold);
     }
   }
 
@@ -67,6 +81,12 @@ export class Ceiling {
       );
       this.#probeWait = Math.min(longest, this.#probeWait * 2);
     }
+    this.#cutByDrops = true;
+    if (this.#recovering) {
+      // The level before the storm is gone: the source takes less now.
+      this.#recovering = false;
+      this.#good = level;
+    }
     this.level = level;
     this.#probeStep = 1;
     this.#windowsAtCeiling = 0;
@@ -85,6 +105,37 @@ export class Ceiling {
         Math.max(1, Math.floor(limit / 4)),
       );
     }
+  }
+
+  /** Climbing back to the level served before a storm; a drop on the way ends it. */
+  get recovering(): boolean {
+    return this.#recovering;
+  }
+
+  /** Latency, not drops, cut the limit: a queue, which no storm explains. */
+  latencyCut(): void {
+    this.#cutByDrops = false;
+  }
+
+  /** A window without a drop served up to `inFlight` requests at once. */
+  served(inFlight: number): void {
+    if (inFlight > this.#good) this.#good = inFlight;
+    if (this.#recovering && inFlight >= this.#good) this.#recovering = false;
+  }
+
+  /**
+   * Whether a limit of `limit`, after a window without a drop, is so far
+   * below the level served before that a storm put it there. If so, the
+   * ceiling goes back to that level for the limiter to climb to at once.
+   */
+  recover(limit: number): boolean {
+    if (this.#recovering || !this.#cutByDrops) return false;
+    if (!(limit < this.#good * STORM_DEPTH)) return false;
+    this.#recovering = true;
+    this.level = Math.max(this.level, this.#good);
+    this.#probeNotBefore = -Infinity;
+    this.#probeWait = PROBE_WAIT_MIN;
+    return true;
   }
 
   /**

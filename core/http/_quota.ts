@@ -151,3 +151,16 @@ export function openWindow(
     q.target = Math.min(q.end, sent + length);
   }
 }
+
+/**
+ * Whether a pull spending `q` must be paced at `t` (see the `"as-needed"`
+ * pacing of `RateBudgetOptions`), keeping `reserve` requests in reserve.
+ */
+export function mustPace(q: Quota, t: number, reserve: number): boolean {
+  const spent = Math.max(0, q.openEst - q.est);
+  const elapsed = t - q.openedAt;
+  const byRate = elapsed > 0 ? spent / elapsed * (q.end - t) : Infinity;
+  // With the pull's need unknown, it is taken to be what it spent so far
+  // in this window, at most what its pace so far spends by the reset.
+  return q.est - reserve < Math.min(spent, byRate);
+}

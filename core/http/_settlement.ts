@@ -73,6 +73,8 @@ export class Settlement {
       latencyMs: now - this.sentAt,
       dropped,
     };
+    // The status tells a 5xx of a failing source from load shedding.
+    if (status !== undefined) released.status = status;
     // What a drop costs tells an adaptive limiter how often to probe.
     const wait = dropped && response
       ? parseRetryAfterHeaders(response.headers, now)

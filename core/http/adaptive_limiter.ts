@@ -18,7 +18,10 @@
  * @module
  */
 
-import type { AdaptiveLimiterOptions } from "./adaptive_limiter_options.ts";
+import {
+  type AdaptiveLimiterOptions,
+  checkedBounds,
+} from "./adaptive_limiter_options.ts";
 import type { DropCost } from "./drop_cost.ts";
 import type { LimitChange } from "./limit_change.ts";
 import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
@@ -27,32 +30,13 @@ import { BaselineMeasure } from "./_baseline_measure.ts";
 import { Ceiling } from "./_ceiling.ts";
 import { median } from "./_median.ts";
 import { type Grant, Semaphore } from "./_semaphore.ts";
+import * as T from "./_limiter_tuning.ts";
+import { LimitTrace } from "./_limit_trace.ts";
+import { LimiterWindow } from "./_limiter_window.ts";
 
 export type { AdaptiveLimiterOptions } from "./adaptive_limiter_options.ts";
 export type { DropCost } from "./drop_cost.ts";
 export type { LimitChange } from "./limit_change.ts";
-
-/**
- * Queueing latency accepted over the baseline before the limit comes down:
- * enough queue at the source to cover the client's own pauses, no more.
- */
-const TOLERANCE = 1.5;
-/** Slow start stops once latency is this far over the baseline. */
-const SLOW_START_TOLERANCE = 1.5;
-/** Multiplicative decrease on a drop (429/503/timeout). */
-const DROP_FACTOR = 0.9;
-/** Bounds of the latency gradient's decrease factor. */
-const MIN_GRADIENT = 0.5;
-const MAX_GRADIENT = 0.9;
-/** Fewest samples a window's median is taken over (small limits span several round trips). */
-const MIN_WINDOW = 8;
-/** Latency kept (at least) after the limit fell to `STALE_LIMIT` of its level: the baseline is stale. */
-const STALE_LATENCY = 0.9;
-const STALE_LIMIT = 0.8;
-/** Slow start that grew the limit this many times over needs no baseline check. */
-const UNCHECKED_GROWTH = 4;
-/** Entries kept by `trace()`. */
-const TRACE_LENGTH = 1000;
 
 /**
  * A limiter that finds the concurrency a source sustains, in the manner of
@@ -72,12 +56,19 @@ const TRACE_LENGTH = 1000;
  *   longest) and returns to 4 windows after a probe that held, whose step
  *   then doubles (so a source that got faster is re-found in a few probes).
  *   A drop that asked for a wait (`retryAfterMs`, see {@linkcode DropCost})
- *   also holds probes off for 50 times that wait, so that failed probes'
- *   waits take at most 2% of the time.
+ *   also holds probes off for 50 times that wait (at most 5 s), so that
+ *   failed probes' waits take little of the time.
  * - A drop, for a request granted after the last decrease, sets the drop
  *   level to the in-flight count at which the request went out, minus one,
  *   and the limit to `min(0.9 * limit, that level)`, at once; after a
- *   failed probe (a drop above the previous level), to that level.
+ *   failed probe (a drop above the previous level), to that level. A drop
+ *   is a 429, a timeout or an answer that asks for a wait; a 5xx that asks
+ *   for none counts only when over a quarter of a window's answers are
+ *   (then x0.9): a source's random faults do not pull the limit down.
+ * - After a storm (drops at every level took the limit under a quarter of
+ *   the most requests served at once without a drop), one window without
+ *   a drop restarts slow start up to that level; a drop on the way makes
+ *   the level it happened at the new one.
  * - The baseline follows window medians down (a quarter of the way per
  *   window, so one lucky window does not set it). It is re-measured every
  *   `max(15 s, 300 baselines)`, once when slow start first ends (unless it
@@ -125,15 +116,13 @@ export class AdaptiveLimiter implements Limiter {
   readonly #max: number;
   readonly #now: () => number;
   readonly #createdAt: number;
-  #trace: LimitChange[] = [];
+  readonly #trace: LimitTrace;
 
   /** The limit with its fraction; the semaphore gets the integer part. */
   #limit: number;
   #slowStart = true;
   readonly #baseline: Baseline;
-  /** The re-measure under way. */
   #measure: BaselineMeasure | undefined;
-  /** The level of the last drop, and probing above it. */
   readonly #ceiling: Ceiling;
   /** The latency-driven decreases in a row so far: latency and limit of each. */
   #latencyDecreases: { latency: number; limit: number }[] = [];
@@ -142,32 +131,17 @@ export class AdaptiveLimiter implements Limiter {
   #peak: number;
   /** The last window's median, when it was over the tolerance too. */
   #highBefore: number | undefined;
-  /** Samples from permits granted before this took no part in the last change. */
+  /** Samples of permits granted before this took no part in the last change. */
   #windowFromSeq = 0;
   /** Drops of permits granted before this were answered by a decrease already. */
   #decreasedAtSeq = 0;
-  #window = { latencies: [] as number[], drops: 0, used: 0, size: MIN_WINDOW };
+  #window = new LimiterWindow(T.MIN_WINDOW);
+  /** Whether latency moves the limit (`false`: only drops do). */
+  readonly #followLatency: boolean;
 
   /** Build a limiter; see {@linkcode AdaptiveLimiterOptions} for the defaults. */
   constructor(options: AdaptiveLimiterOptions = {}) {
-    const min = options.min ?? 1;
-    const max = options.max ?? 256;
-    if (!Number.isInteger(min) || min < 1) {
-      throw new RangeError(
-        `Cannot create adaptive limiter: min must be an integer >= 1, got ${min}`,
-      );
-    }
-    if (!Number.isInteger(max) || max < min) {
-      throw new RangeError(
-        `Cannot create adaptive limiter: max must be an integer >= min (${min}), got ${max}`,
-      );
-    }
-    const initial = options.initial ?? 8;
-    if (!Number.isFinite(initial)) {
-      throw new RangeError(
-        `Cannot create adaptive limiter: initial must be a number, got ${initial}`,
-      );
-    }
+    const { min, max, initial } = checkedBounds(options);
     this.#min = min;
     this.#max = max;
     this.#now = options.now ?? (() => performance.now());
@@ -175,13 +149,14 @@ export class AdaptiveLimiter implements Limiter {
     this.#ceiling = new Ceiling(() => this.#now());
     this.#baseline = new Baseline(this.#createdAt);
     this.#limit = Math.min(max, Math.max(min, Math.floor(initial)));
+    this.#followLatency = options.followLatency ?? true;
     this.#initial = this.#limit;
     this.#peak = this.#limit;
     this.#semaphore = new Semaphore(
       this.#limit,
       (outcome, grant) => this.#onRelease(outcome, grant),
     );
-    this.#trace.push({ atMs: 0, limit: this.#limit });
+    this.#trace = new LimitTrace(this.#limit);
     this.#resetWindow(false);
   }
 
@@ -205,20 +180,33 @@ export class AdaptiveLimiter implements Limiter {
     return this.#semaphore.queued;
   }
 
+  /** The lowest and highest limit so far, and the limit now. */
+  range(): { min: number; max: number; final: number } {
+    return { ...this.#trace.range, final: this.limit };
+  }
+
   /**
    * The last changes of the limit (at most 1000), oldest first; the first
    * entry is the initial limit until pushed out.
    */
   trace(): LimitChange[] {
-    return this.#trace.slice(-TRACE_LENGTH);
+    return this.#trace.entries();
   }
 
   #onRelease(outcome: PermitOutcome & DropCost, grant: Grant): void {
     if (outcome === "ignore") return;
     const latency = outcome.latencyMs;
     if (!Number.isFinite(latency) || latency < 0) return;
-    if (outcome.dropped) {
-      this.#onDrop(grant, outcome.retryAfterMs);
+    const { status, retryAfterMs } = outcome;
+    if (outcome.dropped && (!status || status === 429 || retryAfterMs)) {
+      return this.#onDrop(grant, retryAfterMs);
+    }
+    if (status !== undefined && status >= 500) {
+      // No wait asked for: maybe the source's own fault, judged per window
+      // by its share; its latency says nothing of a queue.
+      if (this.#measure || grant.seq < this.#windowFromSeq) return;
+      this.#window.soft++;
+      if (this.#window.full) this.#endWindow();
       return;
     }
     if (this.#measure) {
@@ -228,7 +216,7 @@ export class AdaptiveLimiter implements Limiter {
     const used = this.#used(grant);
     if (
       this.#slowStart && used && this.#limit < this.#ceiling.level &&
-      !(latency > this.#baseline.value * TOLERANCE)
+      !this.#queueing(latency)
     ) {
       this.#setLimit(Math.min(this.#limit + 1, this.#ceiling.level));
       if (this.#limit >= this.#ceiling.level || this.#limit >= this.#max) {
@@ -237,9 +225,14 @@ export class AdaptiveLimiter implements Limiter {
     }
     if (grant.seq < this.#windowFromSeq) return;
     const w = this.#window;
-    w.latencies.push(latency);
-    if (used) w.used++;
-    if (w.latencies.length >= w.size) this.#endWindow();
+    w.add(latency, used, grant.inFlight);
+    if (w.full) this.#endWindow();
+  }
+
+  /** Latency over `tolerance` x baseline, unless pinned or climbing back after a storm. */
+  #queueing(latency: number, tolerance = T.TOLERANCE): boolean {
+    if (!this.#followLatency || this.#ceiling.recovering) return false;
+    return latency > this.#baseline.value * tolerance;
   }
 
   /** Whether the limit was in use (at least half) when this permit was granted. */
@@ -250,10 +243,23 @@ export class AdaptiveLimiter implements Limiter {
   #endWindow(): void {
     const w = this.#window;
     this.#resetWindow(false);
-    if (w.drops > 0 || w.latencies.length === 0) return;
+    if (w.drops > 0) return;
+    if (w.soft > (w.latencies.length + w.soft) * T.SOFT_SHARE) {
+      this.#slowStart = false;
+      this.#decrease(this.#limit * T.DROP_FACTOR);
+      return;
+    }
+    if (w.latencies.length === 0) return;
     const latency = median(w.latencies);
+    this.#ceiling.served(w.peak);
+    if (!this.#slowStart && this.#ceiling.recover(this.#limit)) {
+      // A storm is over: slow start back to where the source was.
+      this.#slowStart = true;
+      this.#highBefore = undefined;
+      return;
+    }
     this.#baseline.follow(latency);
-    if (latency > this.#baseline.value * TOLERANCE) {
+    if (this.#queueing(latency)) {
       this.#slowStart = false;
       // A queue at the source lasts; the client's own pauses (a long
       // encode, a GC) inflate one window. Only a second window in a row
@@ -263,17 +269,18 @@ export class AdaptiveLimiter implements Limiter {
       if (before === undefined) return;
       const high = Math.min(before, latency);
       const gradient = Math.min(
-        MAX_GRADIENT,
-        Math.max(MIN_GRADIENT, (this.#baseline.value * TOLERANCE) / high),
+        T.MAX_GRADIENT,
+        Math.max(T.MIN_GRADIENT, (this.#baseline.value * T.TOLERANCE) / high),
       );
       // Latency that stays as high after the limit fell by a fifth is not
       // our queue: the source itself got slower, so the baseline is stale.
       const limit = this.#limit;
       const stale = this.#latencyDecreases.some((earlier) =>
-        latency >= earlier.latency * STALE_LATENCY &&
-        limit <= earlier.limit * STALE_LIMIT
+        latency >= earlier.latency * T.STALE_LATENCY &&
+        limit <= earlier.limit * T.STALE_LIMIT
       );
       this.#latencyDecreases.push({ latency, limit });
+      this.#ceiling.latencyCut();
       this.#decrease(this.#limit * gradient);
       this.#maybeMeasure(stale);
       return;
@@ -282,7 +289,7 @@ export class AdaptiveLimiter implements Limiter {
     this.#latencyDecreases = [];
     if (this.#slowStart) {
       if (
-        latency > this.#baseline.value * SLOW_START_TOLERANCE ||
+        this.#queueing(latency, T.SLOW_START_TOLERANCE) ||
         this.#limit >= Math.min(this.#ceiling.level, this.#max)
       ) {
         this.#slowStart = false;
@@ -312,7 +319,7 @@ export class AdaptiveLimiter implements Limiter {
     this.#latencyDecreases = [];
     this.#slowStart = false;
     this.#decrease(
-      failedProbe ? level : Math.min(this.#limit * DROP_FACTOR, level),
+      failedProbe ? level : Math.min(this.#limit * T.DROP_FACTOR, level),
     );
   }
 
@@ -326,11 +333,12 @@ export class AdaptiveLimiter implements Limiter {
   #resetWindow(fresh: boolean): void {
     if (fresh) this.#windowFromSeq = this.#semaphore.nextSeq;
     // Sized when it opens: in slow start the limit grows as fast as samples come.
-    const size = Math.max(MIN_WINDOW, Math.floor(this.#limit));
-    this.#window = { latencies: [], drops: 0, used: 0, size };
+    const size = Math.max(T.MIN_WINDOW, Math.floor(this.#limit));
+    this.#window = new LimiterWindow(size);
   }
 
   #maybeMeasure(now: boolean): void {
+    if (!this.#followLatency) return;
     if (this.#baseline.value === Infinity || this.#measure) return;
     // The first baseline came from the initial limit, which may already
     // have queued at a small source: check it as soon as slow start ends.
@@ -339,7 +347,7 @@ export class AdaptiveLimiter implements Limiter {
     // times the latency, and slow start ends at one and a half.
     if (
       !this.#baseline.checked && !this.#slowStart &&
-      this.#peak >= UNCHECKED_GROWTH * this.#initial
+      this.#peak >= T.UNCHECKED_GROWTH * this.#initial
     ) {
       this.#baseline.checked = true;
     }
@@ -371,7 +379,7 @@ export class AdaptiveLimiter implements Limiter {
     const before = this.#baseline.value;
     this.#baseline.measured(this.#now(), baseline);
     // The source got slower: how far the limit may go is unknown again.
-    if (baseline !== undefined && baseline > before * SLOW_START_TOLERANCE) {
+    if (baseline !== undefined && baseline > before * T.SLOW_START_TOLERANCE) {
       this.#slowStart = m.saved < Math.min(this.#ceiling.level, this.#max);
     }
     this.#setLimit(m.saved);
@@ -384,10 +392,7 @@ export class AdaptiveLimiter implements Limiter {
     const whole = Math.floor(this.#limit);
     if (whole === this.#semaphore.limit) return;
     this.#semaphore.limit = whole;
-    this.#trace.push({ atMs: this.#now() - this.#createdAt, limit: whole });
-    if (this.#trace.length > 2 * TRACE_LENGTH) {
-      this.#trace = this.#trace.slice(-TRACE_LENGTH);
-    }
+    this.#trace.push(this.#now() - this.#createdAt, whole);
     this.onChange?.(whole);
   }
 }

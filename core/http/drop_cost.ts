@@ -5,8 +5,8 @@
  */
 
 /**
- * What the HTTP layer may add to a dropped request's outcome: the wait the
- * source asked for (`Retry-After`). A drop that asks for a wait makes
+ * What the HTTP layer may add to a request's outcome: the wait the source
+ * asked for (`Retry-After`) and the status. A drop that asks for a wait makes
  * every failed probe cost that much, so the limiter probes more rarely.
  *
  * @example
@@ -25,4 +25,10 @@
 export interface DropCost {
   /** The wait the source asked for before a retry, in ms. */
   retryAfterMs?: number;
+  /**
+   * The answer's status; absent for a timeout. A 5xx that asks for no wait
+   * (a 500, or a 503 without `Retry-After`) may be a fault of the source
+   * rather than load shedding: a limiter weighs it by how often it comes.
+   */
+  status?: number;
 }

@@ -8,85 +8,33 @@
  */
 
 import { sleep as realSleep } from "../async/backoff.ts";
-import type { RateLimit } from "../connector/types.ts";
 import {
   parseRateLimitHeaders,
   type RateReading,
 } from "./parse_rate_limit_headers.ts";
 import { parseRetryAfterHeaders } from "./parse_retry_after_headers.ts";
 import { type Deferred, deferred, untilSettled } from "./_deferred.ts";
-import { newQuota, openWindow, type Quota, updateQuota } from "./_quota.ts";
+import {
+  mustPace,
+  newQuota,
+  openWindow,
+  type Quota,
+  updateQuota,
+} from "./_quota.ts";
+
+import type {
+  RateBudgetOptions,
+  RateBudgetStats,
+} from "./rate_budget_options.ts";
 
 export {
   parseRateLimitHeaders,
   type RateReading,
 } from "./parse_rate_limit_headers.ts";
-
-/**
- * Options of {@linkcode RateBudget}.
- *
- * @example
- * ```ts
- * import type { RateBudgetOptions } from "./rate_budget.ts";
- * const options: RateBudgetOptions = { limit: { requests: 5000, perSeconds: 3600 } };
- * ```
- */
-export interface RateBudgetOptions {
-  /** A limit the connector knows in advance; paced at `safety` of it. @default none */
-  limit?: RateLimit;
-  /** Share of a declared `limit` actually used, leaving room for clock skew. @default 0.95 */
-  safety?: number;
-  /**
-   * Requests of an announced quota left unspent until its window renews: the
-   * margin against answers still on their way. @default 1
-   */
-  reserve?: number;
-  /**
-   * Share of a window's announced budget that may go at once, before pacing
-   * starts: a long window (GitHub's 5,000 an hour) paced evenly from its
-   * first request makes a short pull slow. Never more than the window allows.
-   * @default 0 (pace from the first request)
-   */
-  burst?: number;
-  /** Cap on a pause asked by `Retry-After`, in ms. @default 120_000 */
-  maxPauseMs?: number;
-  /**
-   * A `Retry-After` shorter than this does not pause the host (the request
-   * that got it still waits it out before its retry): a short wait usually
-   * means a momentary overload, which a concurrency limiter handles without
-   * stopping every worker. @default 0 (every `Retry-After` pauses)
-   */
-  minPauseMs?: number;
-  /** Clock, epoch ms. @default Date.now */
-  now?: () => number;
-  /**
-   * Waits `ms` (rejecting with `signal.reason` on abort); must let `now` pass.
-   * @default a timer
-   */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-/**
- * What a budget did so far.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RateBudget, type RateBudgetStats } from "./rate_budget.ts";
- * const stats: RateBudgetStats = new RateBudget().stats;
- * assert(stats.granted === 0);
- * ```
- */
-export interface RateBudgetStats {
-  /** Requests let through. */
-  granted: number;
-  /** Of those, the ones that had to wait. */
-  waited: number;
-  /** Time spent waiting, summed over requests, in ms. */
-  waitedMs: number;
-  /** Pauses started by a `Retry-After` on a 429 or 503. */
-  pauses: number;
-}
+export type {
+  RateBudgetOptions,
+  RateBudgetStats,
+} from "./rate_budget_options.ts";
 
 // How far behind its pace a budget may catch up after timers fired late.
 const CATCH_UP_MS = 50;
@@ -114,6 +62,7 @@ const CATCH_UP_MS = 50;
  * import { RateBudget } from "./rate_budget.ts";
  * let clock = 1_700_000_000_000;
  * const budget = new RateBudget({
+ *   pacing: "even",
  *   now: () => clock,
  *   sleep: (ms) => {
  *     clock += ms;
@@ -146,6 +95,8 @@ export class RateBudget {
   #maxPauseMs: number;
   #minPauseMs: number;
   #burst: number;
+  #asNeeded: boolean;
+  #reserveShare: number;
   #declaredMs: number | undefined;
   #declaredNext = -Infinity;
   #pausedUntil = -Infinity;
@@ -170,6 +121,13 @@ export class RateBudget {
     this.#maxPauseMs = options.maxPauseMs ?? 120_000;
     this.#minPauseMs = options.minPauseMs ?? 0;
     this.#burst = options.burst ?? 0;
+    this.#asNeeded = (options.pacing ?? "as-needed") === "as-needed";
+    this.#reserveShare = options.reserveShare ?? 0.1;
+    if (!(this.#reserveShare >= 0 && this.#reserveShare < 1)) {
+      throw new RangeError(
+        `Cannot create rate budget: reserveShare must be in [0, 1), got ${this.#reserveShare}`,
+      );
+    }
     if (!(this.#burst >= 0 && this.#burst <= 1)) {
       throw new RangeError(
         `Cannot create rate budget: burst must be in [0, 1], got ${this.#burst}`,
@@ -346,7 +304,10 @@ export class RateBudget {
       let due: number;
       if (spare < 1) {
         due = q.end;
-      } else if (q.openEst - q.est < this.#burst * q.openEst) {
+      } else if (
+        q.openEst - q.est < this.#burst * q.openEst ||
+        (this.#asNeeded && !mustPace(q, t, this.#quotaReserve(q)))
+      ) {
         due = t;
       } else {
         // `spare` slots spread evenly over what is left, the last before the end.
@@ -359,6 +320,11 @@ export class RateBudget {
     }
     this.#nextSlot = Number.isFinite(slot) ? Math.min(slot, t) : t;
     return wait;
+  }
+
+  /** Requests of `q` kept back before as-needed pacing starts. */
+  #quotaReserve(q: Quota): number {
+    return Math.max(this.#reserve, Math.ceil(this.#reserveShare * q.openEst));
   }
 
   #grant(t: number): void {

@@ -8,7 +8,7 @@
 import { AdaptiveLimiter } from "../http/adaptive_limiter.ts";
 import type { Connector } from "../connector/connector.ts";
 import { HttpClient } from "../http/http.ts";
-import { FixedLimiter, type Limiter } from "../http/limiter.ts";
+import type { Limiter } from "../http/limiter.ts";
 import { RateBudget } from "../http/rate_budget.ts";
 import type { RequestAuth } from "../http/request_auth.ts";
 import type { PullOptions } from "./pull_options.ts";
@@ -91,9 +91,15 @@ export function runHttp(
   const limiterFor = (host: string): Limiter => {
     let l = limiters.get(host);
     if (!l) {
+      // A pinned concurrency is a ceiling: the source's pushback (429,
+      // 503, timeouts) lowers the requests in flight below it for a while.
       l = concurrency === "auto"
         ? new AdaptiveLimiter({ max: maxConcurrency })
-        : new FixedLimiter(concurrency);
+        : new AdaptiveLimiter({
+          initial: concurrency,
+          max: concurrency,
+          followLatency: false,
+        });
       l.onChange = (limit) => emit({ type: "limit", host, limit });
       limiters.set(host, l);
     }

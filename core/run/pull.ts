@@ -132,6 +132,7 @@ export async function pull(
     streamSummaries,
     limits: limits(),
     limitTrace: traces(),
+    limitRange: limitRanges(limiters),
   });
   await storage.put(
     `${connector.name}/_runs/${runId}.json`,
@@ -179,6 +180,17 @@ function limitTraces(
   );
 }
 
+/** Lowest, highest and final limit per adaptive limiter's host. */
+function limitRanges(
+  limiters: Map<string, Limiter>,
+): NonNullable<RunSummary["limitRange"]> {
+  return Object.fromEntries(
+    [...limiters].flatMap(([h, l]) =>
+      l instanceof AdaptiveLimiter ? [[h, l.range()]] : []
+    ),
+  );
+}
+
 /** The run's summary: its streams' summaries, totalled. */
 function runSummary(
   connector: Connector,
@@ -190,6 +202,7 @@ function runSummary(
     streamSummaries: StreamSummary[];
     limits: Record<string, number>;
     limitTrace: Record<string, Array<{ atMs: number; limit: number }>>;
+    limitRange: NonNullable<RunSummary["limitRange"]>;
   },
 ): RunSummary {
   const { streamSummaries } = run;
@@ -211,6 +224,7 @@ function runSummary(
     bytes: sum("bytes"),
     limits: run.limits,
     limitTrace: run.limitTrace,
+    limitRange: run.limitRange,
     streams: streamSummaries,
     errors,
     warnings: streamSummaries.flatMap((s) => s.warnings ?? []),

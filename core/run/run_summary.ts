@@ -67,8 +67,14 @@ export interface RunSummary {
   bytes: number;
   /** The concurrency in force at the end, per host. */
   limits: Record<string, number>;
-  /** Limit changes over time, per host (adaptive only; bounded). */
+  /** Limit changes over time, per host (bounded). */
   limitTrace: Record<string, Array<{ atMs: number; limit: number }>>;
+  /**
+   * The lowest and highest concurrency over the run and the one at its end,
+   * per host: with `--concurrency n`, how far the source's pushback took the
+   * requests in flight below `n`.
+   */
+  limitRange?: Record<string, { min: number; max: number; final: number }>;
   /** Per stream. */
   streams: StreamSummary[];
   /** Error messages, one per failed stream. */

@@ -8,9 +8,10 @@
  * lets it count TCP connections exactly and drop one without an answer.
  *
  * Run it by hand: `deno run --allow-net core/testing/api_server.ts --latency 20 --capacity 32`
- * (also `--overflow 429 --retry-after 0`, `--rate-limit 500/1`, and
- * `--stdin` to take `capacity <n>`, `latency <ms>` and `stats` commands as
- * lines on standard input: the bench halves a running server's capacity so).
+ * (also `--overflow 429 --retry-after 0 --retry-after-ms 20`, `--error-share 0.1`,
+ * `--rate-limit 500/1`, and `--stdin` to take `capacity <n>`, `latency <ms>`,
+ * `storm <ms>` and `stats` commands as lines on standard input: the bench
+ * halves a running server's capacity, or starts a 429 storm, so).
  *
  * @module
  */
@@ -103,6 +104,18 @@ export interface ApiServerOptions {
    */
   retryAfterSeconds?: number;
   /**
+   * Also send `retry-after-ms` with this many ms on an overflow or storm 429,
+   * as several large APIs do beside a `Retry-After` in whole seconds.
+   * @default none
+   */
+  retryAfterMs?: number;
+  /**
+   * Share of served requests answered 503 (no `Retry-After`) after their
+   * service time, at random but the same for every run: a source's own
+   * faults, not correlated with load. @default 0
+   */
+  errorShare?: number;
+  /**
    * A fixed-window budget: `requests` per `perSeconds`, the window starting at
    * the first request after the last one ended. Beyond it: 429. Every answer
    * announces it: `"x-ratelimit"` (GitHub: `X-RateLimit-Limit`, `-Remaining`,
@@ -188,6 +201,8 @@ export interface ApiServer extends AsyncDisposable {
   setCapacity(n: number): void;
   /** Change the service time mid-run. */
   setLatency(ms: number): void;
+  /** Answer every request at once with a 429 for the next `ms` (a storm). */
+  storm(ms: number): void;
   /**
    * Merge `patch` into record `id` and set its `updated_at` to "now" on a
    * logical clock: later than every other record and every earlier update.
@@ -203,6 +218,7 @@ interface FaultState {
 }
 
 const JSON_TYPE = "application/json";
+const ERROR_503: Fault = { kind: "status", status: 503 };
 const HTML_PAGE =
   "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
 
@@ -301,6 +317,22 @@ export async function startApiServer(
     checkCount("retryAfterSeconds", options.retryAfterSeconds, 0);
   }
   const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const waitHeaders: Record<string, string> = { "retry-after": retryAfter };
+  if (options.retryAfterMs !== undefined) {
+    checkMs("retryAfterMs", options.retryAfterMs);
+    waitHeaders["retry-after-ms"] = String(options.retryAfterMs);
+  }
+  const errorShare = options.errorShare ?? 0;
+  if (!(errorShare >= 0 && errorShare <= 1)) {
+    throw new RangeError(`errorShare must be in [0, 1], got ${errorShare}`);
+  }
+  // A fixed seed: every run of the bench meets the same faults.
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  let stormUntil = -Infinity;
   checkCount("port", port, 0);
   const limit = options.rateLimit;
   if (limit !== undefined) {
@@ -456,15 +488,17 @@ export async function startApiServer(
           });
         }
       }
-      const fault = pickFault(target);
-      if (!gate.tryAcquire()) {
-        if (overflow === "429") {
+      const fault = pickFault(target) ??
+        (errorShare > 0 && random() < errorShare ? ERROR_503 : undefined);
+      const storming = performance.now() < stormUntil;
+      if (storming || !gate.tryAcquire()) {
+        if (storming || overflow === "429") {
           stats.throttled++;
           const body = `{"error":"too many requests"}`;
           return send(res, 429, body, {
             ...extra,
             "content-type": JSON_TYPE,
-            "retry-after": retryAfter,
+            ...waitHeaders,
           });
         }
         if (!(await gate.acquire(ctl.signal))) return;
@@ -556,6 +590,10 @@ export async function startApiServer(
       checkMs("latencyMs", ms);
       latencyMs = ms;
     },
+    storm(ms: number): void {
+      checkMs("storm", ms);
+      stormUntil = performance.now() + ms;
+    },
     updateRecord(id: number, patch: Record<string, unknown>): void {
       store.update(id, patch);
     },
@@ -566,8 +604,9 @@ export async function startApiServer(
 
 const USAGE =
   "usage: api_server.ts [--port 0] [--records 10000] [--latency ms] [--capacity n] " +
-  "[--overflow queue|429] [--retry-after s] [--rate-limit R/S] [--rate-headers x-ratelimit|ietf|none] [--stdin]\n" +
-  "  --stdin reads commands, one per line: `capacity <n>`, `latency <ms>`, `stats` (prints the stats as JSON)";
+  "[--overflow queue|429] [--retry-after s] [--retry-after-ms ms] [--error-share 0.1] [--rate-limit R/S] " +
+  "[--rate-headers x-ratelimit|ietf|none] [--stdin]\n" +
+  "  --stdin reads commands, one per line: `capacity <n>`, `latency <ms>`, `storm <ms>`, `stats` (prints the stats as JSON)";
 
 /** Parse `R/S` (requests per seconds), e.g. `100/1`. */
 function parseRate(text: string): { requests: number; perSeconds: number } {
@@ -590,6 +629,9 @@ function control(server: ApiServer, line: string): void {
         break;
       case "latency":
         server.setLatency(Number(arg));
+        break;
+      case "storm":
+        server.storm(Number(arg));
         break;
       case "stats":
         console.log(JSON.stringify(server.stats));
@@ -632,6 +674,8 @@ async function main(args: string[]): Promise<void> {
         capacity: { type: "string", default: "Infinity" },
         overflow: { type: "string", default: "queue" },
         "retry-after": { type: "string" },
+        "retry-after-ms": { type: "string" },
+        "error-share": { type: "string" },
         "rate-limit": { type: "string" },
         "rate-headers": { type: "string", default: "x-ratelimit" },
         stdin: { type: "boolean", default: false },
@@ -652,6 +696,12 @@ async function main(args: string[]): Promise<void> {
       overflow: values.overflow as "queue" | "429",
       ...(values["retry-after"] !== undefined
         ? { retryAfterSeconds: Number(values["retry-after"]) }
+        : {}),
+      ...(values["retry-after-ms"] !== undefined
+        ? { retryAfterMs: Number(values["retry-after-ms"]) }
+        : {}),
+      ...(values["error-share"] !== undefined
+        ? { errorShare: Number(values["error-share"]) }
         : {}),
       ...(values["rate-limit"] !== undefined
         ? {

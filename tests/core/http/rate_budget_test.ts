@@ -230,6 +230,7 @@ Deno.test("RateBudget: bad options are RangeErrors", () => {
   throws(() => new RateBudget({ safety: 1.5 }), RangeError);
   throws(() => new RateBudget({ reserve: -1 }), RangeError);
   throws(() => new RateBudget({ burst: 2 }), RangeError);
+  throws(() => new RateBudget({ reserveShare: 1 }), RangeError);
   throws(
     () => new RateBudget({ limit: { requests: 0, perSeconds: 1 } }),
     RangeError,
@@ -275,8 +276,8 @@ Deno.test("RateBudget: a declared limit paces at safety x requests/perSeconds", 
   }
 });
 
-Deno.test("RateBudget: announced remaining requests are spread evenly over the window", async () => {
-  const { time, budget, granted, take } = setup();
+Deno.test("RateBudget: announced remaining requests are spread evenly over the window (pacing even)", async () => {
+  const { time, budget, granted, take } = setup({ pacing: "even" });
   try {
     await take();
     // 11 left, renewing in 10 s; one is kept in reserve: 10 slots of 10 s / 11.
@@ -316,7 +317,10 @@ Deno.test("RateBudget: announced remaining requests are spread evenly over the w
 });
 
 Deno.test("RateBudget: burst lets a share of a long window go at once, then paces", async () => {
-  const { time, budget, granted, take } = setup({ burst: 0.1 });
+  const { time, budget, granted, take } = setup({
+    burst: 0.1,
+    pacing: "even",
+  });
   try {
     await take();
     budget.observe(200, xHeaders(5000, T0 / 1000 + 3600), T0);
@@ -545,6 +549,7 @@ async function simulate(opts: {
   latencyMs: number;
   seconds: number;
   start?: number;
+  pacing?: "as-needed" | "even";
 }) {
   const time = new VirtualTime();
   time.now = opts.start ?? T0 + 337; // not on a second boundary
@@ -557,7 +562,11 @@ async function simulate(opts: {
     },
     () => time.now,
   );
-  const budget = new RateBudget({ now: () => time.now, sleep: time.sleep });
+  const budget = new RateBudget({
+    now: () => time.now,
+    sleep: time.sleep,
+    ...(opts.pacing ? { pacing: opts.pacing } : {}),
+  });
   const end = t0 + opts.seconds * 1000;
   let ok = 0;
   let refused = 0;
@@ -624,7 +633,23 @@ Deno.test("RateBudget: against the IETF RateLimit headers: >= 95 % of the limit,
   assert(r.share >= 0.95, `${(r.share * 100).toFixed(1)} % of the limit`);
 });
 
-Deno.test("RateBudget: a longer window (60 per 10 s) is spread, not burst, and never refused", async () => {
+Deno.test("RateBudget: a longer window (60 per 10 s) paced evenly is spread, not burst, and never refused", async () => {
+  const r = await simulate({
+    requests: 60,
+    perSeconds: 10,
+    headers: "x-ratelimit",
+    workers: 8,
+    latencyMs: 50,
+    seconds: 60,
+    pacing: "even",
+  });
+  assertEquals(r.refused, 0);
+  assert(r.share >= 0.95, `${(r.share * 100).toFixed(1)} % of the limit`);
+  // Spread: most requests had to wait for their slot.
+  assert(r.stats.waited > r.stats.granted * 0.8, JSON.stringify(r.stats));
+});
+
+Deno.test("RateBudget: a longer window (60 per 10 s) paced as needed is never refused either", async () => {
   const r = await simulate({
     requests: 60,
     perSeconds: 10,
@@ -635,6 +660,42 @@ Deno.test("RateBudget: a longer window (60 per 10 s) is spread, not burst, and n
   });
   assertEquals(r.refused, 0);
   assert(r.share >= 0.95, `${(r.share * 100).toFixed(1)} % of the limit`);
-  // Spread: most requests had to wait for their slot.
-  assert(r.stats.waited > r.stats.granted * 0.8, JSON.stringify(r.stats));
+});
+
+Deno.test("RateBudget: a short pull against 5,000 an hour goes at full speed (pacing as needed)", async () => {
+  const { time, budget, granted, take } = setup();
+  try {
+    await take();
+    budget.observe(200, xHeaders(4999, T0 / 1000 + 3600, 5000), T0);
+    // Far less than the quota left: no timer involved, all at once.
+    await Promise.all(Array.from({ length: 14 }, () => take()));
+    assertEquals(granted.length, 15);
+    assert(granted.every((t) => t === T0), `${granted.map((t) => t - T0)}`);
+    assertEquals(budget.stats.waited, 0);
+  } finally {
+    time.close();
+  }
+});
+
+Deno.test("RateBudget: a pull that would exhaust the quota is paced once the rest, less 10 %, no longer covers it", async () => {
+  const { time, budget, granted, take } = setup();
+  try {
+    await take();
+    // 300 left of 1,000 for the hour; 30 (10 %) kept back before pacing.
+    budget.observe(200, xHeaders(300, T0 / 1000 + 3600, 1000), T0);
+    const all = Array.from({ length: 200 }, () => take());
+    await time.advance(T0);
+    // Full speed while 300 - 30 - spent covers what was spent (as much
+    // again is assumed to come): 136 at once.
+    const atOnce = granted.filter((t) => t === T0).length - 1;
+    assertEquals(atOnce, 136);
+    // Then the 164 left (less 1) are spread over the hour.
+    await time.advance(T0 + 60_000);
+    const next = granted[atOnce + 1]! - T0;
+    assert(Math.abs(next - 3_600_000 / 164) < 1, `next grant at ${next}`);
+    assert(budget.remaining! >= 30);
+    void Promise.allSettled(all);
+  } finally {
+    time.close();
+  }
 });

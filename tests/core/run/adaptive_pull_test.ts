@@ -152,7 +152,7 @@ Deno.test("adaptive pull: a 429 cuts the limit at once, and a source that sheds 
   });
 });
 
-Deno.test("fixed concurrency: no trace, the limit stays where it was pinned", async () => {
+Deno.test("pinned concurrency: against a source that takes it all, the limit stays where it was pinned", async () => {
   await using server = await startApiServer({ records: 500 });
   await withLake(async (lake) => {
     const summary = await pull(offsetItems(server.url, 10), {
@@ -161,7 +161,47 @@ Deno.test("fixed concurrency: no trace, the limit stays where it was pinned", as
     });
     assert.equal(summary.status, "ok", summary.errors.join("\n"));
     assert.deepEqual(Object.values(summary.limits), [5]);
-    assert.deepEqual(summary.limitTrace, {});
+    assert.deepEqual(Object.values(summary.limitTrace), [[{
+      atMs: 0,
+      limit: 5,
+    }]]);
+    assert.deepEqual(Object.values(summary.limitRange ?? {}), [
+      { min: 5, max: 5, final: 5 },
+    ]);
     assert.ok(server.stats.maxInFlight <= 5);
+  });
+});
+
+Deno.test("pinned concurrency is a ceiling: a source that sheds past half of it lowers the limit, and every record lands", async () => {
+  const records = 4000;
+  await using server = await startApiServer({
+    records,
+    latencyMs: 5,
+    capacity: 8,
+    overflow: "429",
+    retryAfterSeconds: 0,
+  });
+  await withLake(async (lake) => {
+    const summary = await pull(offsetItems(server.url, 10), {
+      lake,
+      concurrency: 16,
+    });
+    assert.equal(summary.status, "ok", summary.errors.join("\n"));
+    assert.deepEqual(await landed(lake), {
+      n: records,
+      ids: records,
+      s: sumTo(records),
+    });
+    const [range] = Object.values(summary.limitRange ?? {});
+    // A fixed 16 would keep sending 16 at once into a source that takes 8.
+    assert.ok(
+      range && range.max === 16 && range.min <= 8,
+      JSON.stringify(range),
+    );
+    const throttled = server.stats.byStatus[429] ?? 0;
+    assert.ok(
+      throttled < records / 10,
+      `${throttled} 429s for ${records / 10} pages`,
+    );
   });
 });

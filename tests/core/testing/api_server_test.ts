@@ -811,3 +811,31 @@ Deno.test("api server: bad options are refused", async () => {
     TypeError,
   );
 });
+
+Deno.test("api server: retry-after-ms beside Retry-After; a storm answers 429 to all; errorShare answers some 503s", async () => {
+  await withServer(
+    {
+      records: 100,
+      overflow: "429",
+      capacity: 1,
+      retryAfterMs: 20,
+      errorShare: 0.5,
+    },
+    async (server) => {
+      server.storm(60_000);
+      const { res } = await get(`${server.url}/offset/items`);
+      assertEquals(res.status, 429);
+      assertEquals(res.headers.get("retry-after"), "1");
+      assertEquals(res.headers.get("retry-after-ms"), "20");
+      server.storm(0);
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        statuses.push((await get(`${server.url}/offset/items`)).res.status);
+      }
+      const errors = statuses.filter((s) => s === 503).length;
+      assert(errors > 5 && errors < 35, `${errors} of 40 were 503`);
+      assertEquals(errors + statuses.filter((s) => s === 200).length, 40);
+    },
+  );
+  await rejects(startApiServer({ errorShare: 2 }), RangeError);
+});
