@@ -1,7 +1,7 @@
 /**
  * A spec connector against pouchdb-server 4.2.0 (CouchDB's HTTP protocol,
  * a server nobody here wrote), in memory on 127.0.0.1: the `_changes` feed
- * with the obvious cursor spec, `_all_docs` with keyset paging (built in,
+ * with the obvious cursor spec, `_all_docs` at `rows[].doc` with keyset paging (built in,
  * and the README's custom paginator), and an incremental second run over
  * `_changes`, counted exactly with DuckDB.
  */
@@ -84,17 +84,18 @@ const spec = (url: string) => ({
         limit: 1000,
       },
     },
-    // Records at `rows` (id, key, value): `rows[].doc` needs the records
-    // path of branch spec-records; keyset paging reads the row's `id`.
+    // The documents themselves, at `rows[].doc`; keyset paging reads the
+    // last document's `_id`.
     docs: {
       path: "/db/_all_docs",
-      recordsPath: "rows",
-      primaryKey: "id",
+      params: { include_docs: "true" },
+      recordsPath: "rows[].doc",
+      primaryKey: "_id",
       writeDisposition: "replace",
       paginator: {
         type: "keyset",
         keyParam: "startkey",
-        keyField: "id",
+        keyField: "_id",
         encode: "json",
         skip: 1,
         limit: 500,
@@ -131,13 +132,15 @@ Deno.test({
         n: DOCS,
         ids: DOCS,
       });
+      const docIds = { n: "count(*)", ids: 'count(DISTINCT "_id")' };
       assert.deepEqual(
         await viewStats(lake, c, "docs", {
-          ...ids,
-          lo: "min(id) = 'doc-000001'",
-          hi: "max(id) = 'doc-010000'",
+          ...docIds,
+          lo: "min(\"_id\") = 'doc-000001'",
+          hi: "max(\"_id\") = 'doc-010000'",
+          sum: `sum(n) = ${(DOCS * (DOCS + 1)) / 2}`,
         }),
-        { n: DOCS, ids: DOCS, lo: 1, hi: 1 },
+        { n: DOCS, ids: DOCS, lo: 1, hi: 1, sum: 1 },
       );
 
       // The README's custom paginator pulls the same docs.
@@ -172,10 +175,13 @@ Deno.test({
         n: DOCS + 500,
         ids: DOCS + 500,
       });
-      assert.deepEqual(await viewStats(lake, c, "docs", ids), {
-        n: DOCS + 500,
-        ids: DOCS + 500,
-      });
+      assert.deepEqual(
+        await viewStats(lake, c, "docs", {
+          ...docIds,
+          edited: "count(*) FILTER (WHERE edited)",
+        }),
+        { n: DOCS + 500, ids: DOCS + 500, edited: 100 },
+      );
     });
   },
 });
