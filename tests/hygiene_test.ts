@@ -38,3 +38,19 @@ Deno.test("no console-dot-assert anywhere in the project: it cannot fail a test"
   }
   assert.deepEqual(found, []);
 });
+
+Deno.test("every connector the README shows is at most 20 lines of code", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  const blocks = [...readme.matchAll(/^(`{3,4})(ts|json)\n([\s\S]*?)^\1$/gm)];
+  const long: string[] = [];
+  for (const [, , , body] of blocks) {
+    if (!/defineConnector\(|"streams"/.test(body!)) continue;
+    // Code lines: JSDoc and blank lines aside.
+    const code = body!.split("\n").filter((l) =>
+      l.trim() !== "" && !/^\s*(\/\*\*|\*)/.test(l)
+    );
+    if (code.length > 20) long.push(`${code.length}: ${code[0]}`);
+  }
+  assert.ok(blocks.length > 5, "README code blocks found");
+  assert.deepEqual(long, []);
+});
