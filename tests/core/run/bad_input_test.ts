@@ -134,7 +134,7 @@ const proxied: Array<{
       return true;
     },
     reason:
-      /cursor repeats: cursor=YWZ0ZXI6MjAw came back from the page it was sent to/,
+      /cursor repeats: cursor=YWZ0ZXI6MjAw came back with 50 records from the page it was sent to/,
     url: /\/cursor\/items\?.*cursor=YWZ0ZXI6MjAw/,
     before: 250,
   },
