@@ -195,6 +195,7 @@ export async function commitSnapshot(
     prefix,
   };
   const written: string[] = [];
+  let publishing = false;
   try {
     const carried = commit.operation === "overwrite"
       ? { manifests: [], removed: everything(base), written: [] }
@@ -240,11 +241,18 @@ export async function commitSnapshot(
       schema,
       commit.properties ?? {},
     );
+    publishing = true;
     return await publish(table, metadata);
   } catch (err) {
-    await Promise.allSettled(
-      written.map((p) => table.storage.delete(`${table.path}/${p}`)),
-    );
+    // Once the create was tried, its outcome may be unknown (a failed
+    // answer to a write that happened): the files stay, unless it surely
+    // lost. Orphans cost space; a committed snapshot without its manifests
+    // would cost the table.
+    if (!publishing || err instanceof CommitConflictError) {
+      await Promise.allSettled(
+        written.map((p) => table.storage.delete(`${table.path}/${p}`)),
+      );
+    }
     throw err;
   }
 }
@@ -260,11 +268,16 @@ async function publish(
   ) {
     throw new CommitConflictError(table.path, version);
   }
-  // After the commit, and only a pointer: see commitSnapshot's doc.
-  await table.storage.put(
-    `${table.path}/metadata/version-hint.text`,
-    new TextEncoder().encode(String(version)),
-  );
+  // After the commit, and only a pointer (see commitSnapshot's doc): the
+  // commit stands whether or not the hint moves.
+  try {
+    await table.storage.put(
+      `${table.path}/metadata/version-hint.text`,
+      new TextEncoder().encode(String(version)),
+    );
+  } catch {
+    // Readers and writers probe past a lagging hint.
+  }
   return { ...table, version, metadata };
 }
 

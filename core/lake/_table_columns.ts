@@ -14,6 +14,15 @@ import { type EvolvedSchema, evolveSchema } from "../iceberg/schema.ts";
 import type { IcebergSchema } from "../iceberg/types.ts";
 import type { ColumnType, Schema } from "./schema.ts";
 
+/** The table's schema cannot take a file's columns (the message names the stream and field). */
+export class TableSchemaError extends SchemaError {
+  /** Build the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SchemaError";
+  }
+}
+
 /** The table property holding each column's lake type. */
 export const LAKE_TYPES = "inlet.lake-types";
 
@@ -150,7 +159,7 @@ export class TableColumns {
       return { ...next, changed: next.changed || current.changed };
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
-      throw new SchemaError(
+      throw new TableSchemaError(
         `${err.message}; the table's files hold the old type, so pull into a new lake to change it (a state reset keeps the table's schema)`,
         { cause: err },
       );

@@ -6,7 +6,7 @@
  */
 
 import type { CommitEntry, StreamTable } from "./stream_table.ts";
-import type { TableColumns } from "./_table_columns.ts";
+import { type TableColumns, TableSchemaError } from "./_table_columns.ts";
 import { SchemaError } from "../connector/errors.ts";
 import { NdjsonWriter } from "./ndjson_writer.ts";
 import {
@@ -201,6 +201,20 @@ export class StreamWriter {
 
   async #append(rows: Row[], source?: RecordSource): Promise<void> {
     if (rows.length === 0) return;
+    try {
+      await this.#appendTo(rows, source);
+    } catch (err) {
+      // The table's schema refused a column (here, or as a file's columns
+      // were fixed): name the page.
+      if (!(err instanceof TableSchemaError) || source === undefined) throw err;
+      throw new SchemaError(`${err.message} (page ${source.page})`, {
+        cause: err,
+      });
+    }
+    this.records += rows.length;
+  }
+
+  async #appendTo(rows: Row[], source?: RecordSource): Promise<void> {
     this.#current ??= await this.#open();
     try {
       await this.#current.write(rows, source);
@@ -208,26 +222,13 @@ export class StreamWriter {
       if (!(err instanceof SchemaChange)) throw err;
       // A new column or a widened type: a new file carries the new schema,
       // and the table's schema evolves (field ids kept).
-      this.#checkTable(err.schema, source);
+      this.#columns?.check(err.schema);
       await this.#closeCurrent();
       this.#current = await this.#open(err.schema);
       await this.#current.write(rows, source);
     }
     if (this.#current instanceof ParquetWriter) {
-      this.#checkTable(this.#current.schema, source);
-    }
-    this.records += rows.length;
-  }
-
-  /** The table must take `schema`: else a `SchemaError` naming the page. */
-  #checkTable(schema: Schema, source?: RecordSource): void {
-    try {
-      this.#columns?.check(schema);
-    } catch (err) {
-      if (!(err instanceof SchemaError) || source === undefined) throw err;
-      throw new SchemaError(`${err.message} (page ${source.page})`, {
-        cause: err,
-      });
+      this.#columns?.check(this.#current.schema);
     }
   }
 
