@@ -246,13 +246,41 @@ export async function commitSnapshot(
   } catch (err) {
     // Once the create was tried, its outcome may be unknown (a failed
     // answer to a write that happened): the files stay, unless it surely
-    // lost. Orphans cost space; a committed snapshot without its manifests
-    // would cost the table.
-    if (!publishing || err instanceof CommitConflictError) {
+    // did not happen. Orphans cost space; a committed snapshot without its
+    // manifests would cost the table.
+    if (
+      !publishing || err instanceof CommitConflictError ||
+      notCreated.has(err as object)
+    ) {
       await Promise.allSettled(
         written.map((p) => table.storage.delete(`${table.path}/${p}`)),
       );
     }
+    throw err;
+  }
+}
+
+/** Errors of a create that surely did not happen (its version holds no file, or another's). */
+const notCreated = new WeakSet<object>();
+
+/** The conditional create; a failure looks at what is there now. */
+async function create(
+  table: IcebergTable,
+  path: string,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  try {
+    return await table.storage.putIfAbsent(path, bytes);
+  } catch (err) {
+    const now = await table.storage.get(path).then(
+      (b) => ({ b }),
+      () => undefined,
+    );
+    if (now === undefined) throw err; // Unknown: the files stay.
+    const ours = now.b !== undefined && now.b.length === bytes.length &&
+      now.b.every((x, i) => x === bytes[i]);
+    if (ours) return true; // It happened; only the answer was lost.
+    if (typeof err === "object" && err !== null) notCreated.add(err);
     throw err;
   }
 }
@@ -263,9 +291,7 @@ async function publish(
 ): Promise<IcebergTable> {
   const version = table.version + 1;
   const bytes = new TextEncoder().encode(JSON.stringify(metadata, null, 2));
-  if (
-    !await table.storage.putIfAbsent(metadataPath(table.path, version), bytes)
-  ) {
+  if (!await create(table, metadataPath(table.path, version), bytes)) {
     throw new CommitConflictError(table.path, version);
   }
   // After the commit, and only a pointer (see commitSnapshot's doc): the
