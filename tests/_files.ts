@@ -48,7 +48,7 @@ async function archived(dir: string): Promise<string[]> {
       .map((f: { path: string }) => f.path);
     live.set(scope, [...files.filter((f) => !gone.includes(f)), ...added]);
   }
-  return [...live.values()].flat().map((p) => p.split("/").pop()!);
+  return [...live.values()].flat().map((p: string) => p.split("/").pop()!);
 }
 
 /**

@@ -77,7 +77,7 @@ export class TableCommitter {
       } catch (err) {
         if (!(err instanceof TableConflict)) throw err;
         const fresh = await loadTable(this.#storage, this.#ctx.prefix);
-        const moved = scopeHead(fresh.metadata, this.#ctx.scope, "")?.snapshot;
+        const moved = scopeHead(fresh, this.#ctx.scope, "")?.snapshot;
         if (
           attempt >= MAX_ATTEMPTS ||
           moved?.["snapshot-id"] !== head?.snapshot["snapshot-id"] ||
@@ -115,7 +115,7 @@ export class TableCommitter {
     const live = {
       data: new Set<string>(),
       archive: new Map(
-        archiveFiles(table.metadata, this.#ctx.scope, prefix).map((f) => [
+        archiveFiles(table, this.#ctx.scope, prefix).map((f) => [
           f.path,
           f,
         ]),
@@ -167,7 +167,7 @@ export class TableCommitter {
           held: plan.held,
           archiveAdded: plan.archive,
           archiveRemoved: plan.removeArchive,
-        }),
+        }, prefix),
         now: this.#ctx.now,
       });
       this.#index = merged && removeFiles.length === 0

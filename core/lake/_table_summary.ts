@@ -67,10 +67,19 @@ export function scopesOf(metadata: TableMetadata | undefined): string[] {
   return [...scopes].sort();
 }
 
+/** A table as the summaries are read from it: its folder and metadata. */
+export interface SummaryTable {
+  readonly path: string;
+  readonly metadata: TableMetadata | undefined;
+}
+
+// Listed paths are stored table-relative: a lake read under another
+// prefix (a bucket's root) still finds them.
 function parseList(
   s: Snapshot,
   key: string,
   where: string,
+  tablePath: string,
 ): ListedFile[] {
   const text = s.summary[key];
   if (text === undefined) return [];
@@ -90,16 +99,19 @@ function parseList(
       !Number.isSafeInteger(f.bytes)
     )
   ) throw bad();
-  return raw as ListedFile[];
+  return (raw as ListedFile[]).map((f) => ({
+    ...f,
+    path: `${tablePath}/${f.path}`,
+  }));
 }
 
 /** The last commit of `scope` (`undefined`: none), read from `metadata`. */
 export function scopeHead(
-  metadata: TableMetadata | undefined,
+  table: SummaryTable,
   scope: string,
   where: string,
 ): ScopeHead | undefined {
-  const snapshot = ancestry(metadata).findLast((s) => ofScope(s, scope));
+  const snapshot = ancestry(table.metadata).findLast((s) => ofScope(s, scope));
   if (snapshot === undefined) return undefined;
   let state: unknown;
   try {
@@ -118,23 +130,25 @@ export function scopeHead(
     snapshot,
     runId: snapshot.summary[KEYS.runId] ?? "",
     state,
-    held: parseList(snapshot, KEYS.held, where),
+    held: parseList(snapshot, KEYS.held, where, table.path),
   };
 }
 
 /** The NDJSON archive files of `scope` still live, in commit order. */
 export function archiveFiles(
-  metadata: TableMetadata | undefined,
+  table: SummaryTable,
   scope: string,
   where: string,
 ): ListedFile[] {
   const live = new Map<string, ListedFile>();
-  for (const s of ancestry(metadata)) {
+  for (const s of ancestry(table.metadata)) {
     if (!ofScope(s, scope)) continue;
-    for (const f of parseList(s, KEYS.archiveRemoved, where)) {
+    for (const f of parseList(s, KEYS.archiveRemoved, where, table.path)) {
       live.delete(f.path);
     }
-    for (const f of parseList(s, KEYS.archiveAdded, where)) live.set(f.path, f);
+    for (const f of parseList(s, KEYS.archiveAdded, where, table.path)) {
+      live.set(f.path, f);
+    }
   }
   return [...live.values()];
 }
@@ -149,15 +163,22 @@ export interface SummaryParts {
   archiveRemoved: readonly ListedFile[];
 }
 
-/** The summary properties of a commit. */
-export function summaryOf(p: SummaryParts): Record<string, string> {
+/** The summary properties of a commit to the table at `tablePath`. */
+export function summaryOf(
+  p: SummaryParts,
+  tablePath: string,
+): Record<string, string> {
   const out: Record<string, string> = {
     [KEYS.scope]: p.scope,
     [KEYS.runId]: p.runId,
     [KEYS.state]: exactJson(p.state === undefined ? null : p.state),
   };
   const list = (key: string, files: readonly ListedFile[]) => {
-    if (files.length > 0) out[key] = JSON.stringify(files);
+    if (files.length === 0) return;
+    out[key] = JSON.stringify(files.map((f) => ({
+      ...f,
+      path: f.path.slice(tablePath.length + 1),
+    })));
   };
   list(KEYS.held, p.held);
   list(KEYS.archiveAdded, p.archiveAdded);

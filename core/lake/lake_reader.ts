@@ -85,7 +85,7 @@ export async function readableFiles(
   ).map(({ f }) => f);
   const where = `${storage.root}/${stream}/metadata`;
   const archive = scopesOf(table.metadata).flatMap((scope) =>
-    archiveFiles(table.metadata, scope, where).map((f) => f.path)
+    archiveFiles(table, scope, where).map((f) => f.path)
   );
   return {
     data: ordered.map((f) => `${stream}/${f.path}`),

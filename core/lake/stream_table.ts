@@ -181,7 +181,7 @@ export class StreamTable {
       const live = await scopeFiles(table, this.#dirs[0]!);
       return [
         ...live.data,
-        ...archiveFiles(table.metadata, this.scope, this.where()).map((f) =>
+        ...archiveFiles(table, this.scope, this.where()).map((f) =>
           f.path
         ),
       ];
@@ -273,7 +273,7 @@ export class StreamTable {
       const keep = new Set<string>([
         ...live.data,
         ...live.deletes,
-        ...archiveFiles(table.metadata, this.scope, this.where()).map((f) =>
+        ...archiveFiles(table, this.scope, this.where()).map((f) =>
           f.path
         ),
         ...(this.#head(table)?.held ?? []).map((f: ListedFile) => f.path),
@@ -298,7 +298,7 @@ export class StreamTable {
   }
 
   #head(table: IcebergTable): ScopeHead | undefined {
-    return scopeHead(table.metadata, this.scope, this.where());
+    return scopeHead(table, this.scope, this.where());
   }
 
   async #load(): Promise<IcebergTable> {
