@@ -127,9 +127,15 @@ export class StreamWriter {
 
   async #open(schema?: Schema): Promise<FileWriter> {
     const o = this.#opts;
+    // Files are written where they stay: a name is never taken twice, even
+    // by two writers of one run (a random tag after the sequence).
+    const tag = Array.from(
+      crypto.getRandomValues(new Uint8Array(3)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
     this.#currentName = `${o.log.runId}-${
       String(this.#seq++).padStart(5, "0")
-    }${this.#ext()}`;
+    }-${tag}${this.#ext()}`;
     const sink = await o.storage.create(o.log.stagingPath(this.#currentName));
     if (o.format === "ndjson") {
       return await NdjsonWriter.create(sink, {
