@@ -244,19 +244,30 @@ export async function commitSnapshot(
     publishing = true;
     return await publish(table, metadata);
   } catch (err) {
-    // Once the create was tried, its outcome may be unknown (a failed
-    // answer to a write that happened): the files stay, unless it surely
-    // did not happen. Orphans cost space; a committed snapshot without its
-    // manifests would cost the table.
-    if (
-      !publishing || err instanceof CommitConflictError ||
-      notCreated.has(err as object)
-    ) {
-      await Promise.allSettled(
-        written.map((p) => table.storage.delete(`${table.path}/${p}`)),
-      );
-    }
+    await cleanUp(table, written, publishing, err);
     throw err;
+  }
+}
+
+/**
+ * Remove a failed commit's files. Once the create was tried, its outcome
+ * may be unknown (a failed answer to a write that happened): the files
+ * stay, unless it surely did not happen. Orphans cost space; a committed
+ * snapshot without its manifests would cost the table.
+ */
+async function cleanUp(
+  table: IcebergTable,
+  written: readonly string[],
+  publishing: boolean,
+  err: unknown,
+): Promise<void> {
+  if (
+    !publishing || err instanceof CommitConflictError ||
+    notCreated.has(err as object)
+  ) {
+    await Promise.allSettled(
+      written.map((p) => table.storage.delete(`${table.path}/${p}`)),
+    );
   }
 }
 

@@ -89,7 +89,9 @@ export class TableColumns {
         name: c.name,
         type: c.type,
         fieldId: f.id,
-        ...(typeof f.type === "string" ? {} : { elementId: f.type["element-id"] }),
+        ...(typeof f.type === "string"
+          ? {}
+          : { elementId: f.type["element-id"] }),
       };
     });
     return {

@@ -9,14 +9,18 @@ import { CommitConflictError as TableConflict } from "../iceberg/commit_conflict
 import { currentSchema, liveFiles } from "../iceberg/current_snapshot.ts";
 import type { KeyIndex } from "../iceberg/key_index.ts";
 import { positionDeleteFile } from "../iceberg/position_deletes.ts";
-import { type IcebergTable, loadTable, metadataPath } from "../iceberg/table.ts";
+import {
+  type IcebergTable,
+  loadTable,
+  metadataPath,
+} from "../iceberg/table.ts";
 import type { TableFile } from "../iceberg/types.ts";
 import { planCommit, type TablePlan } from "./_table_plan.ts";
 import { fileKeys, tableIndex } from "./_table_keys.ts";
 import {
   archiveFiles,
-  scopeHead,
   type ScopeHead,
+  scopeHead,
   summaryOf,
 } from "./_table_summary.ts";
 import { LAKE_TYPES, type TableColumns } from "./_table_columns.ts";
@@ -87,7 +91,9 @@ export class TableCommitter {
           )
         ) {
           throw new CommitConflictError(
-            this.#ctx.scope ? `${this.#ctx.prefix} [${this.#ctx.scope}]` : this.#ctx.prefix,
+            this.#ctx.scope
+              ? `${this.#ctx.prefix} [${this.#ctx.scope}]`
+              : this.#ctx.prefix,
             table.version + 1,
             metadataPath(this.#ctx.prefix, table.version + 1),
             { cause: err },
@@ -229,7 +235,9 @@ export class TableCommitter {
     }
     if (deletes.length === 0) return { index, file: undefined };
     const dir = this.#ctx.dirs[0]!.slice(prefix.length + 1);
-    const name = `${dir}${runId}-deletes-${String(++this.#deletes).padStart(5, "0")}.parquet`;
+    const name = `${dir}${runId}-deletes-${
+      String(++this.#deletes).padStart(5, "0")
+    }.parquet`;
     return { index, file: await positionDeleteFile(table, name, deletes) };
   }
 }

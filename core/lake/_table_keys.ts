@@ -59,9 +59,9 @@ export async function fileKeys(
     rows = await parquetReadObjects({ file, columns, compressors });
   } catch (err) {
     throw new Error(
-      `Cannot read the key columns ${columns.join(", ")} of ${storage.root}/${path}: ${
-        (err as Error).message
-      }`,
+      `Cannot read the key columns ${
+        columns.join(", ")
+      } of ${storage.root}/${path}: ${(err as Error).message}`,
       { cause: err },
     );
   }
@@ -86,9 +86,7 @@ export async function tableIndex(
   const ordered = data.filter((f) => !exclude.has(f.path)).map((f, i) => ({
     f,
     i,
-  })).sort((a, b) =>
-    a.f.sequenceNumber - b.f.sequenceNumber || a.i - b.i
-  );
+  })).sort((a, b) => a.f.sequenceNumber - b.f.sequenceNumber || a.i - b.i);
   for (const { f } of ordered) {
     index.add(
       f.path,

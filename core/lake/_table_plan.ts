@@ -46,11 +46,17 @@ function checkAdd(
   seen: Set<string>,
 ): void {
   const { staged: path, records, bytes } = f;
-  const dir = ctx.dirs.find((d) => typeof path === "string" && path.startsWith(d));
+  const dir = ctx.dirs.find((d) =>
+    typeof path === "string" && path.startsWith(d)
+  );
   const name = dir === undefined ? "" : path.slice(dir.length);
-  if (dir === undefined || name.includes("/") || !name.startsWith(`${ctx.runId}-`)) {
+  if (
+    dir === undefined || name.includes("/") || !name.startsWith(`${ctx.runId}-`)
+  ) {
     throw new TypeError(
-      `Cannot commit ${JSON.stringify(path)}: not a file of run ${ctx.runId} (use stagingPath())`,
+      `Cannot commit ${
+        JSON.stringify(path)
+      }: not a file of run ${ctx.runId} (use stagingPath())`,
     );
   }
   if (seen.has(path)) throw new TypeError(`Cannot commit "${path}" twice`);
@@ -93,7 +99,9 @@ export function planCommit(
     const f = heldBy.get(path);
     if (f === undefined) {
       throw new TypeError(
-        `Cannot publish ${JSON.stringify(path)} in "${ctx.prefix}": no commit holds it`,
+        `Cannot publish ${
+          JSON.stringify(path)
+        } in "${ctx.prefix}": no commit holds it`,
       );
     }
     if (seen.has(path)) throw new TypeError(`Cannot publish "${path}" twice`);

@@ -85,7 +85,9 @@ function parseList(
   if (text === undefined) return [];
   const bad = () =>
     new ConfigError(
-      `Corrupt Iceberg snapshot ${s["snapshot-id"]} in ${where}: summary "${key}" is not a list of files`,
+      `Corrupt Iceberg snapshot ${
+        s["snapshot-id"]
+      } in ${where}: summary "${key}" is not a list of files`,
     );
   let raw: unknown;
   try {
@@ -94,7 +96,8 @@ function parseList(
     throw bad();
   }
   if (
-    !Array.isArray(raw) || raw.some((f) =>
+    !Array.isArray(raw) ||
+    raw.some((f) =>
       typeof f?.path !== "string" || !Number.isSafeInteger(f.records) ||
       !Number.isSafeInteger(f.bytes)
     )

@@ -16,7 +16,10 @@ import type { Connector } from "../connector/connector.ts";
 import type { Storage } from "./storage.ts";
 
 /** A stream's table, as it stands. */
-async function tableOf(storage: Storage, stream: string): Promise<IcebergTable> {
+async function tableOf(
+  storage: Storage,
+  stream: string,
+): Promise<IcebergTable> {
   // The legacy check and the load, as a run opens it.
   const t = new StreamTable(storage, stream, { runId: "reader" });
   await t.recover();
@@ -289,7 +292,8 @@ export function viewSql(
     }]) AS _inlet_del`;
     return `${create} SELECT _d.* EXCLUDE (filename, file_row_number) FROM ${source} AS _d JOIN ${uris} ON _d.filename = _inlet_files._inlet_file ANTI JOIN ${dels} ON _inlet_del.file_path = _inlet_files._inlet_uri AND _inlet_del.pos = _d.file_row_number`;
   }
-  const source = `read_json_auto(${list}, union_by_name = true, filename = true)`;
+  const source =
+    `read_json_auto(${list}, union_by_name = true, filename = true)`;
   if (disposition !== "merge") {
     return `${create} SELECT * EXCLUDE (filename) FROM ${source}`;
   }

@@ -73,7 +73,13 @@ export async function queryLake(
           ? [stream.primaryKey]
           : stream.primaryKey;
         await conn.run(
-          viewSql(name, files, pk, stream.writeDisposition ?? "append", deletes),
+          viewSql(
+            name,
+            files,
+            pk,
+            stream.writeDisposition ?? "append",
+            deletes,
+          ),
         );
       }
       return exactRows(await conn.runAndReadAll(sql));

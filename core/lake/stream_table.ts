@@ -33,8 +33,8 @@ import { type TablePlan } from "./_table_plan.ts";
 import {
   archiveFiles,
   type ListedFile,
-  scopeHead,
   type ScopeHead,
+  scopeHead,
 } from "./_table_summary.ts";
 import { LAKE_TYPES, TableColumns } from "./_table_columns.ts";
 import { surveyTable, sweepTable, type TableSurvey } from "./_table_sweep.ts";
@@ -181,9 +181,7 @@ export class StreamTable {
       const live = await scopeFiles(table, this.#dirs[0]!);
       return [
         ...live.data,
-        ...archiveFiles(table, this.scope, this.where()).map((f) =>
-          f.path
-        ),
+        ...archiveFiles(table, this.scope, this.where()).map((f) => f.path),
       ];
     });
   }
@@ -273,9 +271,7 @@ export class StreamTable {
       const keep = new Set<string>([
         ...live.data,
         ...live.deletes,
-        ...archiveFiles(table, this.scope, this.where()).map((f) =>
-          f.path
-        ),
+        ...archiveFiles(table, this.scope, this.where()).map((f) => f.path),
         ...(this.#head(table)?.held ?? []).map((f: ListedFile) => f.path),
       ]);
       await sweepTable(this.#storage, survey, keep, `${this.runId}-`);

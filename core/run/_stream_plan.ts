@@ -161,9 +161,7 @@ async function readStates(
   siblings: (StreamState | undefined)[];
 }> {
   const { connector, name } = o;
-  const previous = o.fullRefresh
-    ? undefined
-    : await readState(o, log, scope);
+  const previous = o.fullRefresh ? undefined : await readState(o, log, scope);
   const siblings = o.fullRefresh ? [] : await Promise.all(
     (o.siblings ?? Object.keys(connector.streams))
       .filter((n) => n !== name && connector.streams[n] !== undefined)

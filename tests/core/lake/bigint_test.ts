@@ -79,7 +79,9 @@ for (const encoder of ["worker", "inline"] as const) {
 
 Deno.test("StreamWriter: a DECIMAL column takes later INT64 values exactly; an INT64 column of the table refuses a DECIMAL, naming the field", async () => {
   await withStorage("inlet_bigint_", async (lake, dir) => {
-    const log = new StreamTable(lake, STREAM, { runId: "20260101T000000Z-abcd" });
+    const log = new StreamTable(lake, STREAM, {
+      runId: "20260101T000000Z-abcd",
+    });
     const w = new StreamWriter({
       stream: STREAM,
       storage: lake,
@@ -185,7 +187,8 @@ Deno.test("state: a bigint cursor round-trips exactly through the table's snapsh
       cursor: { "": WIDE },
     };
     await new StreamTable(lake, STREAM, { runId }).commit({ add: [], state });
-    const back = (await new StreamTable(lake, STREAM, { runId }).latest())?.state;
+    const back = (await new StreamTable(lake, STREAM, { runId }).latest())
+      ?.state;
     assert.deepEqual(back, state);
     const parsed = parseState(back, "x.json");
     assert.equal(parsed.bookmark?.[""], SAFE_PLUS_2);

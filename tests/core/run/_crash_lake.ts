@@ -89,7 +89,9 @@ export async function inspect(lake: string, stream: string): Promise<Tally> {
     ).length;
     if ((metadata["current-snapshot-id"] ?? -1) >= 0) {
       for (const { entries } of await icebergManifests(metadata)) {
-        for (const e of entries) listed.add(fileURLToPath(e.data_file.file_path));
+        for (const e of entries) {
+          listed.add(fileURLToPath(e.data_file.file_path));
+        }
       }
     }
   }

@@ -36,7 +36,6 @@ function connectorOf(baseUrl: string) {
   }, "inc");
 }
 
-
 for (const format of ["parquet", "ndjson"] as const) {
   Deno.test(`incremental merge (${format}): the next run fetches only what changed (plus lookback); readers see each key once, newest values`, async () => {
     const records = 500;

@@ -35,7 +35,9 @@ function current(metadata: Record<string, unknown>) {
 
 /** The state in a table metadata file's text, as `{ state }`. */
 function entryOf(text: string): Record<string, unknown> {
-  return { state: JSON.parse(current(JSON.parse(text)).summary["inlet.state"]!) };
+  return {
+    state: JSON.parse(current(JSON.parse(text)).summary["inlet.state"]!),
+  };
 }
 
 /** The metadata text `text` with its state edited by `edit`. */
@@ -203,7 +205,9 @@ Deno.test("state: a corrupt state of one stream stops every stream of the run be
     await Deno.writeTextFile(
       file,
       edited(await Deno.readTextFile(file), (e) => {
-        (e.state as Record<string, unknown>).cursor = { "": { not: "a value" } };
+        (e.state as Record<string, unknown>).cursor = {
+          "": { not: "a value" },
+        };
       }),
     );
     const before = await snapshot(lake);
