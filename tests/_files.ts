@@ -16,8 +16,18 @@ function names(dir: string): Promise<string[]> {
   });
 }
 
-/** The NDJSON archive files the table's current snapshot's ancestry lists. */
-async function archived(dir: string): Promise<string[]> {
+/**
+ * The live NDJSON archive files of the stream in folder `dir` (as its
+ * current snapshot's ancestry lists them), as paths, in commit order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { archivedFiles } from "./_files.ts";
+ * assert.deepEqual(await archivedFiles("/nonexistent/stream"), []);
+ * ```
+ */
+export async function archivedFiles(dir: string): Promise<string[]> {
   const hint = await Deno.readTextFile(`${dir}/metadata/version-hint.text`)
     .catch(() => undefined);
   if (hint === undefined) return [];
@@ -48,7 +58,7 @@ async function archived(dir: string): Promise<string[]> {
       .map((f: { path: string }) => f.path);
     live.set(scope, [...files.filter((f) => !gone.includes(f)), ...added]);
   }
-  return [...live.values()].flat().map((p: string) => p.split("/").pop()!);
+  return [...live.values()].flat().map((p: string) => `${dir}/${p}`);
 }
 
 /**
@@ -79,7 +89,8 @@ export async function committedFiles(
     assert.deepEqual(listed, onDisk, `${dir}: the table and the disk differ`);
     return listed;
   }
-  const listed = (await archived(dir)).filter((n) => n.endsWith(ext)).sort();
+  const listed = (await archivedFiles(dir)).map((p) => p.split("/").pop()!)
+    .filter((n) => n.endsWith(ext)).sort();
   const onDisk = (await names(`${dir}/archive`)).filter((n) => n.endsWith(ext))
     .sort();
   assert.deepEqual(listed, onDisk, `${dir}: the table and the disk differ`);
