@@ -165,7 +165,13 @@ export class TableCommitter {
         deleteFiles: merged?.file ? [merged.file] : [],
         removeFiles,
         schema: columns.evolved,
-        properties: { [LAKE_TYPES]: JSON.stringify(columns.types) },
+        // Another shard's columns (a commit rebased on it) keep their types.
+        properties: {
+          [LAKE_TYPES]: JSON.stringify({
+            ...JSON.parse(table.metadata?.properties[LAKE_TYPES] ?? "{}"),
+            ...columns.types,
+          }),
+        },
         summary: summaryOf({
           scope,
           runId,
