@@ -274,14 +274,35 @@ export function viewSql(
   disposition: "append" | "merge" | "replace",
   deletes?: ViewDeletes,
 ): string {
-  const create = `CREATE OR REPLACE VIEW ${ident(view)} AS`;
-  if (files.length === 0) return `${create} SELECT NULL AS _empty WHERE false`;
+  return `CREATE OR REPLACE VIEW ${ident(view)} AS ${
+    snapshotSelect(files, primaryKey, disposition, deletes)
+  }`;
+}
+
+/**
+ * The `SELECT` of {@linkcode viewSql}: a stream's rows from its files (as
+ * DuckDB paths), position deletes applied.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { snapshotSelect } from "./lake_reader.ts";
+ * assert.match(snapshotSelect(["/l/a.parquet"], ["id"], "append"), /^SELECT \* EXCLUDE/);
+ * ```
+ */
+export function snapshotSelect(
+  files: readonly string[],
+  primaryKey: readonly string[],
+  disposition: "append" | "merge" | "replace",
+  deletes?: ViewDeletes,
+): string {
+  if (files.length === 0) return `SELECT NULL AS _empty WHERE false`;
   const list = `[${files.map(literal).join(", ")}]`;
   if (files.every((f) => f.endsWith(".parquet"))) {
     const source =
       `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`;
     if (!deletes || deletes.files.length === 0) {
-      return `${create} SELECT * EXCLUDE (filename, file_row_number) FROM ${source}`;
+      return `SELECT * EXCLUDE (filename, file_row_number) FROM ${source}`;
     }
     const uris = `(VALUES ${
       files.map((f, i) => `(${literal(f)}, ${literal(deletes.uris[i]!)})`)
@@ -290,18 +311,18 @@ export function viewSql(
     const dels = `read_parquet([${
       deletes.files.map(literal).join(", ")
     }]) AS _inlet_del`;
-    return `${create} SELECT _d.* EXCLUDE (filename, file_row_number) FROM ${source} AS _d JOIN ${uris} ON _d.filename = _inlet_files._inlet_file ANTI JOIN ${dels} ON _inlet_del.file_path = _inlet_files._inlet_uri AND _inlet_del.pos = _d.file_row_number`;
+    return `SELECT _d.* EXCLUDE (filename, file_row_number) FROM ${source} AS _d JOIN ${uris} ON _d.filename = _inlet_files._inlet_file ANTI JOIN ${dels} ON _inlet_del.file_path = _inlet_files._inlet_uri AND _inlet_del.pos = _d.file_row_number`;
   }
   const source =
     `read_json_auto(${list}, union_by_name = true, filename = true)`;
   if (disposition !== "merge") {
-    return `${create} SELECT * EXCLUDE (filename) FROM ${source}`;
+    return `SELECT * EXCLUDE (filename) FROM ${source}`;
   }
   // The commit order comes from the list (the table), not from the names.
   const order = `(VALUES ${
     files.map((f, i) => `(${literal(f)}, ${i})`).join(", ")
   }) AS _inlet_order(_inlet_file, _inlet_ord)`;
-  return `${create} SELECT * EXCLUDE (filename, _inlet_ord) FROM (SELECT _d.*, _inlet_order._inlet_ord FROM ${source} AS _d JOIN ${order} ON _d.filename = _inlet_order._inlet_file) QUALIFY row_number() OVER (PARTITION BY ${
+  return `SELECT * EXCLUDE (filename, _inlet_ord) FROM (SELECT _d.*, _inlet_order._inlet_ord FROM ${source} AS _d JOIN ${order} ON _d.filename = _inlet_order._inlet_file) QUALIFY row_number() OVER (PARTITION BY ${
     primaryKey.map(ident).join(", ")
   } ORDER BY _inlet_ord DESC) = 1`;
 }
