@@ -29,6 +29,7 @@ import {
   streamStats,
   sumTo,
 } from "../../_duckdb.ts";
+import { committedFiles } from "../../_files.ts";
 import { withTempDir } from "../../_lake.ts";
 
 function connector(baseUrl: string, stream: StreamDef) {
@@ -36,9 +37,9 @@ function connector(baseUrl: string, stream: StreamDef) {
 }
 
 async function visibleFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(e.name);
-  return out.sort();
+  // The files a reader sees: those the stream's table lists (asserted to
+  // be the very ones in its data folder).
+  return await committedFiles(dir);
 }
 
 const styles: Array<[string, StreamDef]> = [
