@@ -7,7 +7,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Connector } from "../core/connector/connector.ts";
 import { queryLake } from "../core/lake/query.ts";
-import { hasParquet } from "./_lake.ts";
+import { tableSource } from "./_iceberg.ts";
 
 /** Run one SQL query in a fresh in-memory DuckDB and return its rows as objects. */
 export async function duck(sql: string): Promise<Record<string, unknown>[]> {
@@ -101,9 +101,10 @@ export async function globStats<K extends string>(
 }
 
 /**
- * {@linkcode globStats} over the Parquet files directly in a stream folder
- * (what a plain `*.parquet` glob sees), by default {@linkcode ID_COLUMNS};
- * every aggregate is 0 while the folder has no Parquet file.
+ * One row of aggregates `columns` over the Iceberg table in a stream folder
+ * as an Iceberg reader sees it (its current snapshot's data files, position
+ * deletes applied; see `_iceberg.ts`), by default {@linkcode ID_COLUMNS};
+ * every aggregate is 0 while the table has no data file.
  *
  * @example
  * ```ts
@@ -120,8 +121,10 @@ export async function streamStats<K extends string = keyof typeof ID_COLUMNS>(
   dir: string,
   columns: Columns<K> = ID_COLUMNS as unknown as Columns<K>,
 ): Promise<Record<K, number>> {
-  if (!(await hasParquet(dir))) return numbers(columns, undefined);
-  return await globStats(`${dir}/*.parquet`, columns);
+  const source = await tableSource(dir);
+  if (source === undefined) return numbers(columns, undefined);
+  const [row] = await duck(`SELECT ${select(columns)} FROM ${source}`);
+  return numbers(columns, row);
 }
 
 /**
@@ -174,7 +177,7 @@ export async function columnTypes(
 
 /**
  * Count, distinct keys, sum of a numeric column and the sorted keys of a
- * stream folder's Parquet files, read by DuckDB.
+ * stream's Iceberg table (see {@linkcode streamStats}), read by DuckDB.
  *
  * @example
  * ```ts
@@ -182,9 +185,8 @@ export async function columnTypes(
  * import { duck, profile } from "./_duckdb.ts";
  * import { withTempDir } from "./_lake.ts";
  * await withTempDir("x-", async (dir) => {
- *   await duck(`COPY (SELECT range AS id FROM range(1, 4)) TO '${dir}/a.parquet'`);
  *   const p = await profile(dir, "id", "id");
- *   assert(p.count === 3 && p.distinct === 3 && p.sum === 6);
+ *   assert(p.count === 0 && p.keys.length === 0);
  * });
  * ```
  */
@@ -193,15 +195,18 @@ export async function profile(
   key: string,
   sumOf: string,
 ): Promise<{ count: number; distinct: number; sum: number; keys: string[] }> {
-  const glob = `${dir}/*.parquet`;
-  const stats = await globStats(glob, {
-    count: "count(*)",
-    distinct: `count(DISTINCT ${key})`,
-    sum: `sum(${sumOf})::DOUBLE`,
-  });
+  const source = await tableSource(dir);
+  if (source === undefined) return { count: 0, distinct: 0, sum: 0, keys: [] };
   const [row] = await duck(
-    `SELECT list(${key}::VARCHAR ORDER BY ${key}::VARCHAR) AS k
-     FROM read_parquet(${sqlString(glob)}, union_by_name = true)`,
+    `SELECT count(*) AS count, count(DISTINCT ${key}) AS distinct,
+       sum(${sumOf})::DOUBLE AS sum,
+       list(${key}::VARCHAR ORDER BY ${key}::VARCHAR) AS k
+     FROM ${source}`,
   );
-  return { ...stats, keys: (row?.k as string[] | undefined) ?? [] };
+  return {
+    count: Number(row?.count ?? 0),
+    distinct: Number(row?.distinct ?? 0),
+    sum: Number(row?.sum ?? 0),
+    keys: (row?.k as string[] | undefined) ?? [],
+  };
 }

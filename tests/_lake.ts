@@ -6,6 +6,7 @@
  * @module
  */
 import { LocalStorage } from "../core/lake/local_storage.ts";
+import { tableFiles } from "./_iceberg.ts";
 
 /**
  * Make a temp dir, pass it to `fn`, remove it after (also when `fn` throws).
@@ -86,32 +87,27 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Path of a stream's newest log entry in a local lake; throws when it has none. */
+/**
+ * Path of a stream's newest table metadata file (`metadata/v<N>.metadata.json`)
+ * in a local lake; throws when it has none.
+ */
 export async function latestEntry(
   lake: string,
   stream: string,
 ): Promise<string> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(`${lake}/${stream}/_log`)) {
-    if (/^\d{20}\.json$/.test(e.name)) names.push(e.name);
+  let last = 0;
+  for await (const e of Deno.readDir(`${lake}/${stream}/metadata`)) {
+    const m = /^v(\d+)\.metadata\.json$/.exec(e.name);
+    if (m) last = Math.max(last, Number(m[1]));
   }
-  names.sort();
-  const last = names.at(-1);
-  if (last === undefined) throw new Error(`${stream} has no log entry`);
-  return `${lake}/${stream}/_log/${last}`;
+  if (last === 0) throw new Error(`${stream} has no table metadata`);
+  return `${lake}/${stream}/metadata/v${last}.metadata.json`;
 }
 
 /**
- * True when a stream folder holds a committed Parquet file (a `*.parquet`
- * glob matches); false also when the folder does not exist.
+ * True when a stream's Iceberg table lists a Parquet data file in its
+ * current snapshot; false also when the folder does not exist.
  */
 export async function hasParquet(dir: string): Promise<boolean> {
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(".parquet")) return true;
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return false;
+  return ((await tableFiles(dir))?.data.length ?? 0) > 0;
 }

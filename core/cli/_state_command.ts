@@ -58,7 +58,9 @@ export function stateCommand(
           : Object.keys(connector.streams);
         if (opts.reset) {
           const n = await resetState(storage, connector, streams);
-          io.out(`cleared the state of ${n} log(s); the data stays\n`);
+          io.out(
+            `cleared the state of ${n} stream table(s) with a snapshot each; the data stays\n`,
+          );
           return;
         }
         for (const r of await readStates(storage, connector, streams)) {

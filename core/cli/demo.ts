@@ -166,14 +166,14 @@ function report(
       (sequentialSeconds / seconds).toFixed(1)
     }x faster\n`,
   );
-  write(`files: ${path}/*.parquet\n`);
+  write(`table: ${path} (Apache Iceberg v2: metadata/ and data/)\n`);
   write(
     `look at it: deno task query demo "SELECT count(*) AS records, count(DISTINCT id) AS ids, min(created_at), max(created_at) FROM items"${
       lake === "./lake" ? "" : ` --lake ${lake}`
     }\n`,
   );
   write(
-    `or with any DuckDB: duckdb -c "SELECT count(*) FROM read_parquet('${path}/*.parquet', union_by_name = true)"\n`,
+    `or with any Iceberg reader, e.g. DuckDB: duckdb -c "INSTALL iceberg; LOAD iceberg; SELECT count(*) FROM iceberg_scan('${path}')"\n`,
   );
   return {
     records: summary.records,

@@ -20,9 +20,13 @@ export function encodeAvro(
     // The schema itself, not a parsed Type: avsc then writes it to the
     // header as given, field ids and all.
     // avsc takes `metadata` (written to the header) but its types omit it.
-    const options = { codec: "null", metadata: meta } as {
-      codec: string;
-    };
+    // The header always: a snapshot with no manifests still has a manifest
+    // list, and every reader expects a whole Avro file there.
+    const options = {
+      codec: "null",
+      metadata: meta,
+      writeHeader: "always",
+    } as { codec: string };
     const encoder = new avro.streams.BlockEncoder(
       schema as avro.Schema,
       options,

@@ -30,10 +30,8 @@ export function relativePath(table: IcebergTable, uri: string): string {
   return decodeURI(uri.slice(prefix.length));
 }
 
-/** The URI of a table-relative path. */
-export function uriOf(table: IcebergTable, relative: string): string {
-  return `${table.location}/${encodeURI(relative)}`;
-}
+import { uriOf } from "./table.ts";
+export { uriOf };
 
 async function readFile(table: IcebergTable, uri: string): Promise<Uint8Array> {
   const path = `${table.path}/${relativePath(table, uri)}`;

@@ -195,6 +195,7 @@ export async function commitSnapshot(
     prefix,
   };
   const written: string[] = [];
+  let publishing = false;
   try {
     const carried = commit.operation === "overwrite"
       ? { manifests: [], removed: everything(base), written: [] }
@@ -240,11 +241,57 @@ export async function commitSnapshot(
       schema,
       commit.properties ?? {},
     );
+    publishing = true;
     return await publish(table, metadata);
   } catch (err) {
+    await cleanUp(table, written, publishing, err);
+    throw err;
+  }
+}
+
+/**
+ * Remove a failed commit's files. Once the create was tried, its outcome
+ * may be unknown (a failed answer to a write that happened): the files
+ * stay, unless it surely did not happen. Orphans cost space; a committed
+ * snapshot without its manifests would cost the table.
+ */
+async function cleanUp(
+  table: IcebergTable,
+  written: readonly string[],
+  publishing: boolean,
+  err: unknown,
+): Promise<void> {
+  if (
+    !publishing || err instanceof CommitConflictError ||
+    notCreated.has(err as object)
+  ) {
     await Promise.allSettled(
       written.map((p) => table.storage.delete(`${table.path}/${p}`)),
     );
+  }
+}
+
+/** Errors of a create that surely did not happen (its version holds no file, or another's). */
+const notCreated = new WeakSet<object>();
+
+/** The conditional create; a failure looks at what is there now. */
+async function create(
+  table: IcebergTable,
+  path: string,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  try {
+    return await table.storage.putIfAbsent(path, bytes);
+  } catch (err) {
+    const now = await table.storage.get(path).then(
+      (b) => ({ b }),
+      () => undefined,
+    );
+    if (now === undefined) throw err; // Unknown: the files stay.
+    const ours = now.b !== undefined && now.b.length === bytes.length &&
+      now.b.every((x, i) => x === bytes[i]);
+    if (ours) return true; // It happened; only the answer was lost.
+    if (typeof err === "object" && err !== null) notCreated.add(err);
     throw err;
   }
 }
@@ -255,16 +302,19 @@ async function publish(
 ): Promise<IcebergTable> {
   const version = table.version + 1;
   const bytes = new TextEncoder().encode(JSON.stringify(metadata, null, 2));
-  if (
-    !await table.storage.putIfAbsent(metadataPath(table.path, version), bytes)
-  ) {
+  if (!await create(table, metadataPath(table.path, version), bytes)) {
     throw new CommitConflictError(table.path, version);
   }
-  // After the commit, and only a pointer: see commitSnapshot's doc.
-  await table.storage.put(
-    `${table.path}/metadata/version-hint.text`,
-    new TextEncoder().encode(String(version)),
-  );
+  // After the commit, and only a pointer (see commitSnapshot's doc): the
+  // commit stands whether or not the hint moves.
+  try {
+    await table.storage.put(
+      `${table.path}/metadata/version-hint.text`,
+      new TextEncoder().encode(String(version)),
+    );
+  } catch {
+    // Readers and writers probe past a lagging hint.
+  }
   return { ...table, version, metadata };
 }
 

@@ -47,6 +47,13 @@ export class KeyIndex {
     return deletes;
   }
 
+  /** A copy that changes apart from this one (for a commit that may lose its race). */
+  clone(): KeyIndex {
+    const copy = new KeyIndex();
+    for (const [key, row] of this.#rows) copy.#rows.set(key, row);
+    return copy;
+  }
+
   /** Forget every key (after an overwrite). */
   clear(): void {
     this.#rows.clear();

@@ -7,6 +7,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "../connector/errors.ts";
 import type { TableStorage } from "./storage.ts";
 import type { TableMetadata } from "./types.ts";
 
@@ -54,6 +55,22 @@ const HINT = "metadata/version-hint.text";
 /** Probes past the hint before listing: a hint lags by one or two at most in practice. */
 const MAX_PROBES = 16;
 
+/**
+ * The URI of a table-relative path, as the table's metadata (and its
+ * position delete files) name the file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type IcebergTable, uriOf } from "./table.ts";
+ * const t = { location: "s3://b/lake/demo/items" } as IcebergTable;
+ * assert.equal(uriOf(t, "data/a b.parquet"), "s3://b/lake/demo/items/data/a%20b.parquet");
+ * ```
+ */
+export function uriOf(table: IcebergTable, relative: string): string {
+  return `${table.location}/${encodeURI(relative)}`;
+}
+
 /** `metadata/v<N>.metadata.json` of a table. */
 export function metadataPath(tablePath: string, version: number): string {
   return `${tablePath}/metadata/v${version}.metadata.json`;
@@ -88,7 +105,17 @@ async function listedVersion(
 }
 
 function parse(bytes: Uint8Array, where: string): TableMetadata {
-  const metadata = JSON.parse(new TextDecoder().decode(bytes));
+  let metadata;
+  try {
+    metadata = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    // A table that is guessed at could resume a stream from the wrong state.
+    throw new ConfigError(
+      `Corrupt Iceberg table metadata ${where}: not valid JSON (${
+        (err as Error).message
+      }); restore the file, or remove it and every later version to roll the table back`,
+    );
+  }
   if (metadata?.["format-version"] !== 2) {
     throw new TypeError(
       `Cannot read the Iceberg table metadata ${where}: format-version ${
@@ -155,7 +182,7 @@ export async function loadTable(
   }
   const metadata = bytes === undefined
     ? undefined
-    : parse(bytes, metadataPath(path, version));
+    : parse(bytes, `${storage.root}/${metadataPath(path, version)}`);
   // Once written, the metadata's location is the table's: every file path in it starts so.
   const location = metadata?.location ?? options.location ??
     defaultLocation(storage.root, path);

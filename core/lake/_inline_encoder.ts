@@ -26,9 +26,12 @@ export interface ParquetEncoder {
    * `schema` (the same for every group of a file). Resolves once its bytes
    * are in the sink; groups are encoded and written in call order.
    */
-  group(schema: Schema): Promise<void>;
-  /** Write the footer after every group; resolves once it is in the sink. */
-  finish(schema: Schema): Promise<void>;
+  group(schema: Schema, meta?: string): Promise<void>;
+  /**
+   * Write the footer after every group; resolves once it is in the sink.
+   * `meta` (here and in `group`) is the `iceberg.schema` footer value.
+   */
+  finish(schema: Schema, meta?: string): Promise<void>;
   /** Stop: nothing more reaches the sink once this resolves. Safe any time. */
   dispose(): Promise<void>;
   /** The largest encode buffer held so far, in bytes. */
@@ -61,13 +64,14 @@ export class GroupEncoder {
     schema: Schema,
     rows: readonly Row[],
     pause: () => Promise<void>,
+    meta?: string,
   ): Promise<void> {
     const columns = fileColumns(schema);
     const first = this.#rows;
     this.#rows += rows.length;
     try {
       await writeGroupByColumn(
-        this.#writer(schema),
+        this.#writer(schema, meta),
         columns.map((c) => c.name),
         rows.length,
         (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
@@ -79,14 +83,18 @@ export class GroupEncoder {
   }
 
   /** Write the footer. */
-  async finish(schema: Schema): Promise<void> {
-    await this.#writer(schema).finish();
+  async finish(schema: Schema, meta?: string): Promise<void> {
+    await this.#writer(schema, meta).finish();
   }
 
-  #writer(schema: Schema): HyParquetWriter {
+  #writer(schema: Schema, meta?: string): HyParquetWriter {
     this.#pq ??= new HyParquetWriter({
       writer: this.#out,
       schema: schemaElements(fileColumns(schema)),
+      // What Iceberg's own writers put in every data file.
+      ...(meta === undefined
+        ? {}
+        : { kvMetadata: [{ key: "iceberg.schema", value: meta }] }),
       codec: this.#codec,
       compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
       createdBy: "inlet",
@@ -119,16 +127,16 @@ export class InlineEncoder implements ParquetEncoder {
     for (const row of rows) this.#rows.push(row);
   }
 
-  group(schema: Schema): Promise<void> {
+  group(schema: Schema, meta?: string): Promise<void> {
     const rows = this.#rows;
     this.#rows = [];
     return this.#then(() =>
-      this.#encoder.encode(schema, rows, yieldToEventLoop)
+      this.#encoder.encode(schema, rows, yieldToEventLoop, meta)
     );
   }
 
-  finish(schema: Schema): Promise<void> {
-    return this.#then(() => this.#encoder.finish(schema));
+  finish(schema: Schema, meta?: string): Promise<void> {
+    return this.#then(() => this.#encoder.finish(schema, meta));
   }
 
   async dispose(): Promise<void> {

@@ -80,13 +80,17 @@ export function fileColumns(schema: Schema): Schema {
 /** The flat Parquet schema (root first) for the columns of a file. */
 export function schemaElements(schema: Schema): SchemaElement[] {
   const out: SchemaElement[] = [{ name: "root", num_children: schema.length }];
-  for (const { name, type } of schema) {
+  // Iceberg readers match a file's columns to the table by these ids.
+  const id = (fieldId: number | undefined) =>
+    fieldId === undefined ? {} : { field_id: fieldId };
+  for (const { name, type, fieldId, elementId } of schema) {
     if (type === "JSON") {
       out.push({
         name,
         type: "BYTE_ARRAY",
         converted_type: "JSON",
         repetition_type: "OPTIONAL",
+        ...id(fieldId),
       });
     } else if (type.startsWith("LIST<")) {
       // The standard 3-level list: every reader maps it to a native list.
@@ -96,12 +100,19 @@ export function schemaElements(schema: Schema): SchemaElement[] {
           repetition_type: "OPTIONAL",
           converted_type: "LIST",
           num_children: 1,
+          ...id(fieldId),
         },
         { name: "list", repetition_type: "REPEATED", num_children: 1 },
-        scalarElement("element", type.slice(5, -1) as ScalarType | "NULL"),
+        {
+          ...scalarElement("element", type.slice(5, -1) as ScalarType | "NULL"),
+          ...id(elementId),
+        },
       );
     } else {
-      out.push(scalarElement(name, type as ScalarType | "NULL"));
+      out.push({
+        ...scalarElement(name, type as ScalarType | "NULL"),
+        ...id(fieldId),
+      });
     }
   }
   return out;

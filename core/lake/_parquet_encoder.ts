@@ -34,8 +34,14 @@ export type ToWorker =
   & { id: number }
   & (
     | { t: "rows"; rows: readonly Row[]; at: number }
-    | { t: "group"; schema: Schema; codec: ParquetCodec; rows: number }
-    | { t: "finish"; schema: Schema; codec: ParquetCodec }
+    | {
+      t: "group";
+      schema: Schema;
+      codec: ParquetCodec;
+      rows: number;
+      meta?: string;
+    }
+    | { t: "finish"; schema: Schema; codec: ParquetCodec; meta?: string }
     | { t: "drop" }
   );
 
@@ -206,15 +212,28 @@ export class WorkerEncoder implements ParquetEncoder {
     this.#post({ id: this.id, t: "rows", rows, at });
   }
 
-  group(schema: Schema): Promise<void> {
+  group(schema: Schema, meta?: string): Promise<void> {
     const codec = this.#codec;
     const rows = this.#sent;
-    return this.#ask({ id: this.id, t: "group", schema, codec, rows });
+    return this.#ask({
+      id: this.id,
+      t: "group",
+      schema,
+      codec,
+      rows,
+      ...(meta === undefined ? {} : { meta }),
+    });
   }
 
-  async finish(schema: Schema): Promise<void> {
+  async finish(schema: Schema, meta?: string): Promise<void> {
     try {
-      await this.#ask({ id: this.id, t: "finish", schema, codec: this.#codec });
+      await this.#ask({
+        id: this.id,
+        t: "finish",
+        schema,
+        codec: this.#codec,
+        ...(meta === undefined ? {} : { meta }),
+      });
     } finally {
       this.#stop();
     }

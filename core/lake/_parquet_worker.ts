@@ -97,11 +97,15 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
             message.schema,
             group,
             noPause,
+            message.meta,
           );
           break;
         }
         case "finish":
-          await encoderOf(id, file, message.codec).finish(message.schema);
+          await encoderOf(id, file, message.codec).finish(
+            message.schema,
+            message.meta,
+          );
           files.delete(id);
           break;
       }

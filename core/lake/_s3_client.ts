@@ -56,7 +56,7 @@ export interface S3ClientConfig {
  * @example
  * ```ts
  * import type { S3Request } from "./_s3_client.ts";
- * const req: S3Request = { op: "get", method: "GET", key: "demo/items/_log/1.json" };
+ * const req: S3Request = { op: "get", method: "GET", key: "demo/items/metadata/v1.metadata.json" };
  * ```
  */
 export interface S3Request {

@@ -1,5 +1,5 @@
 /**
- * Whether an S3-compatible store honours `If-None-Match: *`. The commit log's
+ * Whether an S3-compatible store honours `If-None-Match: *`. The Iceberg commit's
  * exactly-once guarantee rests on it: a store that ignores the header lets
  * two runs both commit the same version, and readers then see every record
  * twice. Some stores (s3rver, older MinIO and Ceph) ignore it silently.

@@ -11,15 +11,15 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CommitConflictError } from "./commit_log.ts";
- * const err = new CommitConflictError("demo/items", 7, "demo/items/_log/00000000000000000007.json");
+ * import { CommitConflictError } from "./stream_table.ts";
+ * const err = new CommitConflictError("demo/items", 7, "demo/items/metadata/v7.metadata.json");
  * assert(err.message.includes("concurrent commit"));
  * ```
  */
 export class CommitConflictError extends Error {
   /** The version that was taken. */
   readonly version: number;
-  /** The entry that exists already. */
+  /** The metadata version that exists already. */
   readonly path: string;
 
   /** Build the error. */

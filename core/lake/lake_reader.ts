@@ -1,54 +1,105 @@
 /**
- * The read side of the lake: which files are committed, each stream's state,
- * and the SQL that gives readers committed data with `merge` applied.
+ * The read side of the lake: each stream's Iceberg table (its live files,
+ * with the position deletes of its merges), each scope's state, and the SQL
+ * that gives readers the current snapshot.
  *
  * @module
  */
 
-import { CommitLog } from "./commit_log.ts";
 import { ConfigError } from "../connector/errors.ts";
+import { liveFiles } from "../iceberg/current_snapshot.ts";
+import { type IcebergTable, loadTable, uriOf } from "../iceberg/table.ts";
 import { parseState } from "./stream_state.ts";
+import { StreamTable } from "./stream_table.ts";
+import { archiveFiles, scopesOf } from "./_table_summary.ts";
 import type { Connector } from "../connector/connector.ts";
 import type { Storage } from "./storage.ts";
 
+/** A stream's table, as it stands. */
+async function tableOf(
+  storage: Storage,
+  stream: string,
+): Promise<IcebergTable> {
+  // The legacy check and the load, as a run opens it.
+  const t = new StreamTable(storage, stream, { runId: "reader" });
+  await t.recover();
+  return await loadTable(storage, stream);
+}
+
 /**
- * The commit-log scopes of a stream: `""` for the unsharded log, and
- * `shard-i-of-n` for each shard that committed.
+ * The scopes that committed to a stream's table: `""` for the unsharded
+ * runs, and `shard-i-of-n` for each shard.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { logScopes } from "./lake_reader.ts";
+ * import { tableScopes } from "./lake_reader.ts";
  * import { LocalStorage } from "./local_storage.ts";
  * const dir = await Deno.makeTempDir();
- * assert((await logScopes(new LocalStorage(dir), "demo/items")).length === 0);
+ * assert((await tableScopes(new LocalStorage(dir), "demo/items")).length === 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function logScopes(
+export async function tableScopes(
   storage: Storage,
   stream: string,
 ): Promise<string[]> {
-  const scopes = new Set<string>();
-  for (const path of await storage.list(`${stream}/_log`)) {
-    const m = /^_log(?:\.([^/]+))?\//.exec(path.slice(stream.length + 1));
-    if (m) scopes.add(m[1] ?? "");
-  }
-  return [...scopes].sort();
-}
-
-function logFor(
-  storage: Storage,
-  stream: string,
-  scope: string,
-  runId = "reader",
-): CommitLog {
-  return new CommitLog(storage, stream, { runId, ...(scope ? { scope } : {}) });
+  return scopesOf((await tableOf(storage, stream)).metadata);
 }
 
 /**
- * Paths (relative to the lake) of every committed, live data file of a
- * stream, over all its shards.
+ * What a reader of a stream reads, as storage paths, oldest commit first:
+ * the table's live data files (with each one's URI, as delete files name
+ * it), its live position delete files, and the NDJSON archive files.
+ */
+export interface StreamFiles {
+  /** Live Parquet data files. */
+  data: string[];
+  /** Their URIs, in the same order. */
+  uris: string[];
+  /** Live position delete files. */
+  deletes: string[];
+  /** Live NDJSON archive files of every scope. */
+  archive: string[];
+}
+
+/**
+ * The files of a stream's current snapshot (see {@linkcode StreamFiles}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readableFiles } from "./lake_reader.ts";
+ * import { LocalStorage } from "./local_storage.ts";
+ * const dir = await Deno.makeTempDir();
+ * const files = await readableFiles(new LocalStorage(dir), "demo/items");
+ * assert.deepEqual(files.data, []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readableFiles(
+  storage: Storage,
+  stream: string,
+): Promise<StreamFiles> {
+  const table = await tableOf(storage, stream);
+  const live = await liveFiles(table);
+  const ordered = live.data.map((f, i) => ({ f, i })).sort((a, b) =>
+    a.f.sequenceNumber - b.f.sequenceNumber || a.i - b.i
+  ).map(({ f }) => f);
+  const where = `${storage.root}/${stream}/metadata`;
+  const archive = scopesOf(table.metadata).flatMap((scope) =>
+    archiveFiles(table, scope, where).map((f) => f.path)
+  );
+  return {
+    data: ordered.map((f) => `${stream}/${f.path}`),
+    uris: ordered.map((f) => uriOf(table, f.path)),
+    deletes: live.deletes.map((f) => `${stream}/${f.path}`),
+    archive,
+  };
+}
+
+/**
+ * The live data and archive files of a stream, sorted.
  *
  * @example
  * ```ts
@@ -64,81 +115,8 @@ export async function committedFiles(
   storage: Storage,
   stream: string,
 ): Promise<string[]> {
-  const files: string[] = [];
-  for (const scope of await logScopes(storage, stream)) {
-    files.push(...await logFor(storage, stream, scope).files());
-  }
-  return files.sort();
-}
-
-/**
- * Where the bytes of every committed, live data file of a stream are now,
- * over all its shards, oldest commit first. A file committed by a run that
- * died before moving it to its final name is still at its staged path: a
- * reader finds it there, and the next run moves it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readableFiles } from "./lake_reader.ts";
- * import { LocalStorage } from "./local_storage.ts";
- * const dir = await Deno.makeTempDir();
- * assert((await readableFiles(new LocalStorage(dir), "demo/items")).length === 0);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function readableFiles(
-  storage: Storage,
-  stream: string,
-): Promise<string[]> {
-  const present = new Set(await storage.list(`${stream}/`));
-  const files: Array<
-    { scope: string; at: string; version: number; path: string }
-  > = [];
-  for (const scope of await logScopes(storage, stream)) {
-    const live = new Map<
-      string,
-      { staged: string; at: string; version: number }
-    >();
-    for (const e of await logFor(storage, stream, scope).entries()) {
-      for (const f of e.add) {
-        if (!f.held) {
-          live.set(f.path, {
-            staged: f.staged,
-            at: e.committedAt,
-            version: e.version,
-          });
-        }
-      }
-      for (const r of e.remove) live.delete(r);
-    }
-    for (const [path, f] of live) {
-      const where = present.has(path)
-        ? path
-        : present.has(f.staged)
-        ? f.staged
-        : undefined;
-      if (where === undefined) {
-        throw new Error(
-          `Cannot read "${stream}": committed file ${path} is missing from ${storage.root} (nor is it at ${f.staged})`,
-        );
-      }
-      files.push({ scope, at: f.at, version: f.version, path: where });
-    }
-  }
-  // Commit order: by version within a log, by commit time across shards;
-  // names break ties within a commit (they follow its order).
-  const byName = (a: { path: string }, b: { path: string }) =>
-    a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-  return files.sort((a, b) =>
-    a.scope === b.scope
-      ? a.version - b.version || byName(a, b)
-      : a.at < b.at
-      ? -1
-      : a.at > b.at
-      ? 1
-      : byName(a, b)
-  ).map((f) => f.path);
+  const files = await readableFiles(storage, stream);
+  return [...files.data, ...files.archive].sort();
 }
 
 /** One stream's state in one scope. */
@@ -147,7 +125,7 @@ export interface StateReport {
   stream: string;
   /** `""` or `shard-i-of-n`. */
   scope: string;
-  /** The newest commit's version (0: none). */
+  /** The sequence number of the scope's newest snapshot (0: none). */
   version: number;
   /** When it was committed. */
   committedAt?: string;
@@ -180,21 +158,25 @@ export async function readStates(
   const out: StateReport[] = [];
   for (const name of streams) {
     const id = `${connector.name}/${name}`;
-    const scopes = await logScopes(storage, id);
+    const scopes = await tableScopes(storage, id);
     if (scopes.length === 0) {
       out.push({ stream: id, scope: "", version: 0, state: null });
     }
     for (const scope of scopes) {
-      // A corrupt entry is an error naming its file, never an empty state.
-      const latest = await logFor(storage, id, scope).latest();
+      // A corrupt state is an error naming its file, never an empty state.
+      const table = new StreamTable(storage, id, {
+        runId: "reader",
+        ...(scope ? { scope } : {}),
+      });
+      const latest = await table.latest();
       let error: string | undefined;
       if (latest && latest.state !== null) {
         try {
           parseState(
             latest.state,
-            `${storage.root}/${id}/_log${scope ? `.${scope}` : ""}/${
-              String(latest.version).padStart(20, "0")
-            }.json`,
+            `${table.where()} (snapshot ${latest.version}${
+              scope ? `, ${scope}` : ""
+            })`,
             connector.name,
           );
         } catch (err) {
@@ -241,9 +223,13 @@ export async function resetState(
   let n = 0;
   for (const name of streams) {
     const id = `${connector.name}/${name}`;
-    const scopes = await logScopes(storage, id);
+    const scopes = await tableScopes(storage, id);
     for (const scope of scopes.length ? scopes : [""]) {
-      await logFor(storage, id, scope, runId).commit({ add: [], state: null });
+      // A commit like any other: a run of the scope under way conflicts.
+      await new StreamTable(storage, id, {
+        runId,
+        ...(scope ? { scope } : {}),
+      }).commit({ add: [], state: null });
       n++;
     }
   }
@@ -253,18 +239,32 @@ export async function resetState(
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/** A stream's position deletes, for {@linkcode viewSql}. */
+export interface ViewDeletes {
+  /** The delete files, as DuckDB paths. */
+  files: readonly string[];
+  /** The URI of each data file (in `files` order of {@linkcode viewSql}), as delete files name them. */
+  uris: readonly string[];
+}
+
 /**
- * The DuckDB SQL that defines a view per stream over its committed files,
- * given oldest commit first; a `merge` stream keeps the newest version of
- * each primary key: from the latest file, and within a Parquet file the
- * last row (an NDJSON file of a merge stream never holds a key twice).
+ * The DuckDB SQL that defines a view per stream over its current snapshot:
+ * Parquet data files with the table's position deletes applied (a row is
+ * gone when a delete file names its file and position), as every Iceberg
+ * reader applies them. NDJSON archive files (given oldest commit first) of
+ * a `merge` stream keep the newest version of each primary key: from the
+ * latest file (an NDJSON file of a merge stream never holds a key twice).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { viewSql } from "./lake_reader.ts";
- * const sql = viewSql("items", ["/lake/demo/items/a.parquet"], ["id"], "merge");
- * assert(sql.includes("QUALIFY row_number()"));
+ * const sql = viewSql("items", ["/lake/demo/items/data/a.parquet"], ["id"], "merge", {
+ *   files: ["/lake/demo/items/data/d.parquet"],
+ *   uris: ["file:///lake/demo/items/data/a.parquet"],
+ * });
+ * assert(sql.includes("ANTI JOIN"));
+ * assert(viewSql("items", ["/lake/a.ndjson.zst"], ["id"], "merge").includes("QUALIFY"));
  * ```
  */
 export function viewSql(
@@ -272,30 +272,57 @@ export function viewSql(
   files: readonly string[],
   primaryKey: readonly string[],
   disposition: "append" | "merge" | "replace",
+  deletes?: ViewDeletes,
 ): string {
-  if (files.length === 0) {
-    return `CREATE OR REPLACE VIEW ${
-      ident(view)
-    } AS SELECT NULL AS _empty WHERE false`;
-  }
-  const parquet = files.every((f) => f.endsWith(".parquet"));
+  return `CREATE OR REPLACE VIEW ${ident(view)} AS ${
+    snapshotSelect(files, primaryKey, disposition, deletes)
+  }`;
+}
+
+/**
+ * The `SELECT` of {@linkcode viewSql}: a stream's rows from its files (as
+ * DuckDB paths), position deletes applied.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { snapshotSelect } from "./lake_reader.ts";
+ * assert.match(snapshotSelect(["/l/a.parquet"], ["id"], "append"), /^SELECT \* EXCLUDE/);
+ * ```
+ */
+export function snapshotSelect(
+  files: readonly string[],
+  primaryKey: readonly string[],
+  disposition: "append" | "merge" | "replace",
+  deletes?: ViewDeletes,
+): string {
+  if (files.length === 0) return `SELECT NULL AS _empty WHERE false`;
   const list = `[${files.map(literal).join(", ")}]`;
-  const source = parquet
-    ? `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`
-    : `read_json_auto(${list}, union_by_name = true, filename = true)`;
-  const extra = parquet ? "filename, file_row_number" : "filename";
-  if (disposition !== "merge") {
-    return `CREATE OR REPLACE VIEW ${
-      ident(view)
-    } AS SELECT * EXCLUDE (${extra}) FROM ${source}`;
+  if (files.every((f) => f.endsWith(".parquet"))) {
+    const source =
+      `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`;
+    if (!deletes || deletes.files.length === 0) {
+      return `SELECT * EXCLUDE (filename, file_row_number) FROM ${source}`;
+    }
+    const uris = `(VALUES ${
+      files.map((f, i) => `(${literal(f)}, ${literal(deletes.uris[i]!)})`)
+        .join(", ")
+    }) AS _inlet_files(_inlet_file, _inlet_uri)`;
+    const dels = `read_parquet([${
+      deletes.files.map(literal).join(", ")
+    }]) AS _inlet_del`;
+    return `SELECT _d.* EXCLUDE (filename, file_row_number) FROM ${source} AS _d JOIN ${uris} ON _d.filename = _inlet_files._inlet_file ANTI JOIN ${dels} ON _inlet_del.file_path = _inlet_files._inlet_uri AND _inlet_del.pos = _d.file_row_number`;
   }
-  // The commit order comes from the list (the log), not from the names.
+  const source =
+    `read_json_auto(${list}, union_by_name = true, filename = true)`;
+  if (disposition !== "merge") {
+    return `SELECT * EXCLUDE (filename) FROM ${source}`;
+  }
+  // The commit order comes from the list (the table), not from the names.
   const order = `(VALUES ${
     files.map((f, i) => `(${literal(f)}, ${i})`).join(", ")
   }) AS _inlet_order(_inlet_file, _inlet_ord)`;
-  return `CREATE OR REPLACE VIEW ${
-    ident(view)
-  } AS SELECT * EXCLUDE (${extra}, _inlet_ord) FROM (SELECT _d.*, _inlet_order._inlet_ord FROM ${source} AS _d JOIN ${order} ON _d.filename = _inlet_order._inlet_file) QUALIFY row_number() OVER (PARTITION BY ${
+  return `SELECT * EXCLUDE (filename, _inlet_ord) FROM (SELECT _d.*, _inlet_order._inlet_ord FROM ${source} AS _d JOIN ${order} ON _d.filename = _inlet_order._inlet_file) QUALIFY row_number() OVER (PARTITION BY ${
     primaryKey.map(ident).join(", ")
-  } ORDER BY _inlet_ord DESC${parquet ? ", file_row_number DESC" : ""}) = 1`;
+  } ORDER BY _inlet_ord DESC) = 1`;
 }

@@ -44,8 +44,8 @@ function tempPath(path: string): string {
  *   await sink.close();
  *   assert((await lake.list("demo/"))[0] === "demo/items/a.ndjson");
  *   const data = new TextEncoder().encode("{}");
- *   assert(await lake.putIfAbsent("demo/items/_log/1.json", data));
- *   assert(!(await lake.putIfAbsent("demo/items/_log/1.json", data)));
+ *   assert(await lake.putIfAbsent("demo/items/metadata/v1.metadata.json", data));
+ *   assert(!(await lake.putIfAbsent("demo/items/metadata/v1.metadata.json", data)));
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

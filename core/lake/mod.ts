@@ -1,10 +1,10 @@
 /**
- * Where records land: storage (local folder, S3), the commit log, the
+ * Where records land: storage (local folder, S3), each stream's Iceberg table, the
  * Parquet and NDJSON writers, column types, stream state, and reading back.
  *
  * @module
  */
-export * from "./commit_log.ts";
+export * from "./stream_table.ts";
 export * from "./lake_reader.ts";
 export * from "./local_storage.ts";
 export * from "./ndjson_writer.ts";

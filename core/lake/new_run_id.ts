@@ -12,7 +12,7 @@ import { pad } from "./_paths.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { newRunId } from "./commit_log.ts";
+ * import { newRunId } from "./stream_table.ts";
  * const id = newRunId({ now: Date.UTC(2026, 10, 24, 4, 13, 0, 123), random: () => 0.5 });
  * assert(id === "20261124T041300.123Z-8000");
  * ```

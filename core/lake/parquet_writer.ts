@@ -73,6 +73,13 @@ export interface ParquetWriterOptions {
    * @default {[]}
    */
   schema?: Schema;
+  /**
+   * Called once, when the file's columns are fixed (its first row group):
+   * the columns again with their Iceberg field ids, and the
+   * `iceberg.schema` footer value (see `_table_columns.ts`).
+   * @default {no field ids}
+   */
+  fieldIds?: (schema: Schema) => { schema: Schema; meta: string };
 }
 
 /**
@@ -149,6 +156,8 @@ export class ParquetWriter {
   // Rows handed to the encoder since its last group.
   #inGroup = 0;
   #records = 0;
+  readonly #fieldIds: ParquetWriterOptions["fieldIds"];
+  #meta: string | undefined;
   #state: State = "open";
   /**
    * Row groups being encoded, in order, behind the caller's back: `write()`
@@ -183,6 +192,7 @@ export class ParquetWriter {
     this.#file = options.file;
     this.#rowGroupSize = rowGroupSize;
     this.#schema = options.schema ?? [];
+    this.#fieldIds = options.fieldIds;
     this.#tail = new FooterTail(sink);
     const out = this.#tail.wrap();
     this.#encoder = where === "worker"
@@ -285,12 +295,23 @@ export class ParquetWriter {
     }
   }
 
+  /** The schema is final from now on: its field ids are taken once. */
+  #fix(): void {
+    if (this.#fixed) return;
+    this.#fixed = true;
+    if (this.#fieldIds) {
+      const { schema, meta } = this.#fieldIds(this.#schema);
+      this.#schema = schema;
+      this.#meta = meta;
+    }
+  }
+
   /** Encode the rows handed over as a row group; fixes the schema now. */
   #schedule(): void {
-    this.#fixed = true;
+    this.#fix();
     this.#inGroup = 0;
     this.#pendingGroups++;
-    const group = this.#encoder.group(this.#schema);
+    const group = this.#encoder.group(this.#schema, this.#meta);
     // Observed in order below; marked handled now so an early failure is not
     // an unhandled rejection meanwhile.
     group.catch(() => {});
@@ -327,8 +348,11 @@ export class ParquetWriter {
     try {
       await this.#encoding;
       this.#throwFailure();
-      if (this.#inGroup > 0) await this.#encoder.group(this.#schema);
-      await this.#encoder.finish(this.#schema);
+      this.#fix();
+      if (this.#inGroup > 0) {
+        await this.#encoder.group(this.#schema, this.#meta);
+      }
+      await this.#encoder.finish(this.#schema, this.#meta);
       // A reader takes the footer's word for what the file holds.
       this.#tail.check(this.#records, {
         stream: this.#stream,

@@ -10,10 +10,10 @@ import { formatsOf } from "./stream_format.ts";
 import { ConfigError } from "../connector/errors.ts";
 import { exactJson } from "../connector/exact_json.ts";
 import {
-  committedFiles,
-  logScopes,
   readableFiles,
   readStates,
+  tableScopes,
+  type ViewDeletes,
   viewSql,
 } from "./lake_reader.ts";
 import { LocalStorage } from "./local_storage.ts";
@@ -56,20 +56,30 @@ export async function queryLake(
     );
   }
   const { DuckDBInstance } = await import("@duckdb/node-api");
-  // A run committing meanwhile may move a file between our look at the log
-  // and DuckDB's read of it: read the log again and retry.
+  // A run committing meanwhile may remove a file (a full refresh) between
+  // our look at the table and DuckDB's read of it: look again and retry.
   for (let attempt = 1;; attempt++) {
     const db = await DuckDBInstance.create(":memory:");
     const conn = await db.connect();
     try {
       for (const name of withData) {
         const stream = connector.streams[name]!;
-        const files = await streamFiles(storage, connector.name, name);
+        const { files, deletes } = await streamFiles(
+          storage,
+          connector.name,
+          name,
+        );
         const pk = typeof stream.primaryKey === "string"
           ? [stream.primaryKey]
           : stream.primaryKey;
         await conn.run(
-          viewSql(name, files, pk, stream.writeDisposition ?? "append"),
+          viewSql(
+            name,
+            files,
+            pk,
+            stream.writeDisposition ?? "append",
+            deletes,
+          ),
         );
       }
       return exactRows(await conn.runAndReadAll(sql));
@@ -106,8 +116,9 @@ async function hasData(
   name: string,
 ): Promise<boolean> {
   const id = `${connector.name}/${name}`;
-  if ((await logScopes(storage, id)).length === 0) return false;
-  if ((await committedFiles(storage, id)).length > 0) return true;
+  if ((await tableScopes(storage, id)).length === 0) return false;
+  const files = await readableFiles(storage, id);
+  if (files.data.length + files.archive.length > 0) return true;
   return (await readStates(storage, connector, [name])).some((r) =>
     (r.state as { sweep?: string } | null)?.sweep === "complete"
   );
@@ -140,13 +151,17 @@ async function openLocalLake(
   return new LocalStorage(lake);
 }
 
-/** A stream's readable files, as DuckDB paths; one format, or an error. */
+/**
+ * A stream's readable files, as DuckDB paths (the table's data files and
+ * their deletes, or the NDJSON archive); one format, or an error.
+ */
 async function streamFiles(
   storage: LocalStorage,
   connector: string,
   stream: string,
-): Promise<string[]> {
-  const files = await readableFiles(storage, `${connector}/${stream}`);
+): Promise<{ files: string[]; deletes?: ViewDeletes }> {
+  const found = await readableFiles(storage, `${connector}/${stream}`);
+  const files = [...found.data, ...found.archive];
   const formats = formatsOf(files);
   if (formats.length > 1) {
     throw new ConfigError(
@@ -155,7 +170,14 @@ async function streamFiles(
       }; rewrite it in one format with \`deno task pull ${connector} --stream ${stream} --full-refresh --format <format>\``,
     );
   }
-  return files.map((f) => `${storage.root.replace(/\/+$/, "")}/${f}`);
+  const root = storage.root.replace(/\/+$/, "");
+  const at = (f: string) => `${root}/${f}`;
+  return {
+    files: files.map(at),
+    ...(found.deletes.length > 0
+      ? { deletes: { files: found.deletes.map(at), uris: found.uris } }
+      : {}),
+  };
 }
 
 /**

@@ -39,9 +39,9 @@ const MAX_LIST_PAGES = 1_000_000;
  *   // In production the env is the process's: INLET_S3_ENDPOINT, AWS_ACCESS_KEY_ID, ...
  *   const lake = S3Storage.fromUrl(server.bucket("lake") + "/prod", { env: (n) => server.env[n] });
  *   const entry = new TextEncoder().encode('{"version":1}');
- *   assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === true);
- *   assert(await lake.putIfAbsent("demo/items/_log/1.json", entry) === false);
- *   assert((await lake.list("demo/items"))[0] === "demo/items/_log/1.json");
+ *   assert(await lake.putIfAbsent("demo/items/metadata/v1.metadata.json", entry) === true);
+ *   assert(await lake.putIfAbsent("demo/items/metadata/v1.metadata.json", entry) === false);
+ *   assert((await lake.list("demo/items"))[0] === "demo/items/metadata/v1.metadata.json");
  * } finally {
  *   await server.close();
  * }

@@ -74,6 +74,10 @@ export interface Column {
   readonly name: string;
   /** Its type; every column is nullable. */
   readonly type: ColumnType;
+  /** Its Iceberg field id, written into the Parquet schema (see `_table_columns.ts`). */
+  readonly fieldId?: number;
+  /** A list column's element field id. */
+  readonly elementId?: number;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface FileSink {
  * ```ts
  * import type { Storage } from "./storage.ts";
  * async function readState(storage: Storage): Promise<unknown> {
- *   const bytes = await storage.get("demo/items/_log/00000000000000000001.json");
+ *   const bytes = await storage.get("demo/items/metadata/v1.metadata.json");
  *   return bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
  * }
  * ```

@@ -103,7 +103,7 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseState } from "./stream_state.ts";
- * const s = parseState({ version: 1, sweep: "complete", records: 3 }, "demo/items/_log/1.json");
+ * const s = parseState({ version: 1, sweep: "complete", records: 3 }, "demo/items/metadata/v1.metadata.json");
  * assert(s.sweep === "complete");
  * let msg = "";
  * try {

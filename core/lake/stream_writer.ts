@@ -1,11 +1,13 @@
 /**
- * Writes one stream's records into staged files and commits them, with the
- * stream's state, through the stream's {@linkcode CommitLog}.
+ * Writes one stream's records into files and commits them, with the
+ * stream's state, to the stream's Iceberg table ({@linkcode StreamTable}).
  *
  * @module
  */
 
-import type { CommitEntry, CommitLog } from "./commit_log.ts";
+import type { CommitEntry, StreamTable } from "./stream_table.ts";
+import { type TableColumns, TableSchemaError } from "./_table_columns.ts";
+import { SchemaError } from "../connector/errors.ts";
 import { NdjsonWriter } from "./ndjson_writer.ts";
 import {
   ParquetWriter,
@@ -25,8 +27,8 @@ export interface StreamWriterOptions {
   stream: string;
   /** The lake. */
   storage: Storage;
-  /** The stream's commit log. */
-  log: CommitLog;
+  /** The stream's table. */
+  log: StreamTable;
   /** File format. @default {"parquet"} */
   format?: Format;
   /** Compression of NDJSON files. @default {"zstd"} */
@@ -42,13 +44,19 @@ export interface StreamWriterOptions {
    * readers have each row's number in its file and need no such rule.
    */
   uniqueKey?: (row: Row) => string;
+  /**
+   * The primary key (column paths) of a `merge` stream: each commit's rows
+   * delete the table's older rows of the same keys (position deletes).
+   * @default {rows are appended}
+   */
+  merge?: readonly string[];
 }
 
 /** How {@linkcode StreamWriter.commit} commits. */
 export interface CommitOptions {
   /** Commit even with no new file (to record state). @default {false} */
   always?: boolean;
-  /** Keep this commit's files staged, invisible to readers (a `replace` sweep). @default {false} */
+  /** Keep this commit's files out of the table, invisible to readers (a `replace` sweep). @default {false} */
   hold?: boolean;
   /** Staged files of earlier held commits to publish now. */
   publish?: string[];
@@ -71,13 +79,13 @@ interface FileWriter {
  * ```ts
  * import assert from "node:assert/strict";
  * import { StreamWriter } from "./stream_writer.ts";
- * import { CommitLog } from "./commit_log.ts";
+ * import { StreamTable } from "./stream_table.ts";
  * import { LocalStorage } from "./local_storage.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   const storage = new LocalStorage(dir);
- *   const log = new CommitLog(storage, "demo/items", { runId: "20260101T000000Z-abcd" });
+ *   const log = new StreamTable(storage, "demo/items", { runId: "20260101T000000Z-abcd" });
  *   const writer = new StreamWriter({ stream: "demo/items", storage, log });
  *   await writer.write([{ id: 1 }, { id: 2 }]);
  *   const entry = await writer.commit({ done: true });
@@ -96,6 +104,7 @@ export class StreamWriter {
   // The run's columns so far: every new file starts from them, so a field
   // that changes type is an error even across files.
   #schema: Schema | undefined;
+  #columns: TableColumns | undefined;
   #keys = new Set<string>();
   /** Records written to files (committed or not). */
   records = 0;
@@ -118,9 +127,15 @@ export class StreamWriter {
 
   async #open(schema?: Schema): Promise<FileWriter> {
     const o = this.#opts;
+    // Files are written where they stay: a name is never taken twice, even
+    // by two writers of one run (a random tag after the sequence).
+    const tag = Array.from(
+      crypto.getRandomValues(new Uint8Array(3)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
     this.#currentName = `${o.log.runId}-${
       String(this.#seq++).padStart(5, "0")
-    }${this.#ext()}`;
+    }-${tag}${this.#ext()}`;
     const sink = await o.storage.create(o.log.stagingPath(this.#currentName));
     if (o.format === "ndjson") {
       return await NdjsonWriter.create(sink, {
@@ -129,11 +144,13 @@ export class StreamWriter {
         file: this.#currentName,
       });
     }
-    const base = schema ?? this.#schema;
+    const columns = this.#columns ??= await o.log.columns();
+    const base = schema ?? this.#schema ?? columns.seed();
     return await ParquetWriter.create(sink, {
       stream: o.stream,
       file: this.#currentName,
-      ...(base ? { schema: base } : {}),
+      schema: base,
+      fieldIds: (s) => columns.fix(s),
       ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
       ...(o.encoder ? { encoder: o.encoder } : {}),
     });
@@ -190,18 +207,35 @@ export class StreamWriter {
 
   async #append(rows: Row[], source?: RecordSource): Promise<void> {
     if (rows.length === 0) return;
+    try {
+      await this.#appendTo(rows, source);
+    } catch (err) {
+      // The table's schema refused a column (here, or as a file's columns
+      // were fixed): name the page.
+      if (!(err instanceof TableSchemaError) || source === undefined) throw err;
+      throw new SchemaError(`${err.message} (page ${source.page})`, {
+        cause: err,
+      });
+    }
+    this.records += rows.length;
+  }
+
+  async #appendTo(rows: Row[], source?: RecordSource): Promise<void> {
     this.#current ??= await this.#open();
     try {
       await this.#current.write(rows, source);
     } catch (err) {
       if (!(err instanceof SchemaChange)) throw err;
       // A new column or a widened type: a new file carries the new schema,
-      // and readers unify files by column name.
+      // and the table's schema evolves (field ids kept).
+      this.#columns?.check(err.schema);
       await this.#closeCurrent();
       this.#current = await this.#open(err.schema);
       await this.#current.write(rows, source);
     }
-    this.records += rows.length;
+    if (this.#current instanceof ParquetWriter) {
+      this.#columns?.check(this.#current.schema);
+    }
   }
 
   /** Records in the open file or staged files, not yet committed. */
@@ -231,6 +265,7 @@ export class StreamWriter {
       state: typeof state === "function" ? state(staged) : state,
       ...(options.hold ? { hold: true } : {}),
       ...(publish.length ? { publish } : {}),
+      ...(this.#opts.merge ? { merge: this.#opts.merge } : {}),
       ...(remove.length ? { remove } : {}),
     });
     this.files += this.#pending.length;

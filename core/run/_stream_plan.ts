@@ -8,7 +8,7 @@
 
 import { sinceFrom } from "./_incremental.ts";
 import { planLanes, shardLanes, sliceKey } from "./_lanes.ts";
-import { CommitLog } from "../lake/commit_log.ts";
+import { StreamTable } from "../lake/stream_table.ts";
 import { ConfigError } from "../connector/errors.ts";
 import {
   type LaneState,
@@ -26,8 +26,8 @@ export interface StreamPlan {
   stream: StreamDef;
   /** The clock. */
   now: () => number;
-  /** The stream's commit log (recovered). */
-  log: CommitLog;
+  /** The stream's table (loaded). */
+  log: StreamTable;
   /** The pass this run's sweep belongs to. */
   pass: string;
   /** A running sweep is resumed (else a new one starts). */
@@ -95,11 +95,11 @@ export async function planStream(
   const scope = o.shard && o.shard.count > 1
     ? `shard-${o.shard.index}-of-${o.shard.count}`
     : undefined;
-  const log = new CommitLog(o.storage, id, {
+  const log = new StreamTable(o.storage, id, {
     runId: o.runId,
     ...(scope ? { scope } : {}),
   });
-  const { previous, siblings } = await readStates(o, log, id, scope);
+  const { previous, siblings } = await readStates(o, log, scope);
   await log.recover();
 
   const pass = passOf(o, previous, siblings);
@@ -154,28 +154,24 @@ export async function planStream(
  */
 async function readStates(
   o: StreamRunOptions,
-  log: CommitLog,
-  id: string,
+  log: StreamTable,
   scope: string | undefined,
 ): Promise<{
   previous: StreamState | undefined;
   siblings: (StreamState | undefined)[];
 }> {
   const { connector, name } = o;
-  const previous = o.fullRefresh
-    ? undefined
-    : await readState(o, log, id, scope);
+  const previous = o.fullRefresh ? undefined : await readState(o, log, scope);
   const siblings = o.fullRefresh ? [] : await Promise.all(
     (o.siblings ?? Object.keys(connector.streams))
       .filter((n) => n !== name && connector.streams[n] !== undefined)
       .map((n) =>
         readState(
           o,
-          new CommitLog(o.storage, `${connector.name}/${n}`, {
+          new StreamTable(o.storage, `${connector.name}/${n}`, {
             runId: o.runId,
             ...(scope ? { scope } : {}),
           }),
-          `${connector.name}/${n}`,
           scope,
         )
       ),
@@ -253,8 +249,7 @@ function startState(
 /** The checked state of a stream's newest commit (`undefined`: none, or reset). */
 async function readState(
   o: StreamRunOptions,
-  log: CommitLog,
-  id: string,
+  log: StreamTable,
   scope: string | undefined,
 ): Promise<StreamState | undefined> {
   const latest = await log.latest();
@@ -262,9 +257,7 @@ async function readState(
   if (!latest || latest.state === null) return undefined;
   return parseState(
     latest.state,
-    `${o.storage.root}/${id}/_log${scope ? `.${scope}` : ""}/${
-      String(latest.version).padStart(20, "0")
-    }.json`,
+    `${log.where()} (snapshot ${latest.version}${scope ? `, ${scope}` : ""})`,
     o.connector.name,
   );
 }

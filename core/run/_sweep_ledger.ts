@@ -11,7 +11,7 @@ import { advanceCursors, stampVars, takeRows } from "./_accepted_rows.ts";
 import { ValueChecks } from "./_value_checks.ts";
 import { getPath } from "../connector/json_path.ts";
 import { Mutex } from "../async/mutex.ts";
-import type { CommitEntry } from "../lake/commit_log.ts";
+import type { CommitEntry } from "../lake/stream_table.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { PagePosition } from "../paging/paginate.ts";
 import type { LaneState, StreamState } from "../lake/stream_state.ts";
@@ -112,6 +112,11 @@ export class SweepLedger {
       format: o.format ?? "parquet",
       ...(o.compression ? { compression: o.compression } : {}),
       ...(plan.disposition === "merge" ? { uniqueKey: this.#keyOf } : {}),
+      // A full refresh of a merge stream keeps one row per key too.
+      ...(plan.disposition === "merge" ||
+          plan.stream.writeDisposition === "merge"
+        ? { merge: pk }
+        : {}),
     });
     this.#fileRecords = o.fileRecords ?? 500_000;
     this.#checkpointMs = o.checkpointMs ?? 60_000;

@@ -11,7 +11,7 @@ import { ConfigError } from "../connector/errors.ts";
 import type { Limiter } from "../http/limiter.ts";
 import { newStreamStats, type StreamStats } from "../paging/paginate.ts";
 import type { Storage } from "../lake/storage.ts";
-import { newRunId } from "../lake/commit_log.ts";
+import { newRunId } from "../lake/stream_table.ts";
 import { authParts } from "./_auth_parts.ts";
 import { concurrencyOf, runHttp } from "./_run_http.ts";
 import { pullStream } from "./_stream_pull.ts";

@@ -27,6 +27,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { Connector } from "../connector/connector.ts";
 import { pull, type PullOptions, type RunSummary } from "../run/pull.ts";
 import type { Row } from "../connector/types.ts";
+import { readableFiles, snapshotSelect } from "../lake/lake_reader.ts";
+import { LocalStorage } from "../lake/local_storage.ts";
 import { json, type LocalServer, serveLocal } from "./_serve.ts";
 
 export { assertPaginator } from "./paginator_contract.ts";
@@ -352,10 +354,6 @@ async function duck(sql: string): Promise<Record<string, unknown>[]> {
   }
 }
 
-function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
 // DuckDB hands BIGINTs back as bigint; tests compare with numbers.
 function plain(value: unknown): unknown {
   if (typeof value === "bigint") {
@@ -368,27 +366,10 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-async function dataFiles(
-  dir: string,
-): Promise<{ parquet: boolean; ndjson: string[] }> {
-  let parquet = false;
-  const ndjson = new Set<string>();
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (!e.isFile) continue;
-      if (e.name.endsWith(".parquet")) parquet = true;
-      const m = /\.ndjson(\.zst|\.gz)?$/.exec(e.name);
-      if (m) ndjson.add(`*.ndjson${m[1] ?? ""}`);
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return { parquet, ndjson: [...ndjson] };
-}
-
 /**
- * Read a stream's committed files back with DuckDB: rows and column types.
- * A stream with no file has no rows.
+ * Read a stream back with DuckDB: the rows of its Iceberg table's current
+ * snapshot (position deletes applied) and of its NDJSON archive, and the
+ * column types. A stream with no file has no rows.
  *
  * @example
  * ```ts
@@ -407,15 +388,25 @@ export async function readStream(
   connector: string,
   stream: string,
 ): Promise<{ rows: Row[]; types: Record<string, string> }> {
-  const dir = `${lake}/${connector}/${stream}`;
-  const found = await dataFiles(dir);
+  // The stream's table as it stands (position deletes applied), and its
+  // NDJSON archive files.
+  const found = await readableFiles(
+    new LocalStorage(lake),
+    `${connector}/${stream}`,
+  );
+  const at = (f: string) => `${lake}/${f}`;
   const sources = [
-    ...(found.parquet
-      ? [`SELECT * FROM read_parquet(${sqlString(`${dir}/*.parquet`)})`]
+    ...(found.data.length > 0
+      ? [
+        snapshotSelect(found.data.map(at), [], "append", {
+          files: found.deletes.map(at),
+          uris: found.uris,
+        }),
+      ]
       : []),
-    ...found.ndjson.map((g) =>
-      `SELECT * FROM read_json_auto(${sqlString(`${dir}/${g}`)})`
-    ),
+    ...(found.archive.length > 0
+      ? [snapshotSelect(found.archive.map(at), [], "append")]
+      : []),
   ];
   if (sources.length === 0) return { rows: [], types: {} };
   const from = sources.join(" UNION ALL BY NAME ");

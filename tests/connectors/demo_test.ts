@@ -68,7 +68,7 @@ Deno.test("demo: pulls the sample API concurrently, every record once, and estim
       `${shown} s is not ${pages} pages x ${perPage} ms`,
     );
     assert(Math.abs(result.sequentialSeconds - shown) <= 0.05);
-    assertMatch(out, /read_parquet\(/);
+    assertMatch(out, /iceberg_scan\('/);
     const row = await streamStats(result.path, ID_COLUMNS);
     assertEquals([row.n, row.ids, row.s], [
       records,

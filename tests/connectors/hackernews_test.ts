@@ -27,7 +27,7 @@ Deno.test("hackernews: pulls the newest N items concurrently from a server speak
       }),
       { n: 700, ids: 700, s: expectedSum, lo: 4301, hi: 5000 },
     );
-    const types = await columnTypes(`${lake}/hackernews/items/*.parquet`);
+    const types = await columnTypes(`${lake}/hackernews/items/data/*.parquet`);
     assertEquals(types.id, "BIGINT");
     assertEquals(types.type, "VARCHAR");
     assertEquals(types.time, "BIGINT");

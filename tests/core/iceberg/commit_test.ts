@@ -3,7 +3,7 @@
  * required fields, the Avro file metadata, the version hint, removals.
  */
 import assert from "node:assert/strict";
-import { avroMetadata } from "icebird";
+import { avroMetadata, icebergManifests, icebergMetadata } from "icebird";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
 import type { ColumnType } from "../../../core/lake/schema.ts";
 import {
@@ -331,4 +331,17 @@ Deno.test("lake column types map to Iceberg types; the two type unions agree", (
       ["h", { type: "list", element: "timestamptz" }],
     ],
   );
+});
+
+Deno.test("a snapshot without files has a whole (empty) manifest list that icebird reads", async () => {
+  await withLake(async (lake, dir) => {
+    const table = await loadTable(lake, "t/s");
+    await commitSnapshot(table, {
+      operation: "append",
+      schema: evolveSchema(undefined, [{ name: "id", type: "long" }]),
+      summary: { "inlet.state": "{}" },
+    });
+    const metadata = await icebergMetadata({ tableUrl: `file://${dir}/t/s` });
+    assert.deepEqual(await icebergManifests(metadata), []);
+  });
 });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { zstdDecompressSync } from "node:zlib";
 import { compareCursor, sinceFrom } from "../../../core/run/_incremental.ts";
-import { CommitLog } from "../../../core/lake/commit_log.ts";
+import { StreamTable } from "../../../core/lake/stream_table.ts";
 import { SchemaError } from "../../../core/connector/errors.ts";
 import { NdjsonWriter } from "../../../core/lake/ndjson_writer.ts";
 import { ParquetWriter } from "../../../core/lake/parquet_writer.ts";
@@ -77,28 +77,46 @@ for (const encoder of ["worker", "inline"] as const) {
   });
 }
 
-Deno.test("StreamWriter: an INT64 file, then a DECIMAL one; union_by_name reads both exactly", async () => {
+Deno.test("StreamWriter: a DECIMAL column takes later INT64 values exactly; an INT64 column of the table refuses a DECIMAL, naming the field", async () => {
   await withStorage("inlet_bigint_", async (lake, dir) => {
-    const log = new CommitLog(lake, STREAM, { runId: "20260101T000000Z-abcd" });
+    const log = new StreamTable(lake, STREAM, {
+      runId: "20260101T000000Z-abcd",
+    });
     const w = new StreamWriter({
       stream: STREAM,
       storage: lake,
       log,
       rowGroupSize: 1,
     });
-    await w.write([{ id: 1, wide: SAFE_PLUS_2 }]);
-    await w.write([{ id: 2, wide: WIDE }]); // the first file's INT64 cannot
+    await w.write([{ id: 1, wide: WIDE }]);
+    await w.write([{ id: 2, wide: SAFE_PLUS_2 }]); // fits the DECIMAL column
     const entry = await w.commit({ done: true });
-    assert.equal(entry?.add.length, 2);
+    assert.equal(entry?.add.length, 1);
     const back = await duck(
       `SELECT id, wide::VARCHAR AS wide FROM read_parquet(${
-        sqlString(`${dir}/${STREAM}/*.parquet`)
+        sqlString(`${dir}/${STREAM}/data/*.parquet`)
       }, union_by_name = true) ORDER BY id`,
     );
     assert.deepEqual(back, [
-      { id: 1n, wide: String(SAFE_PLUS_2) },
-      { id: 2n, wide: String(WIDE) },
+      { id: 1n, wide: String(WIDE) },
+      { id: 2n, wide: String(SAFE_PLUS_2) },
     ]);
+    // The table's `id` is a long: Iceberg cannot promote it to a decimal,
+    // so a value beyond INT64 is an error naming the field and the page.
+    const next = new StreamWriter({
+      stream: STREAM,
+      storage: lake,
+      log: new StreamTable(lake, STREAM, { runId: "20260101T000001Z-abcd" }),
+      rowGroupSize: 1,
+    });
+    await assert.rejects(
+      next.write([{ id: WIDE, wide: 1n }], { page: 4 }),
+      (err) =>
+        err instanceof SchemaError &&
+        /"demo\/items".*field "id" was long, now decimal\(38,0\).*\(page 4\)/
+          .test(err.message),
+    );
+    await next.abort();
   });
 });
 
@@ -158,7 +176,7 @@ Deno.test("NDJSON: bigints are written as their exact digits", async () => {
   });
 });
 
-Deno.test("state: a bigint cursor round-trips exactly through the commit log and orders exactly", async () => {
+Deno.test("state: a bigint cursor round-trips exactly through the table's snapshot summary and orders exactly", async () => {
   await withStorage("inlet_bigint_", async (lake) => {
     const runId = "20260101T000000Z-abcd";
     const state = {
@@ -168,8 +186,9 @@ Deno.test("state: a bigint cursor round-trips exactly through the commit log and
       bookmark: { "": SAFE_PLUS_2 },
       cursor: { "": WIDE },
     };
-    await new CommitLog(lake, STREAM, { runId }).commit({ add: [], state });
-    const back = (await new CommitLog(lake, STREAM, { runId }).latest())?.state;
+    await new StreamTable(lake, STREAM, { runId }).commit({ add: [], state });
+    const back = (await new StreamTable(lake, STREAM, { runId }).latest())
+      ?.state;
     assert.deepEqual(back, state);
     const parsed = parseState(back, "x.json");
     assert.equal(parsed.bookmark?.[""], SAFE_PLUS_2);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { footerRows } from "../../../core/lake/_parquet_footer.ts";
-import { CommitLog } from "../../../core/lake/commit_log.ts";
+import { StreamTable } from "../../../core/lake/stream_table.ts";
 import type { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { ParquetWriter } from "../../../core/lake/parquet_writer.ts";
 import { StreamWriter } from "../../../core/lake/stream_writer.ts";
@@ -23,7 +23,7 @@ function nested(depth: number): unknown {
 }
 
 function streamWriter(lake: LocalStorage, encoder?: "inline" | "worker") {
-  const log = new CommitLog(lake, STREAM, { runId: "20260101T000000Z-abcd" });
+  const log = new StreamTable(lake, STREAM, { runId: "20260101T000000Z-abcd" });
   return new StreamWriter({
     stream: STREAM,
     storage: lake,

@@ -537,20 +537,20 @@ Deno.test("options win over the environment, which defaults region to us-east-1"
   assertStringIncludes(seen[1]!, "/eu-central-1/s3/aws4_request");
 });
 
-Deno.test("the commit log runs on S3: one of two racing runs commits, a later run recovers", async () => {
-  const { CommitConflictError, CommitLog } = await import(
-    "../../../core/lake/commit_log.ts"
+Deno.test("a stream's table commits on S3: one of two racing runs commits, the loser's file is cleaned up", async () => {
+  const { CommitConflictError, StreamTable } = await import(
+    "../../../core/lake/stream_table.ts"
   );
   await withServer(async (server, open) => {
     const lake = open({ partSize: 1024, allowSmallParts: true });
-    const runA = new CommitLog(lake, "demo/items", {
+    const runA = new StreamTable(lake, "demo/items", {
       runId: "20261124T041300.000Z-aaaa",
     });
-    const runB = new CommitLog(open(), "demo/items", {
+    const runB = new StreamTable(open(), "demo/items", {
       runId: "20261124T041300.000Z-bbbb",
     });
     const stage = async (
-      log: InstanceType<typeof CommitLog>,
+      log: InstanceType<typeof StreamTable>,
       name: string,
       size: number,
     ) => {
@@ -562,8 +562,8 @@ Deno.test("the commit log runs on S3: one of two racing runs commits, a later ru
     };
     await runA.recover();
     await runB.recover();
-    const a = await stage(runA, "a.parquet", 3000); // multipart
-    const b = await stage(runB, "b.parquet", 10);
+    const a = await stage(runA, `${runA.runId}-00000.parquet`, 3000); // multipart
+    const b = await stage(runB, `${runB.runId}-00000.parquet`, 10);
     const results = await Promise.allSettled([
       runA.commit({ add: [a], state: { page: 1 } }),
       runB.commit({ add: [b], state: { page: 2 } }),
@@ -574,16 +574,16 @@ Deno.test("the commit log runs on S3: one of two racing runs commits, a later ru
     ) as PromiseRejectedResult;
     assert(lost.reason instanceof CommitConflictError, String(lost.reason));
 
-    const later = new CommitLog(open(), "demo/items", {
+    const later = new StreamTable(open(), "demo/items", {
       runId: "20261124T051300.000Z-cccc",
     });
     await later.recover();
     const files = await later.files();
     assertEquals(files.length, 1);
-    // Only the committed file is visible; the loser's staged file is cleaned up.
-    assertEquals(await lake.list("demo/items/_staging/"), []);
+    // Only the committed file is left; the loser's file is cleaned up by
+    // the winner's commit.
     assertEquals(
-      (await lake.list("demo/items/")).filter((p) => !p.includes("/_log/")),
+      (await lake.list("demo/items/")).filter((p) => !p.includes("/metadata/")),
       files,
     );
     assertEquals(

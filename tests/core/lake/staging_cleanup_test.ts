@@ -1,8 +1,8 @@
 /**
- * Staging is cleaned: a run killed with SIGKILL mid-way leaves staged files,
- * temp files of the write it was doing and its run folder; the next run that
- * commits to the stream removes them (and its own folder once done), and
- * the data ends exact. On a local folder and on the S3 test server.
+ * Uncommitted files are cleaned: a run killed with SIGKILL mid-way leaves
+ * data files no snapshot lists and temp files of the write it was doing;
+ * the next run that commits to the stream removes them, and the data ends
+ * exact. On a local folder and on the S3 test server.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
@@ -10,6 +10,7 @@ import { S3Storage } from "../../../core/lake/s3_storage.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import { startS3Server } from "../../../core/testing/s3_server.ts";
 import { committedFiles } from "../../../core/lake/lake_reader.ts";
+import { committedFiles as listedOnDisk } from "../../_files.ts";
 import { pullArgs, runCliChild, spawnCli, waitUntil } from "../../_cli.ts";
 import { duck, sqlString, streamStats, sumTo } from "../../_duckdb.ts";
 import { withTempDir } from "../../_lake.ts";
@@ -42,13 +43,14 @@ function demoArgs(url: string, lake: string): string[] {
   );
 }
 
-/** Commit entries in a local stream folder's log. */
+/** Metadata versions (commits) in a local stream folder's table. */
 async function entries(stream: string): Promise<number> {
-  return (await tree(`${stream}/_log`)).filter((p) => /^\d{20}\.json$/.test(p))
-    .length;
+  return (await tree(`${stream}/metadata`)).filter((p) =>
+    /^v\d+\.metadata\.json$/.test(p)
+  ).length;
 }
 
-Deno.test("staging cleanup: after a SIGKILLed run, the next run removes its staged and temp files and run folder; data exact (local)", async () => {
+Deno.test("staging cleanup: after a SIGKILLed run, the next run removes its uncommitted and temp files; data exact (local)", async () => {
   const records = 20_000;
   await using server = await startApiServer({ records, latencyMs: 10 });
   await withTempDir("inlet-sweep-", async (lake) => {
@@ -63,7 +65,7 @@ Deno.test("staging cleanup: after a SIGKILLed run, the next run removes its stag
       child.kill("SIGKILL");
       await child.status;
     }
-    const left = await tree(`${stream}/_staging`);
+    const left = await tree(`${stream}/data`);
     assert(
       left.some((p) => p.endsWith(".tmp")),
       `the killed run left a partial file: ${left.join(", ")}`,
@@ -72,9 +74,12 @@ Deno.test("staging cleanup: after a SIGKILLed run, the next run removes its stag
 
     const next = await runCliChild(demoArgs(server.url, lake));
     assertEquals(next.code, 0, next.stderr);
-    assertEquals(await tree(`${stream}/_staging`), []);
+    // The data folder holds exactly the table's files, and no temp file
+    // is left anywhere in the table.
+    assert((await listedOnDisk(stream)).length > 0);
     assertEquals(
-      (await tree(`${stream}/_log`)).filter((p) => !/^\d{20}\.json$/.test(p)),
+      [...await tree(`${stream}/data`), ...await tree(`${stream}/metadata`)]
+        .filter((p) => p.endsWith(".tmp")),
       [],
     );
     assertEquals(await streamStats(stream), {
@@ -95,7 +100,7 @@ Deno.test("staging cleanup: after a SIGKILLed run into s3://, nothing staged is 
     const env = { ...s3.env };
     const log = () =>
       s3.keys("lake").filter((k) =>
-        /^sweep\/demo\/items\/_log\/\d{20}\.json$/.test(k)
+        /^sweep\/demo\/items\/metadata\/v\d+\.metadata\.json$/.test(k)
       );
     const child = spawnCli(demoArgs(server.url, url), { env, stderr: "null" });
     try {
@@ -110,14 +115,23 @@ Deno.test("staging cleanup: after a SIGKILLed run into s3://, nothing staged is 
       }
     }
     assert(server.stats.served < records / 50, "killed before the end");
-    // A dead run's staged object, as a kill between a file's upload and its
-    // commit leaves it.
-    const dead = "demo/items/_staging/20200101T000000.000Z-dead/part.parquet";
+    // A dead run's uncommitted object, as a kill between a file's upload
+    // and its commit leaves it.
+    const dead = "demo/items/data/20200101T000000.000Z-dead-00000.parquet";
     await storage.put(dead, new Uint8Array([1, 2, 3]));
 
     const next = await runCliChild(demoArgs(server.url, url), { env });
     assertEquals(next.code, 0, next.stderr);
-    assertEquals(s3.keys("lake").filter((k) => k.includes("/_staging")), []);
+    // Only the table's files are left in its data folder.
+    const listed = new Set(
+      (await committedFiles(storage, "demo/items")).map((f) => `sweep/${f}`),
+    );
+    assertEquals(
+      s3.keys("lake").filter((k) =>
+        k.startsWith("sweep/demo/items/data/") && !listed.has(k)
+      ),
+      [],
+    );
     assertEquals(s3.stats.openUploads, 0);
     await withTempDir("inlet-sweep-read-", async (dir) => {
       const files = await committedFiles(storage, "demo/items");
@@ -139,22 +153,22 @@ Deno.test("staging cleanup: after a SIGKILLed run into s3://, nothing staged is 
   }
 });
 
-Deno.test("staging cleanup: a run starting beside a live one deletes none of its staged files", async () => {
+Deno.test("staging cleanup: a run starting beside a live one deletes none of its uncommitted files", async () => {
   await withTempDir("inlet-sweep-live-", async (dir) => {
     const lake = new LocalStorage(dir);
-    const { CommitLog } = await import("../../../core/lake/commit_log.ts");
-    const live = new CommitLog(lake, "demo/items", {
+    const { StreamTable } = await import("../../../core/lake/stream_table.ts");
+    const live = new StreamTable(lake, "demo/items", {
       runId: "20260101T000000.000Z-aaaa",
     });
     await live.recover();
-    const staged = live.stagingPath("a.parquet");
+    const staged = live.stagingPath("20260101T000000.000Z-aaaa-00000.parquet");
     await lake.put(staged, new Uint8Array([1]));
-    // Another run starts and recovers while the first one is still writing.
-    const other = new CommitLog(lake, "demo/items", {
+    // Another run starts and loads the table while the first one writes.
+    const other = new StreamTable(lake, "demo/items", {
       runId: "20260101T000001.000Z-bbbb",
     });
     await other.recover();
-    assertEquals(await lake.list("demo/items/_staging/"), [staged]);
+    assertEquals(await lake.list("demo/items/data/"), [staged]);
     // The live run commits what it staged.
     const entry = await live.commit({
       add: [{ staged, records: 1, bytes: 1 }],

@@ -24,8 +24,9 @@ import { serveLocal } from "../../../core/testing/_serve.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import type { StreamDef } from "../../../core/connector/types.ts";
 import { offsetStream, testConnector } from "../../_connectors.ts";
-import { duck, sqlString, streamStats, sumTo } from "../../_duckdb.ts";
-import { hasParquet, withTempDir } from "../../_lake.ts";
+import { duck, streamStats, sumTo } from "../../_duckdb.ts";
+import { tableSource } from "../../_iceberg.ts";
+import { withTempDir } from "../../_lake.ts";
 
 const enc = new TextEncoder();
 // "café" in Latin-1: the byte 0xe9 is not UTF-8 where it stands.
@@ -58,12 +59,9 @@ function stream(extra: Partial<StreamDef> = {}): StreamDef {
 /** The rows landed for stream `t/items`, by id. */
 async function landed(lake: string): Promise<Record<string, unknown>[]> {
   const dir = `${lake}/t/items`;
-  if (!(await hasParquet(dir))) return [];
-  return await duck(
-    `SELECT * FROM read_parquet(${
-      sqlString(`${dir}/*.parquet`)
-    }, union_by_name = true) ORDER BY id`,
-  );
+  const source = await tableSource(dir);
+  if (source === undefined) return [];
+  return await duck(`SELECT * FROM ${source} ORDER BY id`);
 }
 
 const cases: Array<{

@@ -3,17 +3,18 @@
  * `INLET_CRASH_HOLD` set, each stream of the child stops at one point of its
  * progress in the local lake, prints a `{"type":"crash_hold"}` line on stderr and waits there for
  * the SIGKILL. A kill that only follows an event would race the child: the
- * moment a file is staged lasts well under a millisecond before its commit
- * entry is written, so such a kill almost never lands there.
+ * moment a file is written lasts well under a millisecond before its commit
+ * is made, so such a kill almost never lands there.
  *
  * The points (`INLET_CRASH_HOLD`):
- * - `open`: the run's first staged file is being created (records arrived,
+ * - `open`: the run's first data file is being created (records arrived,
  *   nothing of this run is committed);
- * - `between:<n>`: this run's n-th commit that adds files is complete,
- *   its files moved, and the next one not begun;
- * - `staged:<n>`: the files of the n-th such commit are
- *   closed and staged, and its log entry is not written yet;
- * - `moving:<n>`: the n-th such entry is written, its files are not moved.
+ * - `between:<n>`: this run's n-th commit that adds data files is
+ *   complete, the version hint names it, and the next one not begun;
+ * - `staged:<n>`: the files of the n-th such commit (data, deletes,
+ *   manifests) are written, and its table metadata version is not;
+ * - `hinting:<n>`: the n-th such metadata version is created (committed),
+ *   the version hint does not name it yet.
  *
  * @module
  */
@@ -22,10 +23,10 @@ import { LocalStorage } from "../../../core/lake/local_storage.ts";
 /** Where a child's streams hold; parsed from `INLET_CRASH_HOLD`. */
 export type HoldPoint =
   | { at: "open" }
-  | { at: "between" | "staged" | "moving"; commit: number };
+  | { at: "between" | "staged" | "hinting"; commit: number };
 
 /**
- * The hold point `text` names (`open`, `between:1`, `staged:2`, `moving:1`).
+ * The hold point `text` names (`open`, `between:1`, `staged:2`, `hinting:1`).
  *
  * @example
  * ```ts
@@ -37,13 +38,16 @@ export type HoldPoint =
  */
 export function parseHold(text: string): HoldPoint {
   if (text === "open") return { at: "open" };
-  const m = /^(between|staged|moving):([1-9]\d*)$/.exec(text);
+  const m = /^(between|staged|hinting):([1-9]\d*)$/.exec(text);
   if (m === null) {
     throw new TypeError(
-      `Cannot hold at "${text}": use open, between:<n>, staged:<n> or moving:<n>`,
+      `Cannot hold at "${text}": use open, between:<n>, staged:<n> or hinting:<n>`,
     );
   }
-  return { at: m[1] as "between" | "staged" | "moving", commit: Number(m[2]) };
+  return {
+    at: m[1] as "between" | "staged" | "hinting",
+    commit: Number(m[2]),
+  };
 }
 
 /** Print the hold event, then never settle: the test kills us here. */
@@ -72,32 +76,35 @@ function hold(stream: string, point: string, path: string): Promise<never> {
 /** How long a child holds before it gives up on its kill. */
 const HOLD_MS = 180_000;
 
-const ENTRY = /^([^/]+\/[^/]+)\/_log\/\d+\.json$/;
-const STAGED = /^([^/]+\/[^/]+)\/_staging\//;
+const ENTRY = /^([^/]+\/[^/]+)\/metadata\/v\d+\.metadata\.json$/;
+const HINT = /^([^/]+\/[^/]+)\/metadata\/version-hint\.text$/;
+const STAGED = /^([^/]+\/[^/]+)\/data\//;
 
-/** The files a commit entry's bytes move (a state-only entry adds none). */
-function moves(data: Uint8Array): number {
-  const entry = JSON.parse(new TextDecoder().decode(data));
-  return (entry.add as Array<{ held?: boolean }>).filter((a) => !a.held)
-    .length;
+/** Whether a metadata file's bytes commit data files (a state-only or held commit adds none). */
+function addsData(data: Uint8Array): boolean {
+  const m = JSON.parse(new TextDecoder().decode(data));
+  const s = m.snapshots.find((s: { "snapshot-id": number }) =>
+    s["snapshot-id"] === m["current-snapshot-id"]
+  );
+  return Number(s?.summary?.["added-data-files"] ?? 0) > 0;
 }
 
 /** Where one stream is. */
 interface StreamProgress {
   opened: boolean;
   commits: number;
-  /** Moves of the commit to hold after (between) or at (moving). */
-  awaited?: number;
+  /** The commit to hold after (between) or at its hint (hinting) is made. */
+  awaited?: boolean;
 }
 
 /**
  * Make every {@linkcode LocalStorage} of this process stop each stream at
- * `point`, counting its commits that add files. Only for a test child: it
- * changes the class for the whole process.
+ * `point`, counting its commits that add data files. Only for a test child:
+ * it changes the class for the whole process.
  */
 export function installHold(point: HoldPoint): void {
   const proto = LocalStorage.prototype;
-  const { create, putIfAbsent, move } = proto;
+  const { create, putIfAbsent, put } = proto;
   const progress = new Map<string, StreamProgress>();
   const of = (stream: string) => {
     let p = progress.get(stream);
@@ -114,8 +121,7 @@ export function installHold(point: HoldPoint): void {
   };
   proto.putIfAbsent = async function (path, data) {
     const stream = ENTRY.exec(path)?.[1];
-    const n = stream === undefined ? 0 : moves(data);
-    if (stream === undefined || n === 0) {
+    if (stream === undefined || !addsData(data)) {
       return await putIfAbsent.call(this, path, data);
     }
     const p = of(stream);
@@ -123,18 +129,18 @@ export function installHold(point: HoldPoint): void {
     const at = ++p.commits === nth ? point.at : undefined;
     if (at === "staged") return await hold(stream, `staged:${p.commits}`, path);
     const written = await putIfAbsent.call(this, path, data);
-    if (at === "between" || at === "moving") p.awaited = n;
+    if (at === "between" || at === "hinting") p.awaited = true;
     return written;
   };
-  proto.move = async function (from, to) {
-    const stream = STAGED.exec(from)?.[1];
+  proto.put = async function (path, data) {
+    const stream = HINT.exec(path)?.[1];
     const p = stream === undefined ? undefined : progress.get(stream);
-    if (p?.awaited === undefined) return await move.call(this, from, to);
-    if (point.at === "moving") {
-      return await hold(stream!, `moving:${p.commits}`, from);
+    if (!p?.awaited) return await put.call(this, path, data);
+    if (point.at === "hinting") {
+      return await hold(stream!, `hinting:${p.commits}`, path);
     }
-    await move.call(this, from, to);
-    // The commit's last file is in place: the stream is between commits.
-    if (--p.awaited === 0) await hold(stream!, `between:${p.commits}`, to);
+    await put.call(this, path, data);
+    // The commit is made and the hint names it: between commits.
+    await hold(stream!, `between:${p.commits}`, path);
   };
 }

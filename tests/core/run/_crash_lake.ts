@@ -4,6 +4,10 @@
  *
  * @module
  */
+import { icebergManifests, icebergMetadata } from "icebird";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { tableUrl } from "../../_iceberg.ts";
 
 /** Every file under `dir` (none when it does not exist). */
 export async function walk(dir: string, out: string[] = []): Promise<string[]> {
@@ -21,20 +25,36 @@ export async function walk(dir: string, out: string[] = []): Promise<string[]> {
 
 /** One stream's files after a kill. */
 export interface Tally {
-  /** Commit entries in the stream's log. */
+  /** Metadata versions (commits) of the stream's table. */
   entries: number;
-  /** Entries that add files (a state-only entry adds none). */
+  /** Snapshots of the newest version that add data files. */
   dataCommits: number;
-  /** Committed files not moved to their final names yet (killed mid-commit). */
-  rollForward: Set<string>;
-  /** Complete staged files no entry lists (killed before their commit). */
+  /** The newest metadata version, when the version hint does not name it yet (killed mid-commit). */
+  unhinted: Set<string>;
+  /** Complete data files no snapshot lists (killed before their commit). */
   orphans: Set<string>;
   /** Half-written temporary files (killed inside a file write). */
   partial: number;
 }
 
+/** The newest metadata version of the table in `dir` (0: none) and the hint's. */
+async function versions(
+  files: readonly string[],
+  dir: string,
+): Promise<{ newest: number; hinted: number }> {
+  let newest = 0;
+  for (const f of files) {
+    const m = /\/metadata\/v(\d+)\.metadata\.json$/.exec(f);
+    if (m && f.startsWith(`${dir}/`)) newest = Math.max(newest, Number(m[1]));
+  }
+  const hint = await Deno.readTextFile(`${dir}/metadata/version-hint.text`)
+    .catch(() => "0");
+  return { newest, hinted: Number(hint.trim()) };
+}
+
 /**
- * What a kill left behind in `stream`'s folder of `lake`.
+ * What a kill left behind in `stream`'s folder of `lake`: read from the
+ * newest metadata version (icebird lists its snapshot's files).
  *
  * @example
  * ```ts
@@ -47,31 +67,39 @@ export interface Tally {
 export async function inspect(lake: string, stream: string): Promise<Tally> {
   const dir = `${lake}/${stream}`;
   const files = await walk(dir);
-  const listed = new Set<string>();
-  const unmoved = new Set<string>();
   const t: Tally = {
     entries: 0,
     dataCommits: 0,
-    rollForward: new Set(),
+    unhinted: new Set(),
     orphans: new Set(),
     partial: 0,
   };
-  for (const f of files.filter((f) => f.startsWith(`${dir}/_log/`)).sort()) {
-    if (f.endsWith(".tmp")) continue;
-    t.entries++;
-    const e = JSON.parse(await Deno.readTextFile(f));
-    if (e.add.length > 0) t.dataCommits++;
-    for (const a of e.add) {
-      listed.add(`${lake}/${a.staged}`);
-      if (!a.held) unmoved.add(`${lake}/${a.staged}`);
+  const { newest, hinted } = await versions(files, dir);
+  t.entries = newest;
+  const listed = new Set<string>();
+  if (newest > 0) {
+    const name = `v${newest}.metadata.json`;
+    if (hinted < newest) t.unhinted.add(`${dir}/metadata/${name}`);
+    const metadata = await icebergMetadata({
+      tableUrl: tableUrl(dir),
+      metadataFileName: name,
+    });
+    t.dataCommits = (metadata.snapshots ?? []).filter((s) =>
+      Number(s.summary?.["added-data-files"] ?? 0) > 0
+    ).length;
+    if ((metadata["current-snapshot-id"] ?? -1) >= 0) {
+      for (const { entries } of await icebergManifests(metadata)) {
+        for (const e of entries) {
+          listed.add(fileURLToPath(e.data_file.file_path));
+        }
+      }
     }
   }
   for (const f of files) {
     const name = f.slice(f.lastIndexOf("/") + 1);
     if (name.startsWith(".") && name.endsWith(".tmp")) t.partial++;
-    else if (f.includes("/_staging/")) {
-      if (unmoved.has(f)) t.rollForward.add(f);
-      else if (!listed.has(f)) t.orphans.add(f);
+    else if (f.startsWith(`${dir}/data/`) && !listed.has(resolve(f))) {
+      t.orphans.add(f);
     }
   }
   return t;
@@ -82,7 +110,7 @@ export const PHASES = [
   "before its first commit",
   "between commits",
   "staged, before its commit",
-  "committed, not moved",
+  "committed, hint not moved",
 ] as const;
 
 /** One of {@linkcode PHASES}. */
@@ -90,15 +118,15 @@ export type Phase = typeof PHASES[number];
 
 /**
  * The phase a kill landed in, from the stream's files before the run and
- * after its kill: files this run staged that no entry lists, files its
- * entry lists that are still staged, or else whether it committed data.
+ * after its kill: a metadata version the hint does not name yet, data
+ * files no snapshot lists, or else whether it committed data.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { landed, type Tally } from "./_crash_lake.ts";
  * const t = (dataCommits: number, orphans: string[] = []): Tally => ({
- *   entries: dataCommits, dataCommits, rollForward: new Set(),
+ *   entries: dataCommits, dataCommits, unhinted: new Set(),
  *   orphans: new Set(orphans), partial: 0,
  * });
  * assert.equal(landed(t(2), t(2)), "before its first commit");
@@ -109,8 +137,8 @@ export type Phase = typeof PHASES[number];
 export function landed(before: Tally, after: Tally): Phase {
   const fresh = (now: Set<string>, old: Set<string>) =>
     [...now].some((f) => !old.has(f));
-  if (fresh(after.rollForward, before.rollForward)) {
-    return "committed, not moved";
+  if (fresh(after.unhinted, before.unhinted)) {
+    return "committed, hint not moved";
   }
   if (fresh(after.orphans, before.orphans)) return "staged, before its commit";
   return after.dataCommits === before.dataCommits

@@ -7,6 +7,8 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../../_duckdb.ts";
+import { archivedFiles } from "../../_files.ts";
+import { tableSource } from "../../_iceberg.ts";
 import { type FuzzRecord, recordText } from "./_fuzz_case.ts";
 
 /** JSON.parse keeping integer literals beyond 2^53 exact (as bigints). */
@@ -65,17 +67,6 @@ export function same(want: unknown, got: unknown): boolean {
   return want === got;
 }
 
-async function filesEnding(dir: string, ext: string): Promise<boolean> {
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(ext)) return true;
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return false;
-}
-
 /** Rows of one SQL query, as JS values. */
 export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -99,25 +90,28 @@ export async function openDuck(): Promise<{ query: Query } & Disposable> {
   };
 }
 
-/** Every committed row of a stream folder, as DuckDB reads it. */
+/**
+ * Every committed row of a stream folder, as DuckDB reads it: the table's
+ * current snapshot (listed by icebird, deletes applied), or the NDJSON
+ * archive files its commits list.
+ */
 export async function readStream(
   query: Query,
   dir: string,
   format: "parquet" | "ndjson",
 ): Promise<Record<string, unknown>[]> {
   if (format === "ndjson") {
-    if (!(await filesEnding(dir, ".ndjson.zst"))) return [];
+    const files = await archivedFiles(dir);
+    if (files.length === 0) return [];
     const rows = await query(
-      `SELECT json::VARCHAR AS j FROM read_json_objects(${
-        sqlString(`${dir}/*.ndjson.zst`)
-      }, format = 'newline_delimited')`,
+      `SELECT json::VARCHAR AS j FROM read_json_objects([${
+        files.map(sqlString).join(", ")
+      }], format = 'newline_delimited')`,
     );
     return rows.map((r) => parseExact(String(r.j)) as FuzzRecord);
   }
-  if (!(await filesEnding(dir, ".parquet"))) return [];
-  const from = `read_parquet(${
-    sqlString(`${dir}/*.parquet`)
-  }, union_by_name = true)`;
+  const from = await tableSource(dir);
+  if (from === undefined) return [];
   const types = Object.fromEntries(
     (await query(`DESCRIBE SELECT * FROM ${from}`)).map((c) => [
       String(c.column_name),

@@ -13,7 +13,7 @@ export type KillPoint =
   | "open"
   | `between:${number}`
   | `staged:${number}`
-  | `moving:${number}`;
+  | `hinting:${number}`;
 
 /** How one child ended. */
 export interface ChildEnd {

@@ -36,7 +36,7 @@ async function withLake(fn: (lake: string) => Promise<void>): Promise<void> {
 async function landed(lake: string) {
   const [row] = await duck(
     `SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s
-     FROM read_parquet(${sqlString(`${lake}/t/items/*.parquet`)})`,
+     FROM read_parquet(${sqlString(`${lake}/t/items/data/*.parquet`)})`,
   );
   return { n: Number(row!.n), ids: Number(row!.ids), s: Number(row!.s) };
 }

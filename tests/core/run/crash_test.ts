@@ -2,16 +2,18 @@
  * The crash test: a pull in a subprocess is killed with SIGKILL at points of
  * its progress, read from its `--log-format json` events (after its first
  * records, before its first commit; right after a commit; with a commit's
- * files staged and its entry unwritten; with the entry written and its files
- * not moved) and restarted each time; then it runs to the end and DuckDB
- * must find every record the server holds exactly once. One run per paging
- * shape: every paginator kind resumes after a SIGKILL.
+ * files written and its table metadata version not; with the version made
+ * and the version hint not moved) and restarted each time; then it runs to
+ * the end and an Iceberg reader must find every record the server holds
+ * exactly once. One run per paging shape: every paginator kind resumes
+ * after a SIGKILL.
  *
  * A second part crashes an in-process pull at every single storage step
- * (each file write, close, commit entry and rename) and checks the same.
+ * (each file write, close, manifest, metadata version and hint) and checks
+ * the same.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { CommitLog } from "../../../core/lake/commit_log.ts";
+import { StreamTable } from "../../../core/lake/stream_table.ts";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { pull } from "../../../core/run/pull.ts";
 import {
@@ -31,14 +33,14 @@ import {
 import { ID_COLUMNS, streamStats, sumTo, viewStats } from "../../_duckdb.ts";
 import { withTempDir } from "../../_lake.ts";
 import { crash, shapes } from "./_crash_cli.ts";
-import { inspect, landed, type Phase, PHASES, walk } from "./_crash_lake.ts";
+import { inspect, landed, type Phase, PHASES } from "./_crash_lake.ts";
 import { CrashingStorage, isCrash } from "./_crashing_storage.ts";
 import { type KillPoint, runToKill } from "./_kill_child.ts";
 import { apiRecords, hnRecords, totals } from "./_server_truth.ts";
 
 const CRASH_CLI = "tests/core/run/_crash_cli.ts";
 
-/** Rows a plain glob sees; no key may ever be visible twice. */
+/** Rows an Iceberg reader sees; no key may ever be visible twice. */
 function visible(lake: string, stream: string) {
   return streamStats(`${lake}/${stream}`);
 }
@@ -93,14 +95,14 @@ const GROUPS: Record<string, Group> = {
  * Each kill's point, in order: every phase at least once, with commits
  * left for the ones after it.
  */
-const KILLS: KillPoint[] = ["open", "staged:2", "between:2", "moving:1"];
+const KILLS: KillPoint[] = ["open", "staged:2", "between:2", "hinting:1"];
 
 /** The phase each kind of hold point leaves a stream in. */
 const HELD_AT: Record<string, Phase> = {
   open: "before its first commit",
   between: "between commits",
   staged: "staged, before its commit",
-  moving: "committed, not moved",
+  hinting: "committed, hint not moved",
 };
 
 /** What the kills of one group did, per stream. */
@@ -158,7 +160,7 @@ async function killAndResume(
       log.push(
         `kill ${
           k + 1
-        } at ${point}: ${s} ${phase}; ${after.dataCommits} commits, ${v.n} rows visible, ${after.orphans.size} staged uncommitted, ${after.rollForward.size} committed unmoved, ${after.partial} half-written`,
+        } at ${point}: ${s} ${phase}; ${after.dataCommits} commits, ${v.n} rows visible, ${after.orphans.size} written uncommitted, ${after.unhinted.size} committed unhinted, ${after.partial} half-written`,
       );
     }
   }
@@ -204,10 +206,10 @@ for (const [title, group] of Object.entries(GROUPS)) {
         assertEquals(
           await streamStats(`${lake}/${id}`, columns(value)),
           want,
-          `${kind}: the plain glob`,
+          `${kind}: an Iceberg reader`,
         );
-        const left = await walk(`${lake}/${id}/_staging`);
-        assertEquals(left.filter((f) => !f.endsWith(".tmp")), [], kind);
+        // No data file is left that the table does not list.
+        assertEquals((await inspect(lake, id)).orphans.size, 0, kind);
       }
     });
   });
@@ -239,7 +241,7 @@ const stepCases: Record<string, StepCase> = {
     stream: offsetStream(20),
     check: async (lake, c, s) => {
       await exactlyOnce(lake, c, s);
-      // The plain glob, too: nothing twice, nothing missing.
+      // An Iceberg reader, too: nothing twice, nothing missing.
       assertEquals(await visible(lake, `steps/${s}`), {
         n: STEP_RECORDS,
         ids: STEP_RECORDS,
@@ -334,7 +336,7 @@ Deno.test("crash: a pull crashed at every storage step resumes to exactly the da
         if (t.before) {
           const clean = await pull(c, { ...options, lake: dir });
           assertEquals(clean.status, "ok", clean.errors.join("\n"));
-          cleanVersion = (await new CommitLog(
+          cleanVersion = (await new StreamTable(
             new LocalStorage(dir),
             `steps/${stream}`,
             { runId: "reader" },
@@ -350,7 +352,7 @@ Deno.test("crash: a pull crashed at every storage step resumes to exactly the da
         }
         // A crash after the final commit (writing the run summary) left a
         // complete run: a restart would be a new sweep, appending again.
-        const log = new CommitLog(new LocalStorage(dir), `steps/${stream}`, {
+        const log = new StreamTable(new LocalStorage(dir), `steps/${stream}`, {
           runId: "reader",
         });
         const latest = await log.latest();
@@ -361,7 +363,7 @@ Deno.test("crash: a pull crashed at every storage step resumes to exactly the da
           const summary = await pull(c, { ...options, lake: dir });
           assertEquals(summary.status, "ok", summary.errors.join("\n"));
         }
-        // What the next run's start does anyway: roll committed files forward.
+        // What the next run's start does anyway: load the table.
         await log.recover();
         try {
           await t.check(dir, c, stream);

@@ -16,13 +16,14 @@ import { pull, type RunSummary } from "../../../core/run/pull.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import { BASE_S } from "../../../core/testing/_records.ts";
 import { stripeLikeStream, testConnector } from "../../_connectors.ts";
-import { duck, sqlString, streamStats, sumTo } from "../../_duckdb.ts";
+import { duck, streamStats, sumTo } from "../../_duckdb.ts";
+import { tableSource } from "../../_iceberg.ts";
 import { withTempDir } from "../../_lake.ts";
 
-/** The ids a plain glob of the stream folder reads, in order. */
+/** The ids an Iceberg reader of the stream's table reads, in order. */
 async function ids(dir: string): Promise<number[]> {
   const rows = await duck(
-    `SELECT id FROM read_parquet(${sqlString(`${dir}/*.parquet`)}) ORDER BY id`,
+    `SELECT id FROM ${await tableSource(dir)} ORDER BY id`,
   );
   return rows.map((r) => Number(r.id));
 }

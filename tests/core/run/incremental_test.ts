@@ -19,6 +19,7 @@ import {
   sumTo,
   viewStats,
 } from "../../_duckdb.ts";
+import { tableFiles, tableSource } from "../../_iceberg.ts";
 import { withTempDir } from "../../_lake.ts";
 
 function connectorOf(baseUrl: string) {
@@ -33,15 +34,6 @@ function connectorOf(baseUrl: string) {
       },
     }),
   }, "inc");
-}
-
-/** The README's plain-DuckDB read of a merge stream keyed by `id`. */
-function documentedSql(glob: string, select: string): string {
-  return `${select} FROM (SELECT * EXCLUDE (filename, file_row_number)
-    FROM read_parquet(${
-    sqlString(glob)
-  }, union_by_name = true, filename = true, file_row_number = true)
-    QUALIFY row_number() OVER (PARTITION BY id ORDER BY filename DESC, file_row_number DESC) = 1)`;
 }
 
 for (const format of ["parquet", "ndjson"] as const) {
@@ -89,14 +81,21 @@ for (const format of ["parquet", "ndjson"] as const) {
       assertEquals(three, { score: -1, active: true, name: "item-300" });
 
       if (format === "parquet") {
-        // The lake holds both versions; the documented SQL picks the newest.
-        const glob = `${lake}/inc/items/*.parquet`;
-        const raw = await streamStats(`${lake}/inc/items`, { n: "count(*)" });
-        assertEquals(raw.n, records + 13);
-        const [plain] = await duck(documentedSql(
-          glob,
-          "SELECT count(*) AS n, count(DISTINCT id) AS ids, max(CASE WHEN id = 7 THEN name END) AS seven, max(CASE WHEN id = 300 THEN score END) AS three",
-        ));
+        // The table's data files hold both versions; its position deletes
+        // hide the older ones from every Iceberg reader.
+        const files = (await tableFiles(`${lake}/inc/items`))!;
+        const [raw] = await duck(
+          `SELECT count(*) AS n FROM read_parquet([${
+            files.data.map(sqlString).join(", ")
+          }], union_by_name = true)`,
+        );
+        assertEquals(Number(raw!.n), records + 13);
+        assertEquals(files.deletes.length, 1);
+        const [plain] = await duck(
+          `SELECT count(*) AS n, count(DISTINCT id) AS ids, max(CASE WHEN id = 7 THEN name END) AS seven, max(CASE WHEN id = 300 THEN score END) AS three FROM ${await tableSource(
+            `${lake}/inc/items`,
+          )}`,
+        );
         assertEquals(
           {
             n: Number(plain!.n),

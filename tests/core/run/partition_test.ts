@@ -6,7 +6,7 @@ import type { RangePartition } from "../../../core/connector/types.ts";
 import { stripeLikeStream, testConnector } from "../../_connectors.ts";
 import { ID_COLUMNS, streamStats, sumTo } from "../../_duckdb.ts";
 import { withStorage, withTempDir } from "../../_lake.ts";
-import { newRunId } from "../../../core/lake/commit_log.ts";
+import { newRunId } from "../../../core/lake/stream_table.ts";
 import type { HttpRequest, HttpResponse } from "../../../core/http/http.ts";
 import {
   type JsonFetcher,

@@ -29,6 +29,7 @@ import {
   streamStats,
   sumTo,
 } from "../../_duckdb.ts";
+import { committedFiles } from "../../_files.ts";
 import { withTempDir } from "../../_lake.ts";
 
 function connector(baseUrl: string, stream: StreamDef) {
@@ -36,9 +37,9 @@ function connector(baseUrl: string, stream: StreamDef) {
 }
 
 async function visibleFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(e.name);
-  return out.sort();
+  // The files a reader sees: those the stream's table lists (asserted to
+  // be the very ones in its data folder).
+  return await committedFiles(dir);
 }
 
 const styles: Array<[string, StreamDef]> = [
@@ -99,7 +100,7 @@ Deno.test("pull: column types come from the records", async () => {
   try {
     await withTempDir("inlet-lake-", async (lake) => {
       await pull(connector(server.url, styles[0]![1]), { lake });
-      const types = await columnTypes(`${lake}/t/items/*.parquet`);
+      const types = await columnTypes(`${lake}/t/items/data/*.parquet`);
       assertEquals(types.id, "BIGINT");
       assertEquals(types.name, "VARCHAR");
       assertEquals(types.score, "DOUBLE");
@@ -108,7 +109,7 @@ Deno.test("pull: column types come from the records", async () => {
       assertEquals(types.tags, "VARCHAR[]");
       const [row] = await duck(
         `SELECT meta, tags, created_at FROM read_parquet(${
-          sqlString(`${lake}/t/items/*.parquet`)
+          sqlString(`${lake}/t/items/data/*.parquet`)
         }) WHERE id = 7`,
       );
       assertEquals(JSON.parse(String(row!.meta)), { rank: 7, source: "api" });
@@ -154,7 +155,7 @@ Deno.test("pull: NDJSON (zstd and gzip) lands readable by DuckDB", async () => {
         assertEquals(summary.status, "ok");
         const ext = compression === "zstd" ? "zst" : "gz";
         const got = await globStats(
-          `${lake}/t/items/*.ndjson.${ext}`,
+          `${lake}/t/items/archive/*.ndjson.${ext}`,
           ID_COLUMNS,
           "read_json_auto",
         );

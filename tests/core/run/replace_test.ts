@@ -1,8 +1,8 @@
 /**
- * `writeDisposition: "replace"` and `--full-refresh`: the new set is staged
- * while the sweep runs (readers see only the old set) and swapped in by the
- * sweep's last commit (readers see only the new set), even when the sweep
- * is killed and resumed on the way.
+ * `writeDisposition: "replace"` and `--full-refresh`: the new set is held
+ * out of the table while the sweep runs (readers see only the old set) and
+ * swapped in by the sweep's last commit, an overwrite snapshot (readers see
+ * only the new set), even when the sweep is killed and resumed on the way.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import demo from "../../../connectors/demo.ts";
@@ -13,7 +13,22 @@ import { startApiServer } from "../../../core/testing/api_server.ts";
 import { pullArgs, runCliChild, spawnCli, waitUntil } from "../../_cli.ts";
 import { offsetStream, testConnector } from "../../_connectors.ts";
 import { streamStats, viewStats } from "../../_duckdb.ts";
-import { withTempDir } from "../../_lake.ts";
+import { committedFiles } from "../../_files.ts";
+import { latestEntry, withTempDir } from "../../_lake.ts";
+
+/** The `inlet.state` of a table metadata file's current snapshot. */
+function currentState(
+  metadata: {
+    "current-snapshot-id": number;
+    snapshots: { "snapshot-id": number; summary: Record<string, string> }[];
+  },
+): { sweep?: string } | undefined {
+  const s = metadata.snapshots.find((s) =>
+    s["snapshot-id"] === metadata["current-snapshot-id"]
+  );
+  const text = s?.summary["inlet.state"];
+  return text === undefined ? undefined : JSON.parse(text);
+}
 
 /** Rows, distinct ids, and how many rows carry the new names. */
 const FRESH = {
@@ -51,9 +66,11 @@ Deno.test("replace: while the sweep runs readers see only the old set; its last 
       delete: (p) => lakeStorage.delete(p),
       putIfAbsent: async (path: string, data: Uint8Array) => {
         const ok = await lakeStorage.putIfAbsent(path, data);
-        const entry = JSON.parse(new TextDecoder().decode(data));
-        if (ok && path.includes("/_log/") && entry.state?.sweep === "running") {
-          seen.push(entry.version);
+        const state = ok && path.endsWith(".metadata.json")
+          ? currentState(JSON.parse(new TextDecoder().decode(data)))
+          : undefined;
+        if (state?.sweep === "running") {
+          seen.push(Number(/\/v(\d+)\.metadata\.json$/.exec(path)![1]));
           assertEquals(await streamStats(`${lake}/r/items`, FRESH), old);
           assertEquals(await viewStats(lake, c, "items", FRESH), old);
         }
@@ -70,16 +87,16 @@ Deno.test("replace: while the sweep runs readers see only the old set; its last 
     const fresh = { n: records, ids: records, fresh: records };
     assertEquals(await streamStats(`${lake}/r/items`, FRESH), fresh);
     assertEquals(await viewStats(lake, c, "items", FRESH), fresh);
-    // The old files are gone and nothing is left staged.
-    const staged: string[] = [];
-    for await (const e of Deno.readDir(`${lake}/r/items/_staging`)) {
-      for await (
-        const f of Deno.readDir(`${lake}/r/items/_staging/${e.name}`)
-      ) {
-        if (!f.name.endsWith(".tmp")) staged.push(f.name);
-      }
-    }
-    assertEquals(staged, []);
+    // The old files are gone and nothing is left held: the data folder
+    // holds exactly the files the table lists.
+    assert((await committedFiles(`${lake}/r/items`)).length > 0);
+    const latest = JSON.parse(
+      await Deno.readTextFile(await latestEntry(lake, "r/items")),
+    );
+    const summary = latest.snapshots.find((s: { "snapshot-id": number }) =>
+      s["snapshot-id"] === latest["current-snapshot-id"]
+    ).summary;
+    assertEquals(summary["inlet.held"], undefined);
   });
 });
 
@@ -107,11 +124,11 @@ Deno.test("replace: --full-refresh killed mid-sweep resumes as a full refresh (w
     }
 
     // Kill the refresh once it has committed a few checkpoints.
-    const log = `${lake}/demo/items/_log`;
+    const log = `${lake}/demo/items/metadata`;
     const entries = async () => {
       let n = 0;
       for await (const e of Deno.readDir(log)) {
-        if (e.name.endsWith(".json")) n++;
+        if (e.name.endsWith(".metadata.json")) n++;
       }
       return n;
     };

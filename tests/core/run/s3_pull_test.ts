@@ -3,7 +3,10 @@
 // the CLI (in this process and in the sandbox) and through pull().
 import assert from "node:assert/strict";
 import github from "../../../connectors/github.ts";
-import { committedFiles } from "../../../core/lake/lake_reader.ts";
+import {
+  committedFiles,
+  readableFiles,
+} from "../../../core/lake/lake_reader.ts";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { S3Storage } from "../../../core/lake/s3_storage.ts";
@@ -18,34 +21,50 @@ import { duck, sqlString } from "../../_duckdb.ts";
 import { events, runCliChild, runTask } from "../../_cli.ts";
 import { withTempDir } from "../../_lake.ts";
 
-/** Every committed row of a stream, in key order, as JSON lines. */
+/**
+ * Every row of a stream's table, in key order, as JSON lines: its current
+ * snapshot's data files with the position deletes applied (`merge`).
+ */
 async function rowsOf(
   storage: Storage,
   stream: string,
   key: string,
   merge = false,
 ): Promise<string[]> {
-  const files = await committedFiles(storage, stream);
-  if (files.length === 0) return [];
+  const files = await readableFiles(storage, stream);
+  if (files.data.length === 0) return [];
+  assert.equal(files.deletes.length > 0, merge, "deletes only for a merge");
   return await withTempDir("inlet-s3-read-", async (dir) => {
-    // Copy the committed objects down, in commit order, so DuckDB reads
-    // exactly what a reader of this lake would.
-    const local: string[] = [];
-    for (const [i, f] of files.entries()) {
+    // Copy the table's objects down, so DuckDB reads exactly what a reader
+    // of this lake would.
+    const copy = async (f: string, i: number, kind: string) => {
       const bytes = await storage.get(f);
-      assert.ok(bytes, `${f} is listed by the log but missing`);
-      const path = `${dir}/${String(i).padStart(6, "0")}.parquet`;
+      assert.ok(bytes, `${f} is listed by the table but missing`);
+      const path = `${dir}/${kind}-${String(i).padStart(6, "0")}.parquet`;
       await Deno.writeFile(path, bytes);
-      local.push(path);
+      return path;
+    };
+    const data: string[] = [];
+    for (const [i, f] of files.data.entries()) data.push(await copy(f, i, "d"));
+    const deletes: string[] = [];
+    for (const [i, f] of files.deletes.entries()) {
+      deletes.push(await copy(f, i, "x"));
     }
-    const list = `[${local.map(sqlString).join(", ")}]`;
+    const list = `[${data.map(sqlString).join(", ")}]`;
     const source =
       `read_parquet(${list}, filename = true, file_row_number = true)`;
+    const uris = `(VALUES ${
+      data.map((f, i) => `(${sqlString(f)}, ${sqlString(files.uris[i]!)})`)
+        .join(", ")
+    }) AS _u(_file, _uri)`;
     const rows = await duck(
-      merge
-        ? `SELECT * EXCLUDE (filename, file_row_number) FROM ${source}
-           QUALIFY row_number() OVER (PARTITION BY ${key}
-             ORDER BY filename DESC, file_row_number DESC) = 1 ORDER BY ${key}`
+      deletes.length > 0
+        ? `SELECT _d.* EXCLUDE (filename, file_row_number) FROM ${source} AS _d
+           JOIN ${uris} ON _d.filename = _u._file
+           ANTI JOIN read_parquet([${
+          deletes.map(sqlString).join(", ")
+        }]) AS _x ON _x.file_path = _u._uri AND _x.pos = _d.file_row_number
+           ORDER BY ${key}`
         : `SELECT * EXCLUDE (filename, file_row_number) FROM ${source} ORDER BY ${key}`,
     );
     return rows.map((r) =>
@@ -58,9 +77,25 @@ function s3Lake(server: S3Server, url: string): S3Storage {
   return S3Storage.fromUrl(url, { env: (n) => server.env[n] });
 }
 
-function assertNoLeftovers(server: S3Server, bucket: string): void {
+/** Every data and archive object in the bucket is a live file of its table. */
+async function assertNoLeftovers(
+  server: S3Server,
+  bucket: string,
+): Promise<void> {
   const keys = server.keys(bucket);
-  assert.deepEqual(keys.filter((k) => k.includes("/_staging")), []);
+  const storage = s3Lake(server, `s3://${bucket}`);
+  const live = new Set<string>();
+  const tables = new Set(
+    keys.flatMap((k) => /^(.+)\/(?:data|archive)\//.exec(k)?.[1] ?? []),
+  );
+  for (const table of tables) {
+    const f = await readableFiles(storage, table);
+    for (const p of [...f.data, ...f.deletes, ...f.archive]) live.add(p);
+  }
+  assert.deepEqual(
+    keys.filter((k) => /\/(?:data|archive)\//.test(k) && !live.has(k)),
+    [],
+  );
   assert.equal(server.stats.openUploads, 0);
 }
 
@@ -131,11 +166,13 @@ Deno.test("s3: hackernews into s3:// and into a folder, then an incremental run:
       Array.from({ length: 1300 }, (_, i) => i + 1),
     );
     assert.deepEqual(got, expected);
-    assertNoLeftovers(s3, "lake");
-    // Everything lives under the prefix: data, commit log, run summaries.
+    await assertNoLeftovers(s3, "lake");
+    // Everything lives under the prefix: data, table metadata, run summaries.
     const keys = s3.keys("lake");
     assert.ok(keys.every((k) => k.startsWith("prod/hackernews/")), keys.join());
-    const log = keys.filter((k) => k.includes("/items/_log/")).length;
+    const log = keys.filter((k) =>
+      /\/items\/metadata\/v\d+\.metadata\.json$/.test(k)
+    ).length;
     assert.ok(log >= 2, `${log} commits`);
     assert.equal(keys.filter((k) => k.includes("/_runs/")).length, 2);
 
@@ -172,7 +209,7 @@ Deno.test("s3: the sandboxed CLI reaches the S3 endpoint and reads AWS_* (and no
       "id",
     );
     assert.deepEqual(got, expected);
-    assertNoLeftovers(s3, "lake");
+    await assertNoLeftovers(s3, "lake");
     // No object holds the secret key.
     for (const key of s3.keys("lake")) {
       const bytes = await s3Lake(s3, "s3://lake").get(key);
@@ -240,7 +277,7 @@ Deno.test("s3: github issues merged across an incremental run are the same in s3
     );
     assert.deepEqual(renamed.map((r) => r.number).sort(), [250, 7].sort());
   });
-  assertNoLeftovers(s3, "lake");
+  await assertNoLeftovers(s3, "lake");
 });
 
 Deno.test("s3: a file larger than one part goes up in a multipart upload during a pull", async () => {
@@ -265,7 +302,7 @@ Deno.test("s3: a file larger than one part goes up in a multipart upload during 
   assert.equal(r.status, "ok", r.errors.join("\n"));
   assert.ok((s3.stats.operations.UploadPart ?? 0) >= 2, "no multipart upload");
   assert.equal(s3.stats.operations.CompleteMultipartUpload, 1);
-  assertNoLeftovers(s3, "lake");
+  await assertNoLeftovers(s3, "lake");
   const files = await committedFiles(lake, "hackernews/items");
   assert.equal(files.length, 1);
   await withTempDir("inlet-s3-big-", async (dir) => {

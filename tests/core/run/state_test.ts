@@ -22,9 +22,40 @@ type State = {
 
 const stateOf = (e: Record<string, unknown>) => e.state as State;
 
+/** A table metadata file's current snapshot. */
+function current(metadata: Record<string, unknown>) {
+  const snapshots = metadata.snapshots as {
+    "snapshot-id": number;
+    summary: Record<string, string>;
+  }[];
+  return snapshots.find((s) =>
+    s["snapshot-id"] === metadata["current-snapshot-id"]
+  )!;
+}
+
+/** The state in a table metadata file's text, as `{ state }`. */
+function entryOf(text: string): Record<string, unknown> {
+  return {
+    state: JSON.parse(current(JSON.parse(text)).summary["inlet.state"]!),
+  };
+}
+
+/** The metadata text `text` with its state edited by `edit`. */
+function edited(text: string, edit: Edit): string {
+  const metadata = JSON.parse(text);
+  const e = entryOf(text);
+  edit(e);
+  current(metadata).summary["inlet.state"] = JSON.stringify(e.state);
+  return JSON.stringify(metadata, null, 2);
+}
+
 // Each a way a state or log entry goes bad, and what the error must say.
 const edits: Array<[string, Edit | string, RegExp]> = [
-  ["a truncated entry", "cut", /Corrupt commit log entry .*: not valid JSON/],
+  [
+    "truncated table metadata",
+    "cut",
+    /Corrupt Iceberg table metadata .*: not valid JSON/,
+  ],
   [
     "a page number edited into a string",
     (e) => stateOf(e).lanes!.main!.position.page = "2",
@@ -73,16 +104,12 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
     assertEquals(first.code, 0, first.stderr);
     const file = await latestEntry(lake, "demo/items");
     const good = await Deno.readTextFile(file);
-    assertEquals(JSON.parse(good).state.sweep, "running");
+    assertEquals(stateOf(entryOf(good)).sweep, "running");
 
     for (const [what, edit, reason] of edits) {
       const text = typeof edit === "string"
         ? good.slice(0, Math.floor(good.length / 2))
-        : (() => {
-          const e = JSON.parse(good);
-          edit(e);
-          return JSON.stringify(e, null, 2);
-        })();
+        : edited(good, edit);
       await Deno.writeTextFile(file, text);
       const before = await snapshot(lake);
       const requests = server.stats.requests;
@@ -109,25 +136,25 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
       }
     }
 
-    // An entry missing from the middle of the log is no gap to skip.
+    // The version the hint names, missing, is no gap to skip back over.
     await Deno.writeTextFile(file, good);
-    const second = file.replace(/\d{20}\.json$/, "00000000000000000002.json");
-    const kept = await Deno.readFile(second);
-    await Deno.remove(second);
+    const kept = await Deno.readFile(file);
+    await Deno.remove(file);
     const before = await snapshot(lake);
     const gap = await pull();
     assertEquals(gap.code, 1, gap.stderr);
     assertMatch(
       gap.stderr,
-      /expected version 2 here: entry .*00000000000000000002\.json is missing/,
+      /version-hint\.text names version \d+, which does not exist/,
     );
     assertEquals(await snapshot(lake), before);
-    await Deno.writeFile(second, kept);
+    await Deno.writeFile(file, kept);
 
     // A hand-edited state is cleared by --reset; the next run starts afresh.
-    const e = JSON.parse(good);
-    e.state.lanes.main.position.page = "2";
-    await Deno.writeTextFile(file, JSON.stringify(e, null, 2));
+    await Deno.writeTextFile(
+      file,
+      edited(good, (e) => stateOf(e).lanes!.main!.position.page = "2"),
+    );
     const shown = await runCliChild(["state", "demo", "--lake", lake]);
     assertEquals(shown.code, 0, shown.stderr);
     assertMatch(shown.stdout, /demo\/items {2}version \d+/);
@@ -140,7 +167,7 @@ Deno.test("state: a corrupt or hand-edited state stops the run, names the file, 
       "--reset",
     ]);
     assertEquals(reset.code, 0, reset.stderr);
-    assertMatch(reset.stdout, /cleared the state of 1 log/);
+    assertMatch(reset.stdout, /cleared the state of 1 stream table/);
     assertMatch(
       (await runCliChild(["state", "demo", "--lake", lake])).stdout,
       /\nnull\n/,
@@ -175,9 +202,14 @@ Deno.test("state: a corrupt state of one stream stops every stream of the run be
     const first = await pull("--limit", "40");
     assertEquals(first.code, 0, first.stderr);
     const file = await latestEntry(lake, "crash/cursor");
-    const e = JSON.parse(await Deno.readTextFile(file));
-    e.state.cursor = { "": { not: "a value" } };
-    await Deno.writeTextFile(file, JSON.stringify(e, null, 2));
+    await Deno.writeTextFile(
+      file,
+      edited(await Deno.readTextFile(file), (e) => {
+        (e.state as Record<string, unknown>).cursor = {
+          "": { not: "a value" },
+        };
+      }),
+    );
     const before = await snapshot(lake);
     const requests = server.stats.requests;
     const r = await pull();
