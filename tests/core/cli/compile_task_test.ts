@@ -101,7 +101,9 @@ Deno.test("compile task: the baked permissions run list, help and a pull into a 
     );
     assert.equal(remote.code, 0, remote.stderr);
     assert.ok(
-      s3.keys("lake").some((k) => /^bin\/demo\/items\/[^/]+\.parquet$/.test(k)),
+      s3.keys("lake").some((k) =>
+        /^bin\/demo\/items\/data\/.+\.parquet$/.test(k)
+      ),
     );
   });
 });

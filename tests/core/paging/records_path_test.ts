@@ -21,7 +21,8 @@ import { pull } from "../../../core/run/pull.ts";
 import { connectorFromSpec } from "../../../core/spec/connector_from_spec.ts";
 import { json, serveLocal } from "../../../core/testing/_serve.ts";
 import type { StreamDef } from "../../../core/connector/types.ts";
-import { duck, sqlString } from "../../_duckdb.ts";
+import { tableSource } from "../../_iceberg.ts";
+import { duck } from "../../_duckdb.ts";
 import { withTempDir } from "../../_lake.ts";
 import { freePort, startNpmServer } from "../../_npm_server.ts";
 
@@ -177,9 +178,9 @@ Deno.test("transforms: _all_docs rows[].doc renamed, dropped and filtered land e
     assertEquals(summary.status, "ok", summary.errors.join("\n"));
     assertEquals(summary.records, 3);
     const rows = await duck(
-      `SELECT * EXCLUDE (big), big::VARCHAR AS big FROM read_parquet(${
-        sqlString(`${lake}/couch/docs/*.parquet`)
-      }) ORDER BY id`,
+      `SELECT * EXCLUDE (big), big::VARCHAR AS big FROM ${await tableSource(
+        `${lake}/couch/docs`,
+      )} ORDER BY id`,
     );
     assertEquals(
       rows,
@@ -363,11 +364,11 @@ Deno.test("records path and transforms against json-server 0.17.4: embedded list
     const lake = `${dir}/lake`;
     const summary = await pull(connectorFromSpec(spec, "js.json"), { lake });
     assertEquals(summary.status, "ok", summary.errors.join("\n"));
-    const read = (stream: string, cols: string) =>
-      duck(
-        `SELECT ${cols} FROM read_parquet(${
-          sqlString(`${lake}/js/${stream}/*.parquet`)
-        }) ORDER BY id`,
+    const read = async (stream: string, cols: string) =>
+      await duck(
+        `SELECT ${cols} FROM ${await tableSource(
+          `${lake}/js/${stream}`,
+        )} ORDER BY id`,
       );
     assertEquals(await read("posts", "id::INT AS id"), [{ id: 1 }, { id: 3 }]);
     const embedded = await read(
@@ -384,9 +385,9 @@ Deno.test("records path and transforms against json-server 0.17.4: embedded list
       "id::INT AS id, post_id::INT AS post_id, post_title",
     );
     const columns = await duck(
-      `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${
-        sqlString(`${lake}/js/post_comments/*.parquet`)
-      }))`,
+      `SELECT column_name FROM (DESCRIBE SELECT * FROM ${await tableSource(
+        `${lake}/js/post_comments`,
+      )})`,
     );
     assert(!columns.some((c) => c.column_name === "postId"));
     assertEquals(

@@ -14,7 +14,8 @@ import { singlePaginator } from "../../../core/paging/paginators.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { connectorFromSpec } from "../../../core/spec/connector_from_spec.ts";
 import { json, serveLocal } from "../../../core/testing/_serve.ts";
-import { duck, sqlString } from "../../_duckdb.ts";
+import { tableSource } from "../../_iceberg.ts";
+import { duck } from "../../_duckdb.ts";
 import { withTempDir } from "../../_lake.ts";
 import { tokenServer } from "../../_token_server.ts";
 
@@ -103,9 +104,9 @@ Deno.test("auth: an OAuth2 refresh-token run lands every record; no token in the
     });
     assertEquals(summary.status, "ok", summary.errors.join("\n"));
     const [row] = await duck(
-      `SELECT count(*)::INT AS n, sum(id)::INT AS s FROM read_parquet(${
-        sqlString(`${lake}/oauthed/items/*.parquet`)
-      })`,
+      `SELECT count(*)::INT AS n, sum(id)::INT AS s FROM ${await tableSource(
+        `${lake}/oauthed/items`,
+      )}`,
     );
     assertEquals(row, { n: 6, s: 21 });
     assertEquals(s.issued.length, 1);
@@ -117,8 +118,12 @@ Deno.test("auth: an OAuth2 refresh-token run lands every record; no token in the
     ];
     const files = await everyFile(lake);
     assert([...files.keys()].some((f) => f.includes("/_runs/")));
-    // The stream's state is committed in its log entries.
-    assert([...files.keys()].some((f) => f.includes("/items/_log/")));
+    // The stream's state is committed in its table's metadata.
+    assert(
+      [...files.keys()].some((f) =>
+        /\/items\/metadata\/v\d+\.metadata\.json$/.test(f)
+      ),
+    );
     for (const [f, text] of files) assertNoSecret(f, text, secrets);
     assertNoSecret("summary", stringify(summary), secrets);
     assertNoSecret("events", stringify(events), secrets);
