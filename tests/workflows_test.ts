@@ -394,7 +394,7 @@ Deno.test("workflows: Deno's dependencies are cached on DENO_DIR, keyed on deno.
       "deno.json does not exclude .deno-dir/",
     );
     assert(
-      /uses: actions\/cache@v4\n\s+with:\n\s+path: \$\{\{ env\.DENO_DIR \}\}\n\s+key: deno-\$\{\{ runner\.os \}\}-\$\{\{ hashFiles\('deno\.lock'\) \}\}/
+      /uses: actions\/cache@v4\n\s+with:\n\s+path: \$\{\{ env\.DENO_DIR \}\}\n\s+key: deno-(pull-)?\$\{\{ runner\.os \}\}-\$\{\{ hashFiles\('deno\.lock'\) \}\}/
         .test(text),
       `${name}: no actions/cache of DENO_DIR keyed on deno.lock`,
     );
@@ -469,3 +469,62 @@ Deno.test("pull.yml: an unconfigured lake skips with a notice (exit 0); OIDC fir
     );
   }
 });
+
+Deno.test("pull.yml: a pull job drops the dev-only packages, none of which a pull imports", async () => {
+  const text = await Deno.readTextFile(new URL("pull.yml", DIR));
+  const script = literalRun(text, "Keep only the packages a pull needs");
+  const root = new URL("../", import.meta.url);
+  const before = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  );
+  const dir = await Deno.makeTempDir({ prefix: "inlet-prune-" });
+  try {
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(before));
+    const deno = Deno.execPath();
+    const r = await new Deno.Command("bash", {
+      args: ["-c", script],
+      cwd: dir,
+      env: { PATH: `${deno.slice(0, deno.lastIndexOf("/"))}:/usr/bin:/bin` },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    const after = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
+    const dropped = Object.keys(before.imports).filter((k) =>
+      !(k in after.imports)
+    );
+    assert.ok(dropped.includes("pouchdb-server") && dropped.length >= 6);
+    // Everything else of the config is kept as it was.
+    assertEquals({ ...after, imports: {} }, { ...before, imports: {} });
+    // No file a pull loads imports a dropped package (the test kit and
+    // `query`'s lazy DuckDB aside).
+    const offenders: string[] = [];
+    for (const top of ["core", "connectors"]) {
+      for await (const file of tsFiles(new URL(`${top}/`, root))) {
+        if (file.includes("/core/testing/")) continue;
+        const code = await Deno.readTextFile(file);
+        for (const dev of dropped) {
+          if (!code.includes(`"${dev}"`)) continue;
+          if (
+            dev === "@duckdb/node-api" && file.endsWith("/core/lake/query.ts")
+          ) {
+            continue;
+          }
+          offenders.push(`${file}: ${dev}`);
+        }
+      }
+    }
+    assertEquals(offenders, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function* tsFiles(dir: URL): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) yield* tsFiles(url);
+    else if (entry.name.endsWith(".ts")) yield url.pathname;
+  }
+}
