@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { pull } from "../../core/run/pull.ts";
 import { connectorFromSpec } from "../../core/spec/connector_from_spec.ts";
 import { sumTo, viewStats } from "../_duckdb.ts";
-import { withTempDir } from "../_lake.ts";
-import { freePort, startNpmServer } from "../_npm_server.ts";
+import { withJsonServer } from "../_json_server.ts";
 
 const USERS = 1_234;
 const POSTS = 2_345;
@@ -72,21 +71,8 @@ const spec = (url: string) => ({
 });
 
 Deno.test("json-server: offset and page paging stop at X-Total-Count, Link paging, a dependent stream, exact counts", async () => {
-  await withTempDir("inlet-jsonserver-", async (dir) => {
-    await Deno.writeTextFile(`${dir}/db.json`, JSON.stringify(db()));
-    const port = freePort();
-    await using _server = await startNpmServer(
-      [
-        "npm:json-server@0.17.4",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        `${dir}/db.json`,
-      ],
-      /Home\s+http:\/\/127\.0\.0\.1:\d+/,
-    );
-    const c = connectorFromSpec(spec(`http://127.0.0.1:${port}`), "js.json");
+  await withJsonServer(db(), async (url, dir) => {
+    const c = connectorFromSpec(spec(url), "js.json");
     const lake = `${dir}/lake`;
     const run = await pull(c, { lake, concurrency: 4 });
     assert.equal(run.status, "ok", run.errors.join("\n"));

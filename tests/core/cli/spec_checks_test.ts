@@ -15,34 +15,18 @@ import {
 import { pull } from "../../../core/run/pull.ts";
 import type { RunSummary } from "../../../core/run/run_summary.ts";
 import { runCliChild } from "../../_cli.ts";
-import { withTempDir } from "../../_lake.ts";
-import { freePort, startNpmServer } from "../../_npm_server.ts";
+import { withJsonServer as serveJson } from "../../_json_server.ts";
 
 const COUNT = 300;
 
 async function withJsonServer(
   fn: (url: string, dir: string) => Promise<void>,
 ): Promise<void> {
-  await withTempDir("inlet-spec-checks-", async (dir) => {
-    const items = Array.from({ length: COUNT }, (_, i) => ({
-      id: i + 1,
-      updated_at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(),
-    }));
-    await Deno.writeTextFile(`${dir}/db.json`, JSON.stringify({ items }));
-    const port = freePort();
-    await using _server = await startNpmServer(
-      [
-        "npm:json-server@0.17.4",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        `${dir}/db.json`,
-      ],
-      /Home\s+http:\/\/127\.0\.0\.1:\d+/,
-    );
-    await fn(`http://127.0.0.1:${port}`, dir);
-  });
+  const items = Array.from({ length: COUNT }, (_, i) => ({
+    id: i + 1,
+    updated_at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(),
+  }));
+  await serveJson({ items }, fn);
 }
 
 // json-server pages by `_start`/`_limit` (or `_page`), and sends a `Link`

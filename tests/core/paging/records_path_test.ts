@@ -24,7 +24,7 @@ import type { StreamDef } from "../../../core/connector/types.ts";
 import { tableSource } from "../../_iceberg.ts";
 import { duck } from "../../_duckdb.ts";
 import { withTempDir } from "../../_lake.ts";
-import { freePort, startNpmServer } from "../../_npm_server.ts";
+import { withJsonServer } from "../../_json_server.ts";
 
 const where = { stream: "t/docs", page: 0, url: "http://127.0.0.1/x" };
 
@@ -312,24 +312,10 @@ Deno.test("records path and transforms against json-server 0.17.4: embedded list
     postId: 1 + (i % 3),
     body: `c${i + 1}`,
   }));
-  await withTempDir("inlet-jsonserver-", async (dir) => {
-    const db = `${dir}/db.json`;
-    await Deno.writeTextFile(db, JSON.stringify({ posts, comments }));
-    const port = freePort();
-    await using _server = await startNpmServer(
-      [
-        "npm:json-server@0.17.4",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        db,
-      ],
-      /Home\s+http:\/\/127\.0\.0\.1:\d+/,
-    );
+  await withJsonServer({ posts, comments }, async (url, dir) => {
     const spec = {
       name: "js",
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl: url,
       options: { site: { description: "the site", default: "blog" } },
       streams: {
         posts: {

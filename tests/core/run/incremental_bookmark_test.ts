@@ -11,8 +11,7 @@ import { pull } from "../../../core/run/pull.ts";
 import { queryLake } from "../../../core/lake/query.ts";
 import type { StreamDef } from "../../../core/connector/types.ts";
 import { testConnector } from "../../_connectors.ts";
-import { withTempDir } from "../../_lake.ts";
-import { freePort, startNpmServer } from "../../_npm_server.ts";
+import { withJsonServer } from "../../_json_server.ts";
 
 const at = (s: string) => `2024-06-01T00:03:${s}Z`;
 
@@ -32,35 +31,12 @@ function jsonServerStream(extra: Partial<StreamDef> = {}): StreamDef {
   };
 }
 
-async function withJsonServer(
-  items: Record<string, unknown>[],
-  fn: (url: string, dir: string) => Promise<void>,
-): Promise<void> {
-  await withTempDir("inlet-jsonserver-", async (dir) => {
-    const db = `${dir}/db.json`;
-    await Deno.writeTextFile(db, JSON.stringify({ items }));
-    const port = freePort();
-    await using _server = await startNpmServer(
-      [
-        "npm:json-server@0.17.4",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        db,
-      ],
-      /Home\s+http:\/\/127\.0\.0\.1:\d+/,
-    );
-    await fn(`http://127.0.0.1:${port}`, dir);
-  });
-}
-
 Deno.test("incremental: a bookmark is sent as the source wrote it, so a record later in the same second lands (json-server)", async () => {
   const items = [15, 16, 17, 18, 19].map((s, i) => ({
     id: i + 1,
     updated_at: at(`${s}.000`),
   }));
-  await withJsonServer(items, async (url, dir) => {
+  await withJsonServer({ items }, async (url, dir) => {
     const c = testConnector(url, { items: jsonServerStream() }, "js");
     const lake = `${dir}/lake`;
     const first = await pull(c, { lake, concurrency: 1 });
