@@ -10,20 +10,11 @@
  */
 
 import type { PtySession, Screen } from "./_tmux.ts";
-import { waitForScreen } from "./_tmux.ts";
+import { canRun, waitForScreen } from "./_tmux.ts";
 
 /** Whether util-linux `script` is installed. */
-export async function hasScript(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("script", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
+export function hasScript(): Promise<boolean> {
+  return canRun("script", "--version");
 }
 
 /** Start `command` (run by `sh -c`) under `script`, `columns` x `rows`. */

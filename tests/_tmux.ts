@@ -9,11 +9,11 @@
  * @module
  */
 
-/** Whether tmux is installed. */
-export async function hasTmux(): Promise<boolean> {
+/** Whether `command` runs (`arg` being its version flag). */
+export async function canRun(command: string, arg: string): Promise<boolean> {
   try {
-    const { success } = await new Deno.Command("tmux", {
-      args: ["-V"],
+    const { success } = await new Deno.Command(command, {
+      args: [arg],
       stdout: "null",
       stderr: "null",
     }).output();
@@ -21,6 +21,11 @@ export async function hasTmux(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether tmux is installed. */
+export function hasTmux(): Promise<boolean> {
+  return canRun("tmux", "-V");
 }
 
 /** What the terminal shows. */
