@@ -1,13 +1,14 @@
 /**
- * The lake's inferred column types as Iceberg types. The lake sits above
- * this package, so its `ColumnType` is spelled out here again; a test
- * checks the two stay the same.
+ * The lake's inferred column types, and each as an Iceberg type. The lake
+ * sits above this package and takes its `ColumnType` from here, so the two
+ * are one definition.
  *
  * @module
  */
 import type { ColumnSpec } from "./schema.ts";
 
-type LakeScalar =
+/** A scalar lake column type (the lake's `ScalarType`). */
+export type LakeScalar =
   | "BOOLEAN"
   | "INT64"
   | "DECIMAL"
@@ -16,7 +17,7 @@ type LakeScalar =
   | "TIMESTAMP";
 
 /**
- * A lake column type (`core/lake/schema.ts`): the same union.
+ * A lake column type (the lake's `ColumnType`).
  *
  * @example
  * ```ts

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import type { LakeColumnType, LakeScalar } from "../iceberg/lake_columns.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
 import { parseTimestamp } from "./parse_timestamp.ts";
@@ -37,13 +38,7 @@ export { parseTimestamp };
  * const t: ScalarType = "TIMESTAMP";
  * ```
  */
-export type ScalarType =
-  | "BOOLEAN"
-  | "INT64"
-  | "DECIMAL"
-  | "DOUBLE"
-  | "STRING"
-  | "TIMESTAMP";
+export type ScalarType = LakeScalar;
 
 /**
  * The type of one column. `NULL` means every value seen so far was null.
@@ -54,11 +49,7 @@ export type ScalarType =
  * const tags: ColumnType = "LIST<STRING>";
  * ```
  */
-export type ColumnType =
-  | "NULL"
-  | ScalarType
-  | "JSON"
-  | `LIST<${ScalarType | "NULL"}>`;
+export type ColumnType = LakeColumnType;
 
 /**
  * One column of a schema.
