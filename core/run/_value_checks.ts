@@ -39,8 +39,10 @@ export class ValueChecks {
   readonly #cursor: string | undefined;
   readonly #keys: readonly string[];
   #records = 0;
-  #withCursor = 0;
-  readonly #withKey: number[];
+  // Only "none at all" is ever reported, so a field found once needs no
+  // further lookups: the records of a long run cost nothing past that.
+  #cursorSeen = false;
+  readonly #keySeen: boolean[];
   readonly #fields = new Set<string>();
 
   /** Checks for the stream `id` (`connector/stream`) defined by `stream`. */
@@ -53,7 +55,7 @@ export class ValueChecks {
       : typeof stream.primaryKey === "string"
       ? [stream.primaryKey]
       : stream.primaryKey;
-    this.#withKey = this.#keys.map(() => 0);
+    this.#keySeen = this.#keys.map(() => false);
   }
 
   /** Count records as they land. */
@@ -62,16 +64,15 @@ export class ValueChecks {
       if (this.#records++ < SAMPLED) {
         for (const k of Object.keys(r)) this.#fields.add(k);
       }
-      if (this.#cursor !== undefined) {
+      if (this.#cursor !== undefined && !this.#cursorSeen) {
         const v = getPath(r, this.#cursor);
-        if (
-          typeof v === "string" || typeof v === "number" ||
-          typeof v === "bigint"
-        ) this.#withCursor++;
+        this.#cursorSeen = typeof v === "string" || typeof v === "number" ||
+          typeof v === "bigint";
       }
       this.#keys.forEach((k, i) => {
+        if (this.#keySeen[i]) return;
         const v = getPath(r, k);
-        if (v !== undefined && v !== null) this.#withKey[i]!++;
+        this.#keySeen[i] = v !== undefined && v !== null;
       });
     }
   }
@@ -81,7 +82,7 @@ export class ValueChecks {
     const n = this.#records;
     if (n === 0) return [];
     const out: string[] = [];
-    if (this.#cursor !== undefined && this.#withCursor === 0) {
+    if (this.#cursor !== undefined && !this.#cursorSeen) {
       out.push(
         `"${this.#id}": incremental cursorField "${this.#cursor}" is in none of the ${n} records landed${
           this.#hint(this.#cursor)
@@ -89,7 +90,7 @@ export class ValueChecks {
       );
     }
     this.#keys.forEach((k, i) => {
-      if (this.#withKey[i]! > 0) return;
+      if (this.#keySeen[i]) return;
       out.push(
         `"${this.#id}": primary key field "${k}" is missing from all ${n} records landed${
           this.#hint(k)
