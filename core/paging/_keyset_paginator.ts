@@ -44,7 +44,7 @@ export interface KeysetPaginatorOptions {
   skip?: number;
   /** Query parameter carrying `skip`. @default {"skip"} */
   skipParam?: string;
-  /** Records per page, sent as `limitParam`; a shorter page ends the stream. */
+  /** Records per page, sent as `limitParam`; a page longer than it fails. */
   limit: number;
   /** Query parameter carrying the page size. @default {"limit"} */
   limitParam?: string;
@@ -105,9 +105,10 @@ function encodeKey(
  * Keyset (seek) paging: each request after the first carries the last
  * record's key (`?after=<id>`; CouchDB's
  * `_all_docs?startkey="doc-000050"&skip=1&limit=50`), so pages stay exact
- * however deep the stream goes. Always sequential (`next`); a page shorter
- * than `limit` ends the stream. The source must return records ordered by
- * the key.
+ * however deep the stream goes. Always sequential (`next`); an empty page
+ * ends the stream (a short one does not: a source may cap its page size
+ * below `limit`, so the last page costs one more request). The source must
+ * return records ordered by the key.
  *
  * A key that comes back equal to the one sent is a
  * {@linkcode PaginationError} (the next page would be this one again: a key
@@ -153,7 +154,9 @@ export function keysetPaginator(options: KeysetPaginatorOptions): Paginator {
           at(page),
         );
       }
-      if (got < c.limit) return DONE;
+      // Only an empty page ends: a short one may be a source that caps its
+      // page size below `limit`, and ending there would drop the rest.
+      if (got === 0) return DONE;
       const key = encodeKey(
         page,
         getPath(page.records[got - 1], c.keyField),

@@ -16,6 +16,9 @@ import {
 } from "../../../core/paging/paginators.ts";
 import { requestBody } from "../../../core/paging/_request_url.ts";
 import { connectorFromSpec } from "../../../core/spec/connector_from_spec.ts";
+import { pull } from "../../../core/run/pull.ts";
+import { json, serveLocal } from "../../../core/testing/_serve.ts";
+import { withTempDir } from "../../_lake.ts";
 import type {
   Next,
   PageRequest,
@@ -192,10 +195,19 @@ Deno.test("keysetPaginator: JSON-encoded keys with skip (CouchDB _all_docs), raw
     index: 1,
     params: { limit: "2", startkey: '"doc-50"', skip: "1" },
   });
-  assert.deepEqual(
+  // A short page goes on (the source may cap its page size below `limit`);
+  // only an empty page ends.
+  const third = planned(
     couch.next(page(second, { records: rows(1, 51) }), {}),
-    { type: "done" },
-  );
+  )[0]!;
+  assert.deepEqual(third.params, {
+    limit: "2",
+    startkey: '"doc-51"',
+    skip: "1",
+  });
+  assert.deepEqual(couch.next(page(third, { records: [] }), {}), {
+    type: "done",
+  });
 
   const after = keysetPaginator({ keyParam: "after", limit: 2 });
   const next = planned(
@@ -421,4 +433,36 @@ Deno.test("spec: keyset, id_range, totalHeader, cursorIn and POST bodies are che
       }, "x.json"),
     /streams\.a\.method must be one of GET, POST; got "PUT"/,
   );
+});
+
+Deno.test("keysetPaginator: a source that caps its page below `limit` still gives every record", async () => {
+  // Our own server: no npm server here caps a keyset page size. It answers
+  // at most 3 records whatever `limit` asks (10).
+  const ids = Array.from({ length: 11 }, (_, i) => i + 1);
+  await using server = serveLocal((_req, url) => {
+    const after = Number(url.searchParams.get("after") ?? 0);
+    return json(200, {
+      items: ids.filter((id) => id > after).slice(0, 3).map((id) => ({ id })),
+    });
+  });
+  const c = defineConnector({
+    name: "capped",
+    baseUrl: server.url,
+    hosts: ["127.0.0.1"],
+    streams: {
+      items: {
+        path: "/items",
+        recordsPath: "items",
+        primaryKey: "id",
+        paginator: keysetPaginator({ keyParam: "after", limit: 10 }),
+      },
+    },
+  });
+  await withTempDir("inlet-keyset-cap-", async (lake) => {
+    const run = await pull(c, { lake });
+    assert.equal(run.status, "ok", run.errors.join("\n"));
+    // 11 records in pages of 3, then the empty page that ends the stream.
+    assert.equal(run.records, 11);
+    assert.equal(server.requests.length, 5);
+  });
 });
