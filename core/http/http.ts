@@ -8,11 +8,7 @@
  * @module
  */
 
-import {
-  backoffDelay,
-  type BackoffOptions,
-  sleep as realSleep,
-} from "../async/backoff.ts";
+import { type BackoffOptions, sleep as realSleep } from "../async/backoff.ts";
 import {
   type ErrorContext,
   HttpError,
@@ -33,6 +29,7 @@ import {
   isPermissionError,
   readBounded,
 } from "./_failure.ts";
+import { retryDelay } from "./_retry_delay.ts";
 import { type RetryRules, RetryTally } from "./_retry_tally.ts";
 import { liveRedactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
@@ -43,6 +40,8 @@ export { newRequestStats, type RequestStats } from "./request_stats.ts";
 export { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
 type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
+
+const AS_RETRY = { retry: true } as const;
 
 /**
  * A JSON client for one run: every stream shares it, and with it the retry
@@ -207,7 +206,7 @@ export class HttpClient {
       for (const [k, v] of Object.entries(sent ?? {})) headers.set(k, v);
       let result: Attempted;
       try {
-        result = await this.#attempt(url, headers, req, at);
+        result = await this.#attempt(url, headers, req, at, attempt > 1);
       } catch (err) {
         // A refused credential is renewed and tried once more: a token
         // revoked or expired early; a second 401 means it is really wrong.
@@ -223,8 +222,11 @@ export class HttpClient {
       }
       const failure = result.failure;
       tally.check(failure);
-      const delayMs = failure.retryAfterMs ??
-        backoffDelay(attempt - 1, this.#backoff, this.#random);
+      const delayMs = retryDelay(failure, attempt, {
+        backoff: this.#backoff,
+        random: this.#random,
+        progressAt: this.#progressAt,
+      });
       if (stats) stats.retries++;
       const event: HttpEvent = {
         type: "retry",
@@ -245,6 +247,7 @@ export class HttpClient {
     headers: Headers,
     req: HttpRequest,
     at: AnswerContext,
+    retry: boolean,
   ): Promise<Attempted> {
     const { signal, stats } = req;
     const budget = perHost(this.#budgets, this.#budgetOf, at.host);
@@ -252,7 +255,7 @@ export class HttpClient {
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
-      permit = await limiter?.acquire(signal);
+      permit = await limiter?.acquire(signal, retry ? AS_RETRY : undefined);
     } catch (err) {
       budget?.abandon();
       throw err;
@@ -345,7 +348,12 @@ export class HttpClient {
     }
     settlement.settle("answered", response);
     if (stats) stats.bytes += bytes.length;
-    if (!ok) return { failure: judgeAnswer(response, bytes, stats, at) };
+    if (!ok) {
+      const failure = judgeAnswer(response, bytes, stats, at);
+      failure.sentAt = settlement.sentAt;
+      failure.latencyMs = this.#now() - settlement.sentAt;
+      return { failure };
+    }
     const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
     const body = parseBody(response, bytes, allowInvalidUtf8, at);
     if ("failure" in body) return body;
