@@ -17,7 +17,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { FaultShare } from "./_fault_share.ts";
- * const faults = new FaultShare({ share: 0.25, minAnswers: 64 });
+ * const faults = new FaultShare(0.25, 64);
  * // 3 faults in 8 answers: too few answers to say.
  * for (let i = 0; i < 8; i++) assert(!faults.answer(i < 3));
  * // Half of the next 56 fail: 31 of 64, overload.
@@ -31,10 +31,10 @@ export class FaultShare {
   #answers = 0;
   #faults = 0;
 
-  /** `share`: faults over this share of `minAnswers` or more answers are overload. */
-  constructor(options: { share: number; minAnswers: number }) {
-    this.#share = options.share;
-    this.#minAnswers = options.minAnswers;
+  /** Faults over `share` of `minAnswers` or more answers are overload. */
+  constructor(share: number, minAnswers: number) {
+    this.#share = share;
+    this.#minAnswers = minAnswers;
   }
 
   /**

@@ -24,12 +24,8 @@ import {
 } from "./adaptive_limiter_options.ts";
 import type { DropCost } from "./drop_cost.ts";
 import type { LimitChange } from "./limit_change.ts";
-import type {
-  AcquireOptions,
-  Limiter,
-  Permit,
-  PermitOutcome,
-} from "./limiter.ts";
+import type { AcquireOptions, Limiter, Permit } from "./limiter.ts";
+import type { PermitOutcome } from "./permit.ts";
 import { Baseline } from "./_baseline.ts";
 import { BaselineMeasure } from "./_baseline_measure.ts";
 import { Ceiling } from "./_ceiling.ts";
@@ -143,10 +139,7 @@ export class AdaptiveLimiter implements Limiter {
   /** Drops of permits granted before this were answered by a decrease already. */
   #decreasedAtSeq = 0;
   #window = new LimiterWindow(T.MIN_WINDOW);
-  readonly #faults = new FaultShare({
-    share: T.SOFT_SHARE,
-    minAnswers: T.SOFT_MIN_ANSWERS,
-  });
+  readonly #faults = new FaultShare(T.SOFT_SHARE, T.SOFT_MIN_ANSWERS);
   /** Whether latency moves the limit (`false`: only drops do). */
   readonly #followLatency: boolean;
 
@@ -212,23 +205,15 @@ export class AdaptiveLimiter implements Limiter {
     if (outcome.dropped && (!status || status === 429 || retryAfterMs)) {
       return this.#onDrop(grant, retryAfterMs);
     }
+    // Not a drop: a 5xx that asked for no wait may be the source's own
+    // fault; its share over enough answers tells. Its latency says nothing.
     const fault = status !== undefined && status >= 500;
-    if (!this.#measure && grant.seq >= this.#windowFromSeq) {
-      // Not a drop: a 5xx that asked for no wait may be the source's own
-      // fault; its share over enough answers tells.
-      if (this.#faults.answer(fault)) {
-        this.#slowStart = false;
-        this.#decrease(this.#limit * T.DROP_FACTOR);
-        return;
-      }
+    const fresh = !this.#measure && grant.seq >= this.#windowFromSeq;
+    if (fresh && this.#faults.answer(fault)) {
+      this.#slowStart = false;
+      return this.#decrease(this.#limit * T.DROP_FACTOR);
     }
-    if (fault) {
-      // Its latency says nothing of a queue.
-      if (this.#measure || grant.seq < this.#windowFromSeq) return;
-      this.#window.soft++;
-      if (this.#window.full) this.#endWindow();
-      return;
-    }
+    if (fault) return;
     if (this.#measure) {
       this.#onMeasureSample(latency, grant);
       return;

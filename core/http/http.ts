@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type BackoffOptions, sleep as realSleep } from "../async/backoff.ts";
+import { sleep as realSleep } from "../async/backoff.ts";
 import {
   type ErrorContext,
   HttpError,
@@ -29,7 +29,6 @@ import {
   isPermissionError,
   readBounded,
 } from "./_failure.ts";
-import { retryDelay } from "./_retry_delay.ts";
 import { type RetryRules, RetryTally } from "./_retry_tally.ts";
 import { liveRedactor } from "./_redact.ts";
 import { Settlement } from "./_settlement.ts";
@@ -41,8 +40,6 @@ export { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
 type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
 
-const AS_RETRY = { retry: true } as const;
-
 /**
  * A JSON client for one run: every stream shares it, and with it the retry
  * budget, the per-host limiters and rate budgets.
@@ -51,9 +48,10 @@ const AS_RETRY = { retry: true } as const;
  * then fetches with a timeout and reads the whole body; the permit goes
  * back as soon as the status line arrives (while fewer bodies than the
  * host's limit are still being read that way). Network errors, timeouts,
- * 408 and 5xx are retried with full-jitter backoff, at most `maxAttempts`
- * per request and within the run-wide {@linkcode RetryBudget} (a share of
- * recent requests). A throttle (429, a rate-limited 403, a 503 asking for a
+ * 408 and 5xx are retried with full-jitter backoff (a 5xx while other
+ * requests succeed: within twice its latency), at most `maxAttempts` per
+ * request and within the run-wide {@linkcode RetryBudget} (a share of
+ * recent requests); a retry waits for its permit ahead of first attempts. A throttle (429, a rate-limited 403, a 503 asking for a
  * wait) is retried after the wait the source asks for (`retry-after-ms`,
  * `x-ms-retry-after-ms`, `Retry-After`, a spent quota's reset) without
  * spending either, for as long as some request of the client succeeds;
@@ -87,7 +85,6 @@ export class HttpClient {
   #rules: RetryRules;
   /** When a request last succeeded, epoch ms. */
   #progressAt = -Infinity;
-  #backoff: BackoffOptions;
   #maxRetryAfterMs: number;
   #limiterOf: ((host: string) => Limiter) | undefined;
   #budgetOf: ((host: string) => RateBudget) | undefined;
@@ -101,7 +98,6 @@ export class HttpClient {
   #onEvent: ((event: HttpEvent) => void) | undefined;
   #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #now: () => number;
-  #random: () => number;
 
   /** Build a client; see {@linkcode HttpOptions}. */
   constructor(options: HttpOptions = {}) {
@@ -124,7 +120,6 @@ export class HttpClient {
         `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${stallTimeoutMs}`,
       );
     }
-    this.#backoff = options.backoff ?? {};
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.#limiterOf = options.limiter;
     this.#budgetOf = options.rateBudget;
@@ -135,7 +130,6 @@ export class HttpClient {
     this.#onEvent = options.onEvent;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
     this.#rules = {
       maxAttempts,
       stallTimeoutMs,
@@ -143,6 +137,8 @@ export class HttpClient {
       now: this.#now,
       progressAt: () => this.#progressAt,
       redact: this.#redact,
+      backoff: options.backoff ?? {},
+      random: options.random ?? Math.random,
     };
   }
 
@@ -222,11 +218,7 @@ export class HttpClient {
       }
       const failure = result.failure;
       tally.check(failure);
-      const delayMs = retryDelay(failure, attempt, {
-        backoff: this.#backoff,
-        random: this.#random,
-        progressAt: this.#progressAt,
-      });
+      const delayMs = tally.delay(failure, attempt);
       if (stats) stats.retries++;
       const event: HttpEvent = {
         type: "retry",
@@ -255,7 +247,7 @@ export class HttpClient {
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
-      permit = await limiter?.acquire(signal, retry ? AS_RETRY : undefined);
+      permit = await limiter?.acquire(signal, retry ? { retry } : undefined);
     } catch (err) {
       budget?.abandon();
       throw err;
@@ -349,10 +341,9 @@ export class HttpClient {
     settlement.settle("answered", response);
     if (stats) stats.bytes += bytes.length;
     if (!ok) {
-      const failure = judgeAnswer(response, bytes, stats, at);
-      failure.sentAt = settlement.sentAt;
-      failure.latencyMs = this.#now() - settlement.sentAt;
-      return { failure };
+      return {
+        failure: judgeAnswer(response, bytes, stats, at, settlement.sentAt),
+      };
     }
     const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
     const body = parseBody(response, bytes, allowInvalidUtf8, at);
