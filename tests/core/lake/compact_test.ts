@@ -1,0 +1,203 @@
+/**
+ * `compactTable` and `expireTable` on tables real pulls wrote: the rows
+ * every reader sees (icebird, an independent Iceberg reader, and DuckDB
+ * over the data files with the deletes applied) are the same before and
+ * after a compaction, a merge stream keeps one row per key, the next pull
+ * resumes exactly, time travel reads unexpired snapshots, expiring deletes
+ * only what no kept snapshot lists, and a pull committing in the middle of
+ * a compaction neither loses nor duplicates a row.
+ */
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { icebergRead } from "icebird";
+import { loadTable } from "../../../core/iceberg/table.ts";
+import { liveFiles } from "../../../core/iceberg/current_snapshot.ts";
+import { compactTable } from "../../../core/lake/compact_table.ts";
+import { expireTable } from "../../../core/lake/expire_table.ts";
+import { LocalStorage } from "../../../core/lake/local_storage.ts";
+import { pull } from "../../../core/run/pull.ts";
+import { startApiServer } from "../../../core/testing/api_server.ts";
+import { offsetStream, testConnector } from "../../_connectors.ts";
+import { ID_COLUMNS, streamStats, sumTo, viewStats } from "../../_duckdb.ts";
+import { tableFiles, tableUrl } from "../../_iceberg.ts";
+import { withTempDir } from "../../_lake.ts";
+
+type Row = Record<string, unknown>;
+
+/** The rows of a table's snapshot (the current one by default), as icebird reads them. */
+async function icebird(dir: string, snapshotId?: number): Promise<Row[]> {
+  const url = tableUrl(dir);
+  if (snapshotId === undefined) return await icebergRead({ tableUrl: url });
+  const hint = (await Deno.readTextFile(`${dir}/metadata/version-hint.text`))
+    .trim();
+  const metadata = JSON.parse(
+    await Deno.readTextFile(`${dir}/metadata/v${hint}.metadata.json`),
+  );
+  return await icebergRead({
+    tableUrl: url,
+    metadata: { ...metadata, "current-snapshot-id": snapshotId },
+  });
+}
+
+/** Rows, distinct ids, sum of ids, and each id's name. */
+function summary(rows: Row[]) {
+  const ids = rows.map((r) => Number(r.id));
+  return {
+    n: rows.length,
+    ids: new Set(ids).size,
+    s: ids.reduce((a, b) => a + b, 0),
+    names: Object.fromEntries(
+      rows.map((r) => [String(r.id), String(r.name)]).sort(),
+    ),
+  };
+}
+
+async function currentSnapshotId(lake: string): Promise<number> {
+  const t = await loadTable(new LocalStorage(lake), "m/items");
+  return t.metadata!["current-snapshot-id"];
+}
+
+Deno.test("compact: a merge stream's small files and deletes become one file; every reader sees the same rows; the next pull resumes", async () => {
+  const records = 300;
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, {
+    items: offsetStream(50, { writeDisposition: "merge" }),
+  }, "m");
+  await withTempDir("inlet-compact-", async (lake) => {
+    const dir = `${lake}/m/items`;
+    const storage = new LocalStorage(lake);
+    for (let run = 1; run <= 3; run++) {
+      const r = await pull(c, { lake, concurrency: 4, fileRecords: 70 });
+      assertEquals(r.status, "ok", r.errors.join("\n"));
+      for (let id = run; id <= records; id += 7) {
+        server.updateRecord(id, { name: `run-${run + 1}-${id}` });
+      }
+    }
+    const before = summary(await icebird(dir));
+    assertEquals(before.n, records);
+    const duckBefore = await streamStats(dir);
+    const filesBefore = (await tableFiles(dir))!;
+    assert(filesBefore.deletes.length > 0 && filesBefore.data.length > 3);
+    const oldSnapshot = await currentSnapshotId(lake);
+
+    const report = await compactTable(storage, "m/items");
+    assertEquals(report.rowsWritten, records);
+    assertEquals(report.rowsRead - report.rowsDeleted, records);
+    assertEquals(report.filesRead, filesBefore.data.length);
+    assertEquals(report.deleteFilesRemoved, filesBefore.deletes.length);
+
+    const files = (await tableFiles(dir))!;
+    assertEquals(files.data.length, 1);
+    assertEquals(files.deletes.length, 0);
+    assertEquals(summary(await icebird(dir)), before);
+    assertEquals(await streamStats(dir), duckBefore);
+    assertEquals(await viewStats(lake, c, "items", ID_COLUMNS), {
+      n: records,
+      ids: records,
+      s: sumTo(records),
+    });
+    // The snapshot is a replace, and carries no state: each scope's state
+    // stays its last pull's.
+    const m = (await loadTable(storage, "m/items")).metadata!;
+    const current = m.snapshots.at(-1)!;
+    assertEquals(current.summary.operation, "replace");
+    assertEquals(current.summary["inlet.state"], undefined);
+    // Time travel to the snapshot before the compaction still reads.
+    assertEquals(summary(await icebird(dir, oldSnapshot)), before);
+
+    // The next pull resumes on top of the compacted table: one row per key.
+    const next = await pull(c, { lake, concurrency: 4, fileRecords: 70 });
+    assertEquals(next.status, "ok", next.errors.join("\n"));
+    const after = summary(await icebird(dir));
+    assertEquals(after.n, records);
+    assertEquals(after.ids, records);
+    assertEquals(after.names["3"], "run-4-3");
+    // Its sweep kept the files the older snapshots list.
+    assertEquals(summary(await icebird(dir, oldSnapshot)), before);
+
+    // Expire everything that may go: the last pull's snapshot stays
+    // (its state), older ones and the files only they held go.
+    const gone = await expireTable(storage, "m/items", { olderThanMs: 0 });
+    assert(gone.expired > 0 && gone.deletedFiles > 0, JSON.stringify(gone));
+    const kept = (await loadTable(storage, "m/items")).metadata!;
+    assert(!kept.snapshots.some((s) => s["snapshot-id"] === oldSnapshot));
+    for (const f of filesBefore.data) {
+      await assert.rejects(Deno.stat(f), Deno.errors.NotFound);
+    }
+    assertEquals(summary(await icebird(dir)), after);
+    // Only live files (and the metadata) are left in the folder.
+    const live = await liveFiles(await loadTable(storage, "m/items"));
+    const onDisk = (await storage.list("m/items/data/")).map((p) =>
+      p.slice("m/items/".length)
+    );
+    assertEquals(
+      onDisk.sort(),
+      [...live.data, ...live.deletes].map((f) => f.path).sort(),
+    );
+    const again = await pull(c, { lake, concurrency: 4, fileRecords: 70 });
+    assertEquals(again.status, "ok", again.errors.join("\n"));
+    assertEquals(summary(await icebird(dir)).n, records);
+  });
+});
+
+Deno.test("compact: a pull committing between the rewrite and its commit: the rewrite is redone, no row lost or doubled", async () => {
+  const records = 200;
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, {
+    items: offsetStream(50, { writeDisposition: "merge" }),
+  }, "m");
+  await withTempDir("inlet-compact-race-", async (lake) => {
+    const dir = `${lake}/m/items`;
+    const storage = new LocalStorage(lake);
+    for (let run = 1; run <= 2; run++) {
+      const r = await pull(c, { lake, concurrency: 4, fileRecords: 40 });
+      assertEquals(r.status, "ok", r.errors.join("\n"));
+      for (let id = run; id <= records; id += 5) {
+        server.updateRecord(id, { name: `run-${run + 1}-${id}` });
+      }
+    }
+    let raced = 0;
+    const report = await compactTable(storage, "m/items", {
+      beforeCommit: async () => {
+        if (raced++ > 0) return;
+        const r = await pull(c, { lake, concurrency: 4, fileRecords: 40 });
+        assertEquals(r.status, "ok", r.errors.join("\n"));
+      },
+    });
+    assertEquals(report.attempts, 2);
+    assertEquals(report.rowsWritten, records);
+    const rows = summary(await icebird(dir));
+    assertEquals([rows.n, rows.ids, rows.s], [
+      records,
+      records,
+      sumTo(records),
+    ]);
+    // The racing pull's values (run 3's updates) are the ones read.
+    assertEquals(rows.names["2"], "run-3-2");
+    assertEquals(rows.names["1"], "run-2-1");
+    assertEquals((await tableFiles(dir))!.deletes.length, 0);
+    assertEquals(await streamStats(dir), {
+      n: records,
+      ids: records,
+      s: sumTo(records),
+    });
+  });
+});
+
+Deno.test("compact: an append stream's small files; a table with nothing to do is left alone", async () => {
+  const records = 250;
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, { items: offsetStream(50) }, "a");
+  await withTempDir("inlet-compact-append-", async (lake) => {
+    const dir = `${lake}/a/items`;
+    const storage = new LocalStorage(lake);
+    const r = await pull(c, { lake, concurrency: 4, fileRecords: 30 });
+    assertEquals(r.status, "ok", r.errors.join("\n"));
+    const before = summary(await icebird(dir));
+    const first = await compactTable(storage, "a/items");
+    assertEquals([first.rowsRead, first.rowsWritten], [records, records]);
+    assertEquals(summary(await icebird(dir)), before);
+    const second = await compactTable(storage, "a/items");
+    assertEquals(second.filesRead, 0);
+    assertEquals(second.version, first.version);
+  });
+});
