@@ -16,7 +16,18 @@ import type { CliIO } from "./cli_io.ts";
 import { collect } from "./_pull_flags.ts";
 import { parseDuration } from "./parse_duration.ts";
 
-/** An age such as `7d`, `36h` or `1d12h`, in milliseconds. */
+/**
+ * An age such as `7d`, `36h` or `1d12h`, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAge } from "./_compact_command.ts";
+ * assert.equal(parseAge("7d", "--older-than"), 7 * 86_400_000);
+ * assert.equal(parseAge("1d12h", "--older-than"), 36 * 3_600_000);
+ * assert.throws(() => parseAge("7 days", "--older-than"), /must look like 7d/);
+ * ```
+ */
 export function parseAge(value: string, flag: string): number {
   const m = /^(?:(\d+)d)?(.*)$/.exec(value)!;
   const days = Number(m[1] ?? 0) * 86_400_000;
@@ -37,7 +48,7 @@ function positiveMiB(value: string): number {
       `--target-size must be a positive number of MiB, got "${value}"`,
     );
   }
-  return n * 1024 * 1024;
+  return n;
 }
 
 interface Opts {
@@ -95,6 +106,21 @@ function expired(r: ExpireTableReport): string {
   return `${r.stream}  ${r.expired} snapshot(s) expired, ${r.kept} kept, ${r.deletedFiles} file(s) deleted\n`;
 }
 
+/** The arguments and options both maintenance commands take. */
+const common = (c: Command) =>
+  c.argument("<connector>", "connector name")
+    .option(
+      "-s, --stream <name>",
+      "only this stream (repeatable)",
+      collect,
+      [],
+    )
+    .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
+    .option(
+      "--spec <file>",
+      "a JSON spec file: its connector (named rest or by its name)",
+    );
+
 /** Add `compact` and `expire` to `program`: a stream table's maintenance. */
 export function compactCommand(
   program: Command,
@@ -102,19 +128,6 @@ export function compactCommand(
   io: CliIO,
   source: ConnectorSource,
 ): void {
-  const common = (c: Command) =>
-    c.argument("<connector>", "connector name")
-      .option(
-        "-s, --stream <name>",
-        "only this stream (repeatable)",
-        collect,
-        [],
-      )
-      .option("--lake <dir|s3://bucket/prefix>", "the lake", "./lake")
-      .option(
-        "--spec <file>",
-        "a JSON spec file: its connector (named rest or by its name)",
-      );
   common(
     program.command("compact").description(
       "rewrite each stream table's small files into larger ones with its deletes applied (a replace snapshot: same rows, same state); safe while a pull runs",
@@ -123,7 +136,7 @@ export function compactCommand(
     "--target-size <MiB>",
     "the size files are rewritten up to, in MiB",
     positiveMiB,
-    128 * 1024 * 1024,
+    128,
   ).option(
     "--expire-older-than <age>",
     "then expire snapshots older than this (7d, 36h) and delete the files only they held",
@@ -144,7 +157,9 @@ export function compactCommand(
       const { expireTable } = await import("../lake/expire_table.ts");
       for (const t of tables) {
         io.out(compacted(
-          await compactTable(storage, t, { targetFileBytes: opts.targetSize }),
+          await compactTable(storage, t, {
+            targetFileBytes: opts.targetSize * 1024 * 1024,
+          }),
         ));
         if (opts.expireOlderThan !== undefined) {
           io.out(expired(
@@ -156,6 +171,16 @@ export function compactCommand(
       }
     },
   );
+  expireCommand(program, registry, io, source);
+}
+
+/** Add `expire` to `program`. */
+function expireCommand(
+  program: Command,
+  registry: Registry<ConnectorInfo>,
+  io: CliIO,
+  source: ConnectorSource,
+): void {
   common(
     program.command("expire").description(
       "expire each stream table's snapshots older than --older-than (keeping the current one and what pulls resume from) and delete the files only they held",

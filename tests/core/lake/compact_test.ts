@@ -14,6 +14,7 @@ import { liveFiles } from "../../../core/iceberg/current_snapshot.ts";
 import { compactTable } from "../../../core/lake/compact_table.ts";
 import { expireTable } from "../../../core/lake/expire_table.ts";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
+import { newRunId, StreamTable } from "../../../core/lake/stream_table.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import { offsetStream, testConnector } from "../../_connectors.ts";
@@ -199,5 +200,29 @@ Deno.test("compact: an append stream's small files; a table with nothing to do i
     const second = await compactTable(storage, "a/items");
     assertEquals(second.filesRead, 0);
     assertEquals(second.version, first.version);
+  });
+});
+
+Deno.test("compact: a full refresh that loaded the table before a compaction and commits after it still replaces every row", async () => {
+  const records = 120;
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, { items: offsetStream(40) }, "a");
+  await withTempDir("inlet-compact-refresh-", async (lake) => {
+    const dir = `${lake}/a/items`;
+    const storage = new LocalStorage(lake);
+    const r = await pull(c, { lake, concurrency: 4, fileRecords: 30 });
+    assertEquals(r.status, "ok", r.errors.join("\n"));
+    // The refresh's view: it will remove every live file it saw.
+    const refresh = new StreamTable(storage, "a/items", { runId: newRunId() });
+    await refresh.recover();
+    const remove = await refresh.files();
+    assert(remove.length > 1);
+    const compacted = await compactTable(storage, "a/items");
+    assertEquals(compacted.rowsWritten, records);
+    // It lost its race to the compaction and commits on top of it: the
+    // rewritten rows go too, not only the files it saw.
+    await refresh.commit({ add: [], remove, state: { refreshed: true } });
+    assertEquals((await tableFiles(dir))!.data, []);
+    assertEquals((await streamStats(dir)).n, 0);
   });
 });
