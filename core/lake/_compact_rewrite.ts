@@ -6,8 +6,16 @@
  *
  * @module
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { IcebergSchema, IcebergType } from "../iceberg/types.ts";
+
+/**
+ * What a rewrite needs of a DuckDB connection (`@duckdb/node-api`'s, which
+ * the caller loads lazily: a pull never loads DuckDB).
+ */
+export interface DuckConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }>;
+}
 
 /** A data file to rewrite, downloaded. */
 export interface LocalDataFile {
@@ -54,7 +62,7 @@ function fieldIds(id: number, type: IcebergType): string {
   return String(id);
 }
 
-async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
+async function scalar(conn: DuckConnection, sql: string): Promise<number> {
   const rows = (await conn.runAndReadAll(sql)).getRows();
   return Number(rows[0]?.[0] ?? 0);
 }
@@ -67,7 +75,7 @@ async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
  * file holds another number of rows than its manifest says.
  */
 export async function rewriteFiles(
-  conn: DuckDBConnection,
+  conn: DuckConnection,
   files: readonly LocalDataFile[],
   deletes: readonly string[],
   schema: IcebergSchema,

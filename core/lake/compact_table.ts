@@ -15,7 +15,7 @@ import {
 import { type IcebergTable, loadTable, uriOf } from "../iceberg/table.ts";
 import type { IcebergSchema, LiveFile, TableFile } from "../iceberg/types.ts";
 import { folderOf, plan } from "./_compact_plan.ts";
-import { rewriteFiles } from "./_compact_rewrite.ts";
+import { type DuckConnection, rewriteFiles } from "./_compact_rewrite.ts";
 import type { Storage } from "./storage.ts";
 
 /**
@@ -126,6 +126,7 @@ export async function compactTable(
       `Cannot compact ${prefix}: targetFileBytes must be positive and attempts a positive integer`,
     );
   }
+  // Loaded only here: a pull never loads DuckDB (its jobs drop it).
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const tmp = await Deno.makeTempDir({ prefix: "inlet-compact-" });
   const db = await DuckDBInstance.create(":memory:");
@@ -169,7 +170,7 @@ export async function compactTable(
 
 interface Ctx {
   storage: Storage;
-  conn: import("@duckdb/node-api").DuckDBConnection;
+  conn: DuckConnection;
   tmp: string;
   target: number;
   options: CompactOptions;
