@@ -15,6 +15,7 @@ import { compactTable } from "../../../core/lake/compact_table.ts";
 import { expireTable } from "../../../core/lake/expire_table.ts";
 import { LocalStorage } from "../../../core/lake/local_storage.ts";
 import { newRunId, StreamTable } from "../../../core/lake/stream_table.ts";
+import { StreamWriter } from "../../../core/lake/stream_writer.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import { offsetStream, testConnector } from "../../_connectors.ts";
@@ -226,3 +227,50 @@ Deno.test("compact: a full refresh that loaded the table before a compaction and
     assertEquals((await streamStats(dir)).n, 0);
   });
 });
+
+Deno.test("compact: a merge commit that loaded the table before a compaction commits after it on top: its deletes land on the rewritten rows", async () => {
+  await withTempDir("inlet-compact-merge-race-", async (lake) => {
+    const storage = new LocalStorage(lake);
+    const dir = `${lake}/m/items`;
+    const write = async (
+      table: StreamTable,
+      rows: Record<string, unknown>[],
+    ) => {
+      const w = new StreamWriter({
+        stream: "m/items",
+        storage,
+        log: table,
+        merge: ["id"],
+      });
+      await w.write(rows);
+      return w;
+    };
+    const a = new StreamTable(storage, "m/items", { runId: newRunId() });
+    await a.recover();
+    const v = (ids: number[], tag: string) => ids.map((id) => ({ id, v: tag }));
+    await (await write(a, v([1, 2, 3, 4], "v1"))).commit({ n: 1 });
+    await (await write(a, v([3, 4, 5, 6], "v2"))).commit({ n: 2 });
+    // The next run loads the table and writes; a compaction commits first.
+    const b = new StreamTable(storage, "m/items", { runId: newRunId() });
+    await b.recover();
+    const pending = await write(b, v([1, 5], "v3"));
+    const compacted = await compactTable(storage, "m/items");
+    assertEquals([compacted.rowsRead, compacted.rowsDeleted], [8, 2]);
+    await pending.commit({ n: 3 });
+    const rows = (await icebird(dir)).map((r) => [Number(r.id), r.v]).sort();
+    assertEquals(rows, [
+      [1, "v3"],
+      [2, "v1"],
+      [3, "v2"],
+      [4, "v2"],
+      [5, "v3"],
+      [6, "v2"],
+    ]);
+    assertEquals((await latest(storage)).state, { n: 3 });
+  });
+});
+
+async function latest(storage: LocalStorage) {
+  const t = new StreamTable(storage, "m/items", { runId: "reader" });
+  return (await t.latest())!;
+}
