@@ -274,3 +274,31 @@ async function latest(storage: LocalStorage) {
   const t = new StreamTable(storage, "m/items", { runId: "reader" });
   return (await t.latest())!;
 }
+
+Deno.test("compact: each shard's files are rewritten into its own folder, so each shard's live files are still its own", async () => {
+  await withTempDir("inlet-compact-shards-", async (lake) => {
+    const storage = new LocalStorage(lake);
+    const shard = (scope: string) =>
+      new StreamTable(storage, "s/items", { runId: newRunId(), scope });
+    const tables = [shard("shard-1-of-2"), shard("shard-2-of-2")];
+    for (const [i, t] of tables.entries()) {
+      await t.recover();
+      for (let n = 0; n < 3; n++) {
+        const w = new StreamWriter({ stream: "s/items", storage, log: t });
+        await w.write([{ id: i * 100 + n }]);
+        await w.commit({ n });
+      }
+    }
+    const before = summary(await icebird(`${lake}/s/items`));
+    const r = await compactTable(storage, "s/items");
+    assertEquals([r.filesRead, r.filesWritten, r.rowsWritten], [6, 2, 6]);
+    assertEquals(summary(await icebird(`${lake}/s/items`)), before);
+    for (const [i, scope] of ["shard-1-of-2", "shard-2-of-2"].entries()) {
+      const files = await shard(scope).files();
+      assertEquals(files.length, 1, scope);
+      assert(files[0]!.startsWith(`s/items/data/${scope}/compact-`), files[0]);
+      // The shard's state is still its last pull's.
+      assertEquals((await shard(scope).latest())!.state, { n: 2 }, `${i}`);
+    }
+  });
+});
