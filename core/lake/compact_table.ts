@@ -141,11 +141,8 @@ export async function compactTable(
       );
       if (!("conflict" in done)) return done;
       const fresh = await loadTable(storage, prefix);
-      const live = new Set(
-        (await liveFiles(fresh)).data.map((f) => f.path).concat(
-          (await liveFiles(fresh)).deletes.map((f) => f.path),
-        ),
-      );
+      const now = await liveFiles(fresh);
+      const live = new Set([...now.data, ...now.deletes].map((f) => f.path));
       const gone = done.read.filter((p) => !live.has(p));
       if (gone.length > 0 || attempt >= attempts) {
         throw new Error(

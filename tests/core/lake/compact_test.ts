@@ -302,3 +302,29 @@ Deno.test("compact: each shard's files are rewritten into its own folder, so eac
     }
   });
 });
+
+Deno.test("compact: a full refresh committing between the rewrite and its commit: the compaction stops, changing nothing, and leaves no file", async () => {
+  const records = 90;
+  await using server = await startApiServer({ records });
+  const c = testConnector(server.url, { items: offsetStream(30) }, "a");
+  await withTempDir("inlet-compact-refused-", async (lake) => {
+    const storage = new LocalStorage(lake);
+    const r = await pull(c, { lake, concurrency: 2, fileRecords: 30 });
+    assertEquals(r.status, "ok", r.errors.join("\n"));
+    await assert.rejects(
+      compactTable(storage, "a/items", {
+        beforeCommit: async () => {
+          const t = new StreamTable(storage, "a/items", { runId: newRunId() });
+          await t.recover();
+          await t.commit({ add: [], remove: await t.files(), state: null });
+        },
+      }),
+      /a pull committed meanwhile and removed .*\(a full refresh\); nothing was changed/,
+    );
+    assertEquals((await tableFiles(`${lake}/a/items`))!.data, []);
+    const left = (await storage.list("a/items/data/")).filter((p) =>
+      p.includes("/compact-")
+    );
+    assertEquals(left, []);
+  });
+});
