@@ -1,0 +1,76 @@
+/**
+ * Struct column types: a nested object's type, and structs widened field
+ * by field, which is how a nested object column holds objects of more than
+ * one shape.
+ *
+ * @module
+ */
+import {
+  type LakeColumnType,
+  type StructField,
+  structType,
+} from "../iceberg/lake_columns.ts";
+import type { Row } from "../connector/types.ts";
+
+/**
+ * Most fields a struct column may have. Objects whose keys are data (ids,
+ * dates, names) rather than a fixed set of fields would grow the struct by a
+ * column per key: past this many they are JSON text instead.
+ */
+export const MAX_STRUCT_FIELDS = 100;
+
+/** Deepest nesting kept as structs; deeper objects are JSON text. */
+export const MAX_STRUCT_DEPTH = 8;
+
+/**
+ * The struct holding both `a` and `b`: `a`'s fields in order, each widened
+ * by `b`'s of the same name, then the fields only `b` has. A field whose
+ * two types nothing holds, or too many fields, make the shape unstable:
+ * the column is then JSON text.
+ */
+export function widenStruct(
+  a: readonly StructField[],
+  b: readonly StructField[],
+  widen: (x: LakeColumnType, y: LakeColumnType) => LakeColumnType | undefined,
+): LakeColumnType {
+  const types = new Map<string, LakeColumnType>(a);
+  for (const [name, t] of b) {
+    const was = types.get(name);
+    if (was === undefined) {
+      types.set(name, t);
+      continue;
+    }
+    const wider = widen(was, t);
+    if (wider === undefined) return "JSON";
+    types.set(name, wider);
+  }
+  if (types.size > MAX_STRUCT_FIELDS) return "JSON";
+  return structType([...types]);
+}
+
+/**
+ * A plain object's struct type; JSON text when it is too deep or wide, has
+ * an empty key, or is not plain data (a `toJSON()` says what it is).
+ */
+export function objectType(
+  value: Row,
+  depth: number,
+  valueType: (v: unknown, depth: number) => LakeColumnType,
+): LakeColumnType {
+  const proto = Object.getPrototypeOf(value);
+  if (
+    depth >= MAX_STRUCT_DEPTH ||
+    (proto !== Object.prototype && proto !== null) ||
+    typeof value.toJSON === "function"
+  ) {
+    return "JSON";
+  }
+  const fields: StructField[] = [];
+  for (const key in value) {
+    if (key === "" || fields.length === MAX_STRUCT_FIELDS) return "JSON";
+    const v = value[key];
+    if (typeof v === "function" || typeof v === "symbol") return "JSON";
+    fields.push([key, valueType(v, depth + 1)]);
+  }
+  return structType(fields);
+}
