@@ -8,6 +8,7 @@
 import {
   type LakeColumnType,
   type StructField,
+  structFields,
   structType,
 } from "../iceberg/lake_columns.ts";
 import type { Row } from "../connector/types.ts";
@@ -73,4 +74,30 @@ export function objectType(
     fields.push([key, valueType(v, depth + 1)]);
   }
   return structType(fields);
+}
+
+/**
+ * A struct type as a file fixes it: a nested field that is an empty list
+ * everywhere so far, or a struct (at any depth) with no typed field, is
+ * JSON text, so that `{}` and `[]` read back as written rather than null,
+ * and a later shape still fits (JSON holds any). Other types as they are.
+ */
+export function settledType(type: LakeColumnType): LakeColumnType {
+  const fields = structFields(type);
+  if (fields === undefined) return type;
+  const settled = fields.map(([name, t]): StructField => [
+    name,
+    t === "LIST<NULL>" ? "JSON" : settledType(t),
+  ]);
+  return settled.some(([, t]) => t !== "NULL") ? structType(settled) : "JSON";
+}
+
+/** Each column of `schema` with its {@linkcode settledType}. */
+export function settleSchema<C extends { readonly type: LakeColumnType }>(
+  schema: readonly C[],
+): C[] {
+  return schema.map((c) => {
+    const type = settledType(c.type);
+    return type === c.type ? c : { ...c, type };
+  });
 }

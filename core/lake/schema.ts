@@ -298,7 +298,7 @@ export interface InferOptions {
    * that type, and their values, converted already, are not inferred.
    * @default {none}
    */
-  declared?: ReadonlySet<string>;
+  declared?: ReadonlySet<string> | undefined;
 }
 
 /**

@@ -6,8 +6,10 @@
  */
 
 import type { CommitEntry, StreamTable } from "./stream_table.ts";
-import { type TableColumns, TableSchemaError } from "./_table_columns.ts";
+import type { TableColumns } from "./_table_columns.ts";
 import { SchemaError } from "../connector/errors.ts";
+import type { ColumnDeclaration } from "../connector/column_type.ts";
+import { DeclaredColumns } from "./declared_columns.ts";
 import { NdjsonWriter } from "./ndjson_writer.ts";
 import {
   ParquetWriter,
@@ -50,6 +52,14 @@ export interface StreamWriterOptions {
    * @default {rows are appended}
    */
   merge?: readonly string[];
+  /**
+   * The stream's declared column types: Parquet files have these columns
+   * with these types, and their values are converted first (a value that
+   * cannot be is a `SchemaError` naming field and page). NDJSON archives
+   * keep the values as sent.
+   * @default {every column is inferred}
+   */
+  columns?: Readonly<Record<string, ColumnDeclaration>>;
 }
 
 /** How {@linkcode StreamWriter.commit} commits. */
@@ -106,6 +116,7 @@ export class StreamWriter {
   #schema: Schema | undefined;
   #columns: TableColumns | undefined;
   #keys = new Set<string>();
+  readonly #declared: DeclaredColumns | undefined;
   /** Records written to files (committed or not). */
   records = 0;
   /** Bytes of closed files. */
@@ -116,6 +127,23 @@ export class StreamWriter {
   /** Make a writer; no file is created before the first record. */
   constructor(options: StreamWriterOptions) {
     this.#opts = options;
+    const columns = options.columns ?? {};
+    this.#declared = options.format !== "ndjson" &&
+        Object.keys(columns).length > 0
+      ? new DeclaredColumns(options.stream, columns)
+      : undefined;
+  }
+
+  /** The table's columns, with the declared ones' types in place. */
+  #seed(columns: TableColumns): Schema {
+    const seed = columns.seed();
+    const declared = this.#declared;
+    if (!declared) return seed;
+    const types = new Map(declared.schema.map((c) => [c.name, c.type]));
+    return [
+      ...seed.map((c) => ({ name: c.name, type: types.get(c.name) ?? c.type })),
+      ...declared.schema.filter((c) => !seed.some((s) => s.name === c.name)),
+    ];
   }
 
   #ext(): string {
@@ -145,11 +173,12 @@ export class StreamWriter {
       });
     }
     const columns = this.#columns ??= await o.log.columns();
-    const base = schema ?? this.#schema ?? columns.seed();
+    const base = schema ?? this.#schema ?? this.#seed(columns);
     return await ParquetWriter.create(sink, {
       stream: o.stream,
       file: this.#currentName,
       schema: base,
+      ...(this.#declared ? { declared: this.#declared.names } : {}),
       fieldIds: (s) => columns.fix(s),
       ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
       ...(o.encoder ? { encoder: o.encoder } : {}),
@@ -208,12 +237,15 @@ export class StreamWriter {
   async #append(rows: Row[], source?: RecordSource): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.#appendTo(rows, source);
+      await this.#appendTo(this.#declared?.convert(rows) ?? rows, source);
     } catch (err) {
-      // The table's schema refused a column (here, or as a file's columns
-      // were fixed): name the page.
-      if (!(err instanceof TableSchemaError) || source === undefined) throw err;
-      throw new SchemaError(`${err.message} (page ${source.page})`, {
+      // A value its declared type cannot hold, a field that changed type,
+      // or the table's schema refusing a column (here, or as a file's
+      // columns were fixed): name the page (the run adds its URL).
+      if (!(err instanceof SchemaError) || source?.page === undefined) {
+        throw err;
+      }
+      throw new SchemaError(`${err.message} (page ${source.page + 1})`, {
         cause: err,
       });
     }
