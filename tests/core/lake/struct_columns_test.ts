@@ -17,7 +17,11 @@ import type { LocalStorage } from "../../../core/lake/local_storage.ts";
 let runs = 0;
 
 /** One run writing `pages` into "demo/items" and committing. */
-async function run(lake: LocalStorage, pages: Row[][]): Promise<void> {
+async function run(
+  lake: LocalStorage,
+  pages: Row[][],
+  columns?: Record<string, "json">,
+): Promise<void> {
   const runId = `20260101T00000${runs++}Z-abcd`;
   const log = new StreamTable(lake, "demo/items", { runId });
   await log.recover();
@@ -26,6 +30,7 @@ async function run(lake: LocalStorage, pages: Row[][]): Promise<void> {
     storage: lake,
     log,
     encoder: "inline",
+    ...(columns ? { columns } : {}),
   });
   for (const [page, rows] of pages.entries()) {
     await writer.write(rows, {
@@ -169,5 +174,26 @@ Deno.test("struct columns: an object with no typed field yet, and an empty neste
       { e: '{"a":null}', a: 2n, l: null, o: null },
       { e: '{"a":5}', a: 3n, l: "[1]", o: '{"x":"y"}' },
     ]);
+  });
+});
+
+Deno.test("struct columns: a nested field that changes type after its struct was written fails naming the column, stream and page; declared json, it holds", async () => {
+  runs = 0;
+  await withStorage("inlet-struct-", async (lake) => {
+    await run(lake, [[{ id: 1, s: { a: 1 } }]]);
+    await assert.rejects(
+      () => run(lake, [[{ id: 2, s: { a: 2 } }], [{ id: 3, s: { a: "x" } }]]),
+      /field "s" was struct<a: long>, now string.* \(page 2\)$/,
+    );
+  });
+  await withStorage("inlet-struct-", async (lake, root) => {
+    await run(lake, [[{ id: 1, s: { a: 1 } }]], { s: "json" });
+    await run(lake, [[{ id: 2, s: { a: "x" } }]], { s: "json" });
+    const got = await duck(
+      `SELECT s::VARCHAR AS s FROM ${await tableSource(
+        `${root}/demo/items`,
+      )} ORDER BY id`,
+    );
+    assert.deepEqual(got.map((r) => r.s), ['{"a":1}', '{"a":"x"}']);
   });
 });
