@@ -101,3 +101,64 @@ export function settleSchema<C extends { readonly type: LakeColumnType }>(
     return type === c.type ? c : { ...c, type };
   });
 }
+
+const parsed = new Map<string, ReadonlyMap<string, LakeColumnType>>();
+
+/** A struct type's fields by name, parsed once per type. */
+function fieldMap(type: LakeColumnType): ReadonlyMap<string, LakeColumnType> {
+  let fields = parsed.get(type);
+  if (fields === undefined) {
+    if (parsed.size > 1000) parsed.clear(); // Types of a few streams, bounded.
+    fields = new Map(structFields(type));
+    parsed.set(type, fields);
+  }
+  return fields;
+}
+
+/**
+ * Whether the struct `type` holds `value` as it is (no new field, no
+ * widening): the fast path of typing a nested object, which otherwise
+ * builds its whole type. `false` means "type it", not "it does not fit".
+ */
+export function structHolds(
+  type: LakeColumnType,
+  value: Row,
+  typeOf: (v: unknown) => LakeColumnType,
+  widen: (a: LakeColumnType, b: LakeColumnType) => LakeColumnType | undefined,
+  depth = 0,
+): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (
+    depth >= MAX_STRUCT_DEPTH ||
+    (proto !== Object.prototype && proto !== null) ||
+    typeof value.toJSON === "function"
+  ) {
+    return false;
+  }
+  const fields = fieldMap(type);
+  for (const key in value) {
+    const ft = fields.get(key);
+    if (ft === undefined) return false;
+    const v = value[key];
+    if (v === null || v === undefined) continue;
+    if (ft === "JSON") continue; // JSON text holds any value.
+    if (typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
+      if (
+        !ft.startsWith("STRUCT<") ||
+        !structHolds(ft, v as Row, typeOf, widen, depth + 1)
+      ) {
+        return false;
+      }
+      continue;
+    }
+    if (typeof v === "function" || typeof v === "symbol") return false;
+    let t: LakeColumnType;
+    try {
+      t = typeOf(v);
+    } catch {
+      return false; // The slow path says what is wrong with it.
+    }
+    if (t !== ft && widen(ft, t) !== ft) return false;
+  }
+  return true;
+}

@@ -35,7 +35,7 @@ import {
   type LakeScalar,
   structFields,
 } from "../iceberg/lake_columns.ts";
-import { objectType, widenStruct } from "./_struct_type.ts";
+import { objectType, structHolds, widenStruct } from "./_struct_type.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
 import { parseTimestamp } from "./parse_timestamp.ts";
@@ -341,8 +341,16 @@ export function inferSchema(
     }
     for (const key in row) {
       if (declared?.has(key)) continue;
-      const t = typeOfField(row[key], key, options.stream);
       const was = types.get(key);
+      const value = row[key];
+      if (
+        was !== undefined && was.startsWith("STRUCT<") &&
+        typeof value === "object" && value !== null && !Array.isArray(value) &&
+        structHolds(was, value as Row, valueType, widenType)
+      ) {
+        continue;
+      }
+      const t = typeOfField(value, key, options.stream);
       if (was === undefined) {
         types.set(key, t);
       } else if (was !== t && t !== "NULL") {

@@ -228,3 +228,27 @@ Deno.test("mergeSchemas: widens, appends, and names conflicts", () => {
     /field "a" was TIMESTAMP, now BOOLEAN in "s\/t"/,
   );
 });
+
+Deno.test("inferSchema: a struct column takes objects that fit it as they are, and widens, adds fields or turns JSON for those that do not", () => {
+  const infer = (rows: Record<string, unknown>[]) =>
+    inferSchema(rows, {
+      stream: "s/t",
+      base: [{ name: "s", type: 'STRUCT<[["a","DOUBLE"],["b","JSON"]]>' }],
+    })[0]?.type;
+  // Fits: fewer keys, a narrower number, any value where JSON is.
+  assert.equal(
+    infer([{ s: { a: 1 } }, { s: { b: [1, "x"] } }, { s: {} }, { s: null }]),
+    'STRUCT<[["a","DOUBLE"],["b","JSON"]]>',
+  );
+  assert.equal(
+    infer([{ s: { a: 1, c: true } }]),
+    'STRUCT<[["a","DOUBLE"],["b","JSON"],["c","BOOLEAN"]]>',
+  );
+  assert.equal(infer([{ s: { a: "x" } }]), "JSON");
+  assert.throws(
+    () => infer([{ s: { a: 2n ** 130n } }]),
+    (err: unknown) =>
+      err instanceof SchemaError &&
+      /field "s" cannot be stored in "s\/t"/.test(err.message),
+  );
+});
