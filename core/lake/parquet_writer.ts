@@ -110,9 +110,10 @@ type State = "open" | "closed" | "aborted" | "failed";
  *
  * Types written: INT64, DOUBLE, BOOLEAN, STRING (UTF8), TIMESTAMP (INT64
  * microseconds, UTC-adjusted: DuckDB reads `TIMESTAMP WITH TIME ZONE`), lists
- * as standard 3-level LISTs, nested values as JSON text (DuckDB reads `JSON`).
- * Every column is nullable; a missing field is null. A field null in every
- * row so far has no type yet and is left out of the file (it is still in
+ * as standard 3-level LISTs, nested objects as groups (structs), other nested
+ * values as JSON text (DuckDB reads `JSON`); declared types too. Every
+ * column is nullable; a missing field is null. A field null in every row so
+ * far has no type yet and is left out of the file (it is still in
  * {@linkcode ParquetWriter.schema}, typed `NULL`). Files of one stream may so
  * differ in columns and (widened) types: read them with DuckDB's
  * `read_parquet('<stream>/*.parquet', union_by_name = true)`; without it
