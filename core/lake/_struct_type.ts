@@ -162,3 +162,39 @@ export function structHolds(
   }
   return true;
 }
+
+/**
+ * The first nested field of struct `was` that `now` gives a type no one
+ * type holds with its own (`"user.id" was INT64, now STRING`), or
+ * `undefined`: what made a struct column turn JSON text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nestedConflict } from "./_struct_type.ts";
+ * import { widenType } from "./schema.ts";
+ * assert.equal(
+ *   nestedConflict('STRUCT<[["a","INT64"]]>', 'STRUCT<[["a","STRING"]]>', "s", widenType),
+ *   '"s.a" was INT64, now STRING',
+ * );
+ * ```
+ */
+export function nestedConflict(
+  was: LakeColumnType,
+  now: LakeColumnType,
+  path: string,
+  widen: (a: LakeColumnType, b: LakeColumnType) => LakeColumnType | undefined,
+): string | undefined {
+  const a = structFields(was), b = structFields(now);
+  if (a === undefined || b === undefined) return undefined;
+  const types = new Map(a);
+  for (const [name, t] of b) {
+    const w = types.get(name);
+    if (w === undefined) continue;
+    const at = `${path}.${name}`;
+    const inner = nestedConflict(w, t, at, widen);
+    if (inner !== undefined) return inner;
+    if (widen(w, t) === undefined) return `"${at}" was ${w}, now ${t}`;
+  }
+  return undefined;
+}

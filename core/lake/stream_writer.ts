@@ -16,7 +16,8 @@ import {
   type RecordSource,
   SchemaChange,
 } from "./parquet_writer.ts";
-import type { Schema } from "./schema.ts";
+import { inferSchema, type Schema, widenType } from "./schema.ts";
+import { nestedConflict } from "./_struct_type.ts";
 import type { Storage } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
 
@@ -254,8 +255,20 @@ export class StreamWriter {
 
   async #appendTo(rows: Row[], source?: RecordSource): Promise<void> {
     this.#current ??= await this.#open();
+    const before = this.#current instanceof ParquetWriter
+      ? this.#current.schema
+      : [];
     try {
-      await this.#current.write(rows, source);
+      await this.#writeRolling(rows, source);
+    } catch (err) {
+      throw nestedCause(err, before, rows, this.#opts);
+    }
+  }
+
+  async #writeRolling(rows: Row[], source?: RecordSource): Promise<void> {
+    const current = this.#current!;
+    try {
+      await current.write(rows, source);
     } catch (err) {
       if (!(err instanceof SchemaChange)) throw err;
       // A new column or a widened type: a new file carries the new schema,
@@ -317,4 +330,34 @@ export class StreamWriter {
       staged.map((f) => this.#opts.storage.delete(f.staged)),
     );
   }
+}
+
+/**
+ * `err` (the table refusing a file's columns) naming the nested field that
+ * turned a struct column into JSON text, when that is what happened.
+ */
+function nestedCause(
+  err: unknown,
+  before: Schema,
+  rows: readonly Row[],
+  o: StreamWriterOptions,
+): unknown {
+  if (!(err instanceof SchemaError)) return err;
+  let now: Schema;
+  try {
+    now = inferSchema(rows, { stream: o.stream });
+  } catch {
+    return err; // The rows' own conflict is reported elsewhere.
+  }
+  const types = new Map(now.map((c) => [c.name, c.type]));
+  for (const c of before) {
+    const t = types.get(c.name);
+    const why = t && nestedConflict(c.type, t, c.name, widenType);
+    if (why) {
+      return new SchemaError(`${err.message} (nested field ${why})`, {
+        cause: err,
+      });
+    }
+  }
+  return err;
 }

@@ -183,7 +183,7 @@ Deno.test("struct columns: a nested field that changes type after its struct was
     await run(lake, [[{ id: 1, s: { a: 1 } }]]);
     await assert.rejects(
       () => run(lake, [[{ id: 2, s: { a: 2 } }], [{ id: 3, s: { a: "x" } }]]),
-      /field "s" was struct<a: long>, now string.* \(page 2\)$/,
+      /field "s" was struct<a: long>, now string.* \(nested field "s\.a" was INT64, now STRING\) \(page 2\)$/,
     );
   });
   await withStorage("inlet-struct-", async (lake, root) => {
