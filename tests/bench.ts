@@ -407,9 +407,16 @@ async function shedMode(sizes: Sizes, concurrency: number | "auto") {
       server: stats,
       note: `429s ${pct(stats.throttled, stats.requests)} of requests; ${
         complete ? "every record" : `ONLY ${fmt(m.summary.records)} records`
-      }; limit ${rangeText(m)}; ${target}`,
+      }; limit ${rangeText(m)}; ${pausedText(m, phys)}${
+        dipText(m, phys)
+      }; ${target}`,
     }),
   });
+  traces.push(
+    `shed (${concurrency}): the limit every 0.5 s: ` +
+      m.samples.map((x) => `${(x.atMs / 1000).toFixed(1)}s:${x.limit}`)
+        .join(" "),
+  );
 }
 
 /**
