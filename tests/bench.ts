@@ -140,12 +140,13 @@ async function measure(
   };
   const sampler = setInterval(sample, options.sampleMs ?? 500);
   // Union of the pause windows the source asked for, by the clock of the
-  // HTTP client (Date.now), from each throttle to its Retry-After end.
+  // HTTP client (Date.now), from each throttle to its Retry-After end. A
+  // wait under a second (retry-after-ms) delays only its request, no pause.
   let pausedMs = 0, pauses = 0, pausedUntil = -Infinity;
   const onEvent = (e: RunEvent) => {
     if (e.type !== "throttle") return;
     const at = Date.now();
-    if (e.untilMs <= pausedUntil) return;
+    if (e.untilMs <= pausedUntil || e.untilMs - at < 500) return;
     if (at >= pausedUntil) {
       if (e.untilMs > at) pauses++;
       pausedMs += Math.max(0, e.untilMs - at);
