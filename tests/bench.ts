@@ -140,12 +140,13 @@ async function measure(
   };
   const sampler = setInterval(sample, options.sampleMs ?? 500);
   // Union of the pause windows the source asked for, by the clock of the
-  // HTTP client (Date.now), from each throttle to its Retry-After end.
+  // HTTP client (Date.now), from each throttle to its Retry-After end. A
+  // wait under a second (retry-after-ms) delays only its request, no pause.
   let pausedMs = 0, pauses = 0, pausedUntil = -Infinity;
   const onEvent = (e: RunEvent) => {
     if (e.type !== "throttle") return;
     const at = Date.now();
-    if (e.untilMs <= pausedUntil) return;
+    if (e.untilMs <= pausedUntil || e.untilMs - at < 500) return;
     if (at >= pausedUntil) {
       if (e.untilMs > at) pauses++;
       pausedMs += Math.max(0, e.untilMs - at);
@@ -407,9 +408,16 @@ async function shedMode(sizes: Sizes, concurrency: number | "auto") {
       server: stats,
       note: `429s ${pct(stats.throttled, stats.requests)} of requests; ${
         complete ? "every record" : `ONLY ${fmt(m.summary.records)} records`
-      }; limit ${rangeText(m)}; ${target}`,
+      }; limit ${rangeText(m)}; ${pausedText(m, phys)}${
+        dipText(m, phys)
+      }; ${target}`,
     }),
   });
+  traces.push(
+    `shed (${concurrency}): the limit every 0.5 s: ` +
+      m.samples.map((x) => `${(x.atMs / 1000).toFixed(1)}s:${x.limit}`)
+        .join(" "),
+  );
 }
 
 /**

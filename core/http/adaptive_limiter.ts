@@ -61,8 +61,8 @@ export type { LimitChange } from "./limit_change.ts";
  *   also holds probes off for 50 times that wait (at most 5 s), so that
  *   failed probes' waits take little of the time.
  * - A drop, for a request granted after the last decrease, sets the drop
- *   level to the in-flight count at which the request went out, minus one,
- *   and the limit to `min(0.9 * limit, that level)`, at once; after a
+ *   level to the in-flight count at which the request went out, minus one
+ *   (or still in flight at its answer, if more), and the limit to `min(0.9 * limit, that level)`, at once; after a
  *   failed probe (a drop above the previous level), to that level. A drop
  *   is a 429, a timeout or an answer that asks for a wait; a 5xx that asks
  *   for none counts only when over a quarter of at least 64 answers since
@@ -314,13 +314,14 @@ export class AdaptiveLimiter implements Limiter {
     if (grant.seq >= this.#windowFromSeq) this.#window.drops++;
     this.#ceiling.askedWait(retryAfterMs);
     if (grant.seq < this.#decreasedAtSeq) return;
-    const level = Math.max(this.#min, grant.inFlight - 1);
+    // A burst arrives out of order: all still in flight were there to serve.
+    const inFlight = Math.max(grant.inFlight - 1, this.#semaphore.inFlight);
+    const level = Math.max(this.#min, inFlight);
     const failedProbe = this.#ceiling.dropAt(level, this.#limit);
     this.#latencyDecreases = [];
     this.#slowStart = false;
-    this.#decrease(
-      failedProbe ? level : Math.min(this.#limit * T.DROP_FACTOR, level),
-    );
+    const cut = failedProbe ? this.#limit : this.#limit * T.DROP_FACTOR;
+    this.#decrease(Math.min(cut, level));
   }
 
   #decrease(to: number): void {

@@ -38,14 +38,22 @@ export type {
 
 // How far behind its pace a budget may catch up after timers fired late.
 const CATCH_UP_MS = 50;
+// A wait in whole seconds (the shortest `Retry-After` in seconds asks for)
+// is a rate window every worker runs into: the host pauses. A shorter one,
+// in the milliseconds only `retry-after-ms` or `x-ms-retry-after-ms` ask
+// for, is a source shedding load request by request: pausing every worker
+// for it would leave the source's free slots idle each time, so only the
+// request that got it waits (and the limiter lowers the concurrency).
+const MIN_PAUSE_MS = 1_000;
 
 /**
  * The request budget of one host, shared by every worker of a run.
  *
  * Every request calls `take()` before it goes out and `observe()` with the
  * answer (or `abandon()` when none came). `take()` waits while the host is
- * paused by a `Retry-After` (a 429 pauses every worker, not only the one that
- * got it), while a declared limit's pace requires, and while an announced
+ * paused by a `Retry-After` of a second or more (a 429 pauses every worker,
+ * not only the one that got it; a shorter wait, such as `retry-after-ms: 20`
+ * from a source that sheds load, delays only the request that got it), while a declared limit's pace requires, and while an announced
  * quota's remaining requests, spread evenly over the time left in its window,
  * say the next slot is not due. Requests granted but not answered yet count
  * against the remaining budget, so concurrent workers do not spend the same
@@ -119,7 +127,7 @@ export class RateBudget {
     this.#sleep = options.sleep ?? realSleep;
     this.#reserve = options.reserve ?? 1;
     this.#maxPauseMs = options.maxPauseMs ?? 120_000;
-    this.#minPauseMs = options.minPauseMs ?? 0;
+    this.#minPauseMs = options.minPauseMs ?? MIN_PAUSE_MS;
     this.#burst = options.burst ?? 0;
     this.#asNeeded = (options.pacing ?? "as-needed") === "as-needed";
     this.#reserveShare = options.reserveShare ?? 0.1;
@@ -193,7 +201,8 @@ export class RateBudget {
 
   /**
    * Learn from an answer to a granted request: its status and headers. A 429
-   * or 503 with `Retry-After` pauses the host for every worker.
+   * or 503 asking for a wait of `minPauseMs` or more pauses the host for
+   * every worker.
    *
    * @param sentAt When the request went out (epoch ms, by `now`): it tells an
    *   answer from a window that already ended apart from the current one.

@@ -51,10 +51,12 @@ export interface RateBudgetOptions {
   /** Cap on a pause asked by `Retry-After`, in ms. @default 120_000 */
   maxPauseMs?: number;
   /**
-   * A `Retry-After` shorter than this does not pause the host (the request
-   * that got it still waits it out before its retry): a short wait usually
-   * means a momentary overload, which a concurrency limiter handles without
-   * stopping every worker. @default 0 (every `Retry-After` pauses)
+   * A wait asked for (`retry-after-ms`, `Retry-After`, ...) shorter than this
+   * does not pause the host (the request that got it still waits it out
+   * before its retry): a sub-second wait means a source shedding a momentary
+   * overload request by request, which the concurrency limiter handles
+   * without stopping every worker. @default 1_000 (a second, the shortest
+   * wait `Retry-After` in seconds asks for, pauses)
    */
   minPauseMs?: number;
   /** Clock, epoch ms. @default Date.now */

@@ -129,7 +129,7 @@ Deno.test("pushback: a request waits exactly the milliseconds asked, not a round
   assertEquals(until, [20, 20 + 150, 20 + 150 + 3000]);
 });
 
-Deno.test("pushback: a 429 pauses the whole host for exactly the time asked", async () => {
+Deno.test("pushback: a 429 asking a second or more pauses the whole host for exactly the time asked", async () => {
   let clock = T0;
   const slept: number[] = [];
   const budget = new RateBudget({
@@ -141,12 +141,16 @@ Deno.test("pushback: a 429 pauses the whole host for exactly the time asked", as
     },
   });
   await budget.take();
-  budget.observe(429, new Headers(SHED), T0);
-  assertEquals(budget.pausedUntil, T0 + 20);
-  // Another worker, which got no 429 itself, waits out the same 20 ms.
+  budget.observe(
+    429,
+    new Headers({ "retry-after": "2", "retry-after-ms": "1500" }),
+    T0,
+  );
+  assertEquals(budget.pausedUntil, T0 + 1500);
+  // Another worker, which got no 429 itself, waits out the same 1.5 s.
   await budget.take();
-  assertEquals(slept, [20]);
-  assertEquals(clock, T0 + 20);
+  assertEquals(slept, [1500]);
+  assertEquals(clock, T0 + 1500);
   assertEquals(budget.stats.pauses, 1);
 });
 
