@@ -51,7 +51,7 @@ export function concurrencyOf(options: PullOptions): {
 /**
  * The width of a run's page pools, read as it changes: twice the highest
  * concurrency limit in force (over the run's hosts; `initial` before the
- * first request), plus a few. The limiter decides what flies; the pool only
+ * first request), plus a few, and at most `ceiling`. The limiter decides what flies; the pool only
  * keeps the next pages queued at it, so a freed slot is refilled at once
  * instead of after a page is parsed. A pool as wide as the ceiling (256)
  * held hundreds of pages of a source that takes 32, and their garbage.
@@ -62,21 +62,24 @@ export function concurrencyOf(options: PullOptions): {
  * import { poolWidthOf } from "./_run_http.ts";
  * import { FixedLimiter, type Limiter } from "../http/limiter.ts";
  * const limiters = new Map<string, Limiter>();
- * const width = poolWidthOf(limiters, 8);
+ * const width = poolWidthOf(limiters, 8, 256);
  * assert.equal(width(), 24);
  * limiters.set("a:1", new FixedLimiter(32));
  * limiters.set("b:1", new FixedLimiter(4));
  * assert.equal(width(), 72);
+ * limiters.set("c:1", new FixedLimiter(200));
+ * assert.equal(width(), 256);
  * ```
  */
 export function poolWidthOf(
   limiters: Map<string, Limiter>,
   initial: number,
+  ceiling: number,
 ): () => number {
   return () => {
     let limit = 0;
     for (const l of limiters.values()) limit = Math.max(limit, l.limit);
-    return 2 * (limit || initial) + POOL_SLACK;
+    return Math.min(2 * (limit || initial) + POOL_SLACK, ceiling);
   };
 }
 

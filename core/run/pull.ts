@@ -107,12 +107,14 @@ export async function pull(
     lake: storage.root,
   });
 
-  const poolWidth = poolWidthOf(
-    limiters,
-    concurrency === "auto"
-      ? Math.min(checkedBounds({ max: maxConcurrency }).initial, maxConcurrency)
-      : concurrency,
-  );
+  // Never wider than the pools were when their width was fixed.
+  const poolWidth = concurrency === "auto"
+    ? poolWidthOf(
+      limiters,
+      Math.min(checkedBounds({ max: maxConcurrency }).initial, maxConcurrency),
+      maxConcurrency,
+    )
+    : poolWidthOf(limiters, concurrency, concurrency * 2);
   const run = {
     connector,
     options,
