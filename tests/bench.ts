@@ -8,7 +8,7 @@
  * service time × page size (or achieved requests/s over a rate limit). A
  * bench, not a test: nothing here passes or fails.
  *
- *   deno task bench              every mode (about 5 minutes on 2 cores)
+ *   deno task bench              every mode (about 10 minutes on 2 cores)
  *   deno task bench --quick      short runs, a smoke test
  *   deno task bench --mode id    one mode (repeatable)
  *
