@@ -34,7 +34,6 @@ const DONE: IteratorResult<never> = { done: true, value: undefined };
 export class PooledMap<T, R> implements AsyncIterableIterator<R> {
   readonly #source: Iterable<T> | AsyncIterable<T>;
   readonly #fn: (item: T, signal: AbortSignal) => Promise<R>;
-  /** Calls in flight at most, read whenever a call could start. */
   readonly #concurrency: () => number;
   readonly #maxBuffered: () => number;
   readonly #ordered: boolean;

@@ -6,6 +6,7 @@
  */
 
 import { AdaptiveLimiter } from "../http/adaptive_limiter.ts";
+import { checkedBounds } from "../http/adaptive_limiter_options.ts";
 import type { Connector } from "../connector/connector.ts";
 import { HttpClient } from "../http/http.ts";
 import type { Limiter } from "../http/limiter.ts";
@@ -50,8 +51,10 @@ export function concurrencyOf(options: PullOptions): {
 
 /**
  * The width of a run's page pools, read as it changes: twice the highest
- * concurrency limit in force (over the run's hosts; `initial` before the
- * first request), plus a few, and at most `ceiling`. The limiter decides what flies; the pool only
+ * concurrency limit in force (over the run's hosts; the initial limit before
+ * the first request), plus a few, and never wider than the pools were when
+ * their width was fixed (`maxConcurrency` in auto mode, twice a pinned
+ * concurrency). The limiter decides what flies; the pool only
  * keeps the next pages queued at it, so a freed slot is refilled at once
  * instead of after a page is parsed. A pool as wide as the ceiling (256)
  * held hundreds of pages of a source that takes 32, and their garbage.
@@ -62,7 +65,7 @@ export function concurrencyOf(options: PullOptions): {
  * import { poolWidthOf } from "./_run_http.ts";
  * import { FixedLimiter, type Limiter } from "../http/limiter.ts";
  * const limiters = new Map<string, Limiter>();
- * const width = poolWidthOf(limiters, 8, 256);
+ * const width = poolWidthOf(limiters, { concurrency: "auto", maxConcurrency: 256 });
  * assert.equal(width(), 24);
  * limiters.set("a:1", new FixedLimiter(32));
  * limiters.set("b:1", new FixedLimiter(4));
@@ -73,9 +76,17 @@ export function concurrencyOf(options: PullOptions): {
  */
 export function poolWidthOf(
   limiters: Map<string, Limiter>,
-  initial: number,
-  ceiling: number,
+  { concurrency, maxConcurrency }: {
+    concurrency: number | "auto";
+    maxConcurrency: number;
+  },
 ): () => number {
+  const [initial, ceiling] = concurrency === "auto"
+    ? [
+      Math.min(checkedBounds({ max: maxConcurrency }).initial, maxConcurrency),
+      maxConcurrency,
+    ]
+    : [concurrency, concurrency * 2];
   return () => {
     let limit = 0;
     for (const l of limiters.values()) limit = Math.max(limit, l.limit);

@@ -14,7 +14,6 @@ import type { Storage } from "../lake/storage.ts";
 import { newRunId } from "../lake/stream_table.ts";
 import { authParts } from "./_auth_parts.ts";
 import { concurrencyOf, poolWidthOf, runHttp } from "./_run_http.ts";
-import { checkedBounds } from "../http/adaptive_limiter_options.ts";
 import { pullStream } from "./_stream_pull.ts";
 import { openLake } from "./open_lake.ts";
 import type { PullOptions } from "./pull_options.ts";
@@ -107,14 +106,7 @@ export async function pull(
     lake: storage.root,
   });
 
-  // Never wider than the pools were when their width was fixed.
-  const poolWidth = concurrency === "auto"
-    ? poolWidthOf(
-      limiters,
-      Math.min(checkedBounds({ max: maxConcurrency }).initial, maxConcurrency),
-      maxConcurrency,
-    )
-    : poolWidthOf(limiters, concurrency, concurrency * 2);
+  const poolWidth = poolWidthOf(limiters, { concurrency, maxConcurrency });
   const run = {
     connector,
     options,
