@@ -135,7 +135,8 @@ export class DeadlineWheel {
     // The next tick may come at once: one more makes the wait a full timeout.
     const deadline = new Deadline(this, caller, this.#tick + this.#ticks + 1);
     this.#out.add(deadline);
-    if (!this.#running) {
+    // An endless timeout never fires: no ticker for it.
+    if (!this.#running && Number.isFinite(this.#timeoutMs)) {
       this.#running = true;
       this.#handle = this.#ticker.start(this.tickMs, () => this.#advance());
     }
@@ -145,6 +146,7 @@ export class DeadlineWheel {
   /** `deadline`'s attempt ended; the last one out stops the ticker. */
   leave(deadline: Deadline): void {
     if (!this.#out.delete(deadline) || this.#out.size > 0) return;
+    if (!this.#running) return;
     // Nothing is out: no timer may keep the process (or a test) alive.
     this.#running = false;
     this.#ticker.stop(this.#handle);

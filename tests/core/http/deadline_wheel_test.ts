@@ -138,3 +138,12 @@ Deno.test("deadline wheel: a real ticker times out an attempt and leaves no time
   assert(d.timedOut);
   d.dispose();
 });
+
+Deno.test("deadline wheel: an endless timeout starts no ticker and never fires", () => {
+  const time = manualTicker();
+  const wheel = new DeadlineWheel(Infinity, time.ticker);
+  const d = wheel.start(undefined);
+  assertEquals(time.starts, 0);
+  d.dispose();
+  assertEquals([time.starts, time.stops, wheel.size], [0, 0, 0]);
+});
