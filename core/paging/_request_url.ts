@@ -126,7 +126,9 @@ export function withoutExtras(
   req: PageRequest,
   extra: Record<string, string> | undefined,
 ): PageRequest {
-  if (req.url === undefined || !extra) return req;
+  if (req.url === undefined || !extra || Object.keys(extra).length === 0) {
+    return req;
+  }
   const u = new URL(req.url);
   let changed = false;
   for (const [k, v] of Object.entries(extra)) {

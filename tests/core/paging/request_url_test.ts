@@ -1,6 +1,9 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { requestUrl } from "../../../core/paging/_request_url.ts";
+import {
+  requestUrl,
+  withoutExtras,
+} from "../../../core/paging/_request_url.ts";
 import type { PageRequest } from "../../../core/connector/types.ts";
 
 // What requestUrl built before it wrote query strings itself: URL plus
@@ -73,4 +76,15 @@ Deno.test("requestUrl: numbers and placeholders of a stream's params, and pages 
       `https://h.example.com/repos/a/b/items?per_page=50&q=x&key=k&offset=${offset}`,
     );
   }
+});
+
+Deno.test("withoutExtras: a next URL loses the extras it echoes, and is kept as it is without any", () => {
+  const req = { index: 2, url: "https://h.example.com/items?after=9&key=k" };
+  assertEquals(withoutExtras(req, {}) === req, true);
+  assertEquals(withoutExtras(req, undefined) === req, true);
+  assertEquals(withoutExtras(req, { key: "k" }), {
+    index: 2,
+    url: "https://h.example.com/items?after=9",
+  });
+  assertEquals(withoutExtras(req, { key: "other" }) === req, true);
 });
