@@ -24,6 +24,7 @@
  * @module
  */
 export { type Connector, defineConnector } from "./connector/connector.ts";
+export type { ColumnDeclaration } from "./connector/column_type.ts";
 export {
   pull,
   type PullOptions,

@@ -1,5 +1,6 @@
 /**
- * The `inlet` command line: `pull` and `list`.
+ * The `inlet` command line: `pull`, `list`, `state`, `query`, and the
+ * maintenance commands `compact` and `expire`.
  *
  * Exit codes: 0 ok, 1 the pull failed, 2 bad usage (unknown flag, bad value,
  * unknown connector), 130 stopped by SIGINT, 143 stopped by SIGTERM.
@@ -26,6 +27,7 @@ import { listCommand } from "./_list_command.ts";
 import { pullCommand } from "./_pull_command.ts";
 import { stateCommand } from "./_state_command.ts";
 import { queryCommand } from "./_query_command.ts";
+import { compactCommand } from "./_compact_command.ts";
 
 export type { CliIO, CliRuntime, SandboxRequest } from "./cli_io.ts";
 export { ExitCode } from "./exit_code.ts";
@@ -86,6 +88,7 @@ export async function runCli(
   });
   stateCommand(program, registry, io, source);
   queryCommand(program, registry, io, source);
+  compactCommand(program, registry, io, source);
   for (const c of program.commands) {
     c.version(VERSION, "-V, --version", "print inlet's version");
   }

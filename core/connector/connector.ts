@@ -9,6 +9,7 @@ import { authEnv } from "./auth_env.ts";
 import { checkAuth } from "./_check_auth.ts";
 import { checkTransforms } from "./check_transforms.ts";
 import { closest } from "./closest.ts";
+import { checkColumns } from "./column_type.ts";
 import { ConfigError } from "./errors.ts";
 import { recordsPathParts } from "./json_path.ts";
 import type { Auth, ConnectorDef, StreamDef } from "./types.ts";
@@ -42,6 +43,7 @@ const STREAM_KEYS = [
   "allowInvalidUtf8",
   "paginator",
   "writeDisposition",
+  "columns",
   "incremental",
   "partition",
   "parent",
@@ -246,6 +248,7 @@ function checkStream(at: string, name: string, s: StreamDef | undefined): void {
     );
   }
   checkMethod(at, s);
+  if (s.columns !== undefined) checkColumns(at, s.columns);
   if (
     s.recordsPath !== undefined &&
     (typeof s.recordsPath !== "string" ||

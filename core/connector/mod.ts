@@ -7,6 +7,7 @@
 export * from "./auth_env.ts";
 export * from "./check_transforms.ts";
 export * from "./closest.ts";
+export * from "./column_type.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./exact_json.ts";

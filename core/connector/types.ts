@@ -7,7 +7,7 @@
  *
  * @module
  */
-
+import type { ColumnDeclaration } from "./column_type.ts";
 import type { Paginator } from "./paginator.ts";
 
 export type {
@@ -187,6 +187,12 @@ export interface StreamDef {
    * @default {"append"}
    */
   writeDisposition?: WriteDisposition;
+  /**
+   * Column types written instead of inferred (`{ created: "timestamp_s" }`);
+   * a value that cannot be converted fails the stream, naming it.
+   * @default {every column's type is inferred from its values}
+   */
+  columns?: Readonly<Record<string, ColumnDeclaration>>;
   /** Pull only what changed since the last run. */
   incremental?: Incremental;
   /** Split a range filter into partitions pulled concurrently. */

@@ -74,12 +74,16 @@ export function parseBody(
   }
 }
 
-/** A non-2xx answer: a retryable failure, or an HttpError thrown at once. */
+/**
+ * A non-2xx answer to a request sent at `sentAt` (epoch ms): a retryable
+ * failure, or an HttpError thrown at once.
+ */
 export function judgeAnswer(
   response: Response,
   bytes: Uint8Array,
   stats: RequestStats | undefined,
   at: AnswerContext,
+  sentAt: number,
 ): Failure {
   const status = response.status;
   const excerpt = at.redact(excerptOf(bytes));
@@ -92,10 +96,10 @@ export function judgeAnswer(
     if (excerpt) ctx.body = excerpt;
     throw new HttpError(status, at.safeUrl, ctx);
   }
-  const failure: Failure = { status };
+  const now = at.now();
+  const failure: Failure = { status, sentAt, latencyMs: now - sentAt };
   if (excerpt) failure.excerpt = excerpt;
   if (throttled && stats) stats.throttled++;
-  const now = at.now();
   const wait = throttled || status === 503
     ? waitAsked(response.headers, throttled, now)
     : undefined;

@@ -33,6 +33,10 @@ export interface Failure {
   reason?: string;
   timeout?: boolean;
   cause?: unknown;
+  /** When the attempt went out, epoch ms (an answer with a status). */
+  sentAt?: number;
+  /** How long the source took to answer, ms (an answer with a status). */
+  latencyMs?: number;
   /** The wait the source asked for (`retry-after-ms`, `Retry-After`, a spent quota's reset). */
   retryAfterMs?: number;
   /**

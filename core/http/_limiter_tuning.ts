@@ -15,12 +15,19 @@ export const SLOW_START_TOLERANCE = 1.5;
 /** Multiplicative decrease on a drop (429/503/timeout). */
 export const DROP_FACTOR = 0.9;
 /**
- * Share of a window's answers that may be 5xx asking for no wait before
- * they count as overload: a few such errors are the source's own faults,
+ * Share of answers (of at least `SOFT_MIN_ANSWERS`) that may be 5xx asking
+ * for no wait before they count as overload: a few such errors are the
+ * source's own faults,
  * and retrying them costs little, while a source that fails under load
  * fails a growing share as the limit rises.
  */
 export const SOFT_SHARE = 0.25;
+/**
+ * Fewest answers the share of 5xx asking for no wait is judged over: at a
+ * small limit a window is 8 answers, and 10 % random faults show over a
+ * quarter of 8 in one window of 26; over 64, once in about 7,000.
+ */
+export const SOFT_MIN_ANSWERS = 64;
 /** Bounds of the latency gradient's decrease factor. */
 export const MIN_GRADIENT = 0.5;
 export const MAX_GRADIENT = 0.9;

@@ -11,8 +11,6 @@ export class LimiterWindow {
   readonly latencies: number[] = [];
   /** Drops: 429s, timeouts, answers that asked for a wait. */
   drops = 0;
-  /** 5xx answers that asked for no wait. */
-  soft = 0;
   /** Samples granted while at least half the limit was in use. */
   used = 0;
   /** The most requests in flight at any grant of the window. */
@@ -34,6 +32,6 @@ export class LimiterWindow {
 
   /** Whether the window has all its samples. */
   get full(): boolean {
-    return this.latencies.length + this.soft >= this.size;
+    return this.latencies.length >= this.size;
   }
 }

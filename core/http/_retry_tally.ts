@@ -5,9 +5,11 @@
  *
  * @module
  */
+import type { BackoffOptions } from "../async/backoff.ts";
 import type { ErrorContext } from "../connector/errors.ts";
 import type { RetryBudget } from "./retry_budget.ts";
 import { type Failure, finalError, stalledError } from "./_failure.ts";
+import { retryDelay } from "./_retry_delay.ts";
 
 /** What a tally needs of its client. */
 export interface RetryRules {
@@ -18,6 +20,8 @@ export interface RetryRules {
   /** When any request of the client last succeeded. */
   progressAt: () => number;
   redact: (text: string) => string;
+  backoff: BackoffOptions;
+  random: () => number;
 }
 
 /** The failures of one request so far. */
@@ -63,5 +67,12 @@ export class RetryTally {
       const note = `retry budget spent: ${r.retryBudget.describe()}`;
       throw finalError(failure, note, this.#safeUrl, this.#where, r.redact);
     }
+  }
+
+  /** The wait before retry number `attempt` (from 1) after `failure`, ms. */
+  delay(failure: Failure, attempt: number): number {
+    const { backoff, random } = this.#rules;
+    const progressAt = this.#rules.progressAt();
+    return retryDelay(failure, attempt, { backoff, random, progressAt });
   }
 }

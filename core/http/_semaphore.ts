@@ -23,16 +23,58 @@ interface Waiter {
   done: boolean;
 }
 
+/** A FIFO line of waiters, compacted as it drains. */
+class Line {
+  #queue: Waiter[] = [];
+  #head = 0;
+
+  push(waiter: Waiter): void {
+    this.#queue.push(waiter);
+  }
+
+  /** Forget every waiter (all of them gave up). */
+  clear(): void {
+    this.#queue = [];
+    this.#head = 0;
+  }
+
+  /** The next live waiter, taken out of the line. */
+  shift(): Waiter | undefined {
+    while (this.#head < this.#queue.length) {
+      const waiter = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as Waiter;
+      this.#compact();
+      if (!waiter.done) return waiter;
+    }
+    return undefined;
+  }
+
+  #compact(): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      // Keep the array from growing forever under a steady queue.
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
 /**
- * At most `limit` permits held; acquirers wait in arrival order. The limit
- * may change at any time (the adaptive limiter moves it); a lower limit
- * takes effect as permits come back, never by revoking one.
+ * At most `limit` permits held; acquirers wait in arrival order, retries
+ * (`acquire(signal, true)`) ahead of first attempts. The limit may change
+ * at any time (the adaptive limiter moves it); a lower limit takes effect
+ * as permits come back, never by revoking one.
  */
 export class Semaphore {
   #limit: number;
   #inFlight = 0;
-  #queue: Waiter[] = [];
-  #head = 0;
+  // A retry is of an item older than every first attempt still waiting:
+  // served first, it does not hold back an ordered pool behind a queue of
+  // newer items (nor go starved by them).
+  #retries = new Line();
+  #firsts = new Line();
   #queued = 0;
   #seq = 0;
   #onRelease: (outcome: PermitOutcome, grant: Grant) => void;
@@ -67,7 +109,7 @@ export class Semaphore {
     return this.#seq;
   }
 
-  acquire(signal?: AbortSignal): Promise<Permit> {
+  acquire(signal?: AbortSignal, retry = false): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     // Only grant directly when nobody waits, or FIFO order would break.
     if (this.#queued === 0 && this.#inFlight < this.#limit) {
@@ -90,7 +132,7 @@ export class Semaphore {
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.#queue.push(waiter);
+      (retry ? this.#retries : this.#firsts).push(waiter);
       this.#queued++;
     });
   }
@@ -113,10 +155,9 @@ export class Semaphore {
   }
 
   #dispatch(): void {
-    while (this.#inFlight < this.#limit && this.#head < this.#queue.length) {
-      const waiter = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as Waiter;
-      if (waiter.done) continue;
+    while (this.#inFlight < this.#limit && this.#queued > 0) {
+      const waiter = this.#retries.shift() ?? this.#firsts.shift();
+      if (!waiter) return;
       waiter.done = true;
       this.#queued--;
       if (waiter.signal && waiter.onAbort) {
@@ -124,13 +165,10 @@ export class Semaphore {
       }
       waiter.resolve(this.#grant());
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      // Keep the array from growing forever under a steady queue.
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+    if (this.#queued === 0) {
+      // Only aborted waiters are left, if any: let them go.
+      this.#retries.clear();
+      this.#firsts.clear();
     }
   }
 }

@@ -24,10 +24,12 @@ import {
 } from "./adaptive_limiter_options.ts";
 import type { DropCost } from "./drop_cost.ts";
 import type { LimitChange } from "./limit_change.ts";
-import type { Limiter, Permit, PermitOutcome } from "./limiter.ts";
+import type { AcquireOptions, Limiter, Permit } from "./limiter.ts";
+import type { PermitOutcome } from "./permit.ts";
 import { Baseline } from "./_baseline.ts";
 import { BaselineMeasure } from "./_baseline_measure.ts";
 import { Ceiling } from "./_ceiling.ts";
+import { FaultShare } from "./_fault_share.ts";
 import { median } from "./_median.ts";
 import { type Grant, Semaphore } from "./_semaphore.ts";
 import * as T from "./_limiter_tuning.ts";
@@ -63,8 +65,9 @@ export type { LimitChange } from "./limit_change.ts";
  *   and the limit to `min(0.9 * limit, that level)`, at once; after a
  *   failed probe (a drop above the previous level), to that level. A drop
  *   is a 429, a timeout or an answer that asks for a wait; a 5xx that asks
- *   for none counts only when over a quarter of a window's answers are
- *   (then x0.9): a source's random faults do not pull the limit down.
+ *   for none counts only when over a quarter of at least 64 answers since
+ *   the last decrease are (then x0.9): a source's random faults do not
+ *   pull the limit down.
  * - After a storm (drops at every level took the limit under a quarter of
  *   the most requests served at once without a drop), one window without
  *   a drop restarts slow start up to that level; a drop on the way makes
@@ -136,6 +139,7 @@ export class AdaptiveLimiter implements Limiter {
   /** Drops of permits granted before this were answered by a decrease already. */
   #decreasedAtSeq = 0;
   #window = new LimiterWindow(T.MIN_WINDOW);
+  readonly #faults = new FaultShare(T.SOFT_SHARE, T.SOFT_MIN_ANSWERS);
   /** Whether latency moves the limit (`false`: only drops do). */
   readonly #followLatency: boolean;
 
@@ -160,9 +164,9 @@ export class AdaptiveLimiter implements Limiter {
     this.#resetWindow(false);
   }
 
-  /** Wait for a permit, first come, first served. */
-  acquire(signal?: AbortSignal): Promise<Permit> {
-    return this.#semaphore.acquire(signal);
+  /** Wait for a permit, first come, first served (retries first). */
+  acquire(signal?: AbortSignal, options?: AcquireOptions): Promise<Permit> {
+    return this.#semaphore.acquire(signal, options?.retry);
   }
 
   /** Permits allowed at once right now. */
@@ -201,14 +205,15 @@ export class AdaptiveLimiter implements Limiter {
     if (outcome.dropped && (!status || status === 429 || retryAfterMs)) {
       return this.#onDrop(grant, retryAfterMs);
     }
-    if (status !== undefined && status >= 500) {
-      // No wait asked for: maybe the source's own fault, judged per window
-      // by its share; its latency says nothing of a queue.
-      if (this.#measure || grant.seq < this.#windowFromSeq) return;
-      this.#window.soft++;
-      if (this.#window.full) this.#endWindow();
-      return;
+    // Not a drop: a 5xx that asked for no wait may be the source's own
+    // fault; its share over enough answers tells. Its latency says nothing.
+    const fault = status !== undefined && status >= 500;
+    const fresh = !this.#measure && grant.seq >= this.#windowFromSeq;
+    if (fresh && this.#faults.answer(fault)) {
+      this.#slowStart = false;
+      return this.#decrease(this.#limit * T.DROP_FACTOR);
     }
+    if (fault) return;
     if (this.#measure) {
       this.#onMeasureSample(latency, grant);
       return;
@@ -244,11 +249,6 @@ export class AdaptiveLimiter implements Limiter {
     const w = this.#window;
     this.#resetWindow(false);
     if (w.drops > 0) return;
-    if (w.soft > (w.latencies.length + w.soft) * T.SOFT_SHARE) {
-      this.#slowStart = false;
-      this.#decrease(this.#limit * T.DROP_FACTOR);
-      return;
-    }
     if (w.latencies.length === 0) return;
     const latency = median(w.latencies);
     this.#ceiling.served(w.peak);
@@ -325,6 +325,7 @@ export class AdaptiveLimiter implements Limiter {
 
   #decrease(to: number): void {
     this.#highBefore = undefined;
+    this.#faults.reset();
     this.#setLimit(to);
     this.#decreasedAtSeq = this.#semaphore.nextSeq;
     this.#resetWindow(true);

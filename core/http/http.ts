@@ -8,11 +8,7 @@
  * @module
  */
 
-import {
-  backoffDelay,
-  type BackoffOptions,
-  sleep as realSleep,
-} from "../async/backoff.ts";
+import { sleep as realSleep } from "../async/backoff.ts";
 import {
   type ErrorContext,
   HttpError,
@@ -53,9 +49,10 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
  * then fetches with a timeout and reads the whole body; the permit goes
  * back as soon as the status line arrives (while fewer bodies than the
  * host's limit are still being read that way). Network errors, timeouts,
- * 408 and 5xx are retried with full-jitter backoff, at most `maxAttempts`
- * per request and within the run-wide {@linkcode RetryBudget} (a share of
- * recent requests). A throttle (429, a rate-limited 403, a 503 asking for a
+ * 408 and 5xx are retried with full-jitter backoff (a 5xx while other
+ * requests succeed: within twice its latency), at most `maxAttempts` per
+ * request and within the run-wide {@linkcode RetryBudget} (a share of
+ * recent requests); a retry waits for its permit ahead of first attempts. A throttle (429, a rate-limited 403, a 503 asking for a
  * wait) is retried after the wait the source asks for (`retry-after-ms`,
  * `x-ms-retry-after-ms`, `Retry-After`, a spent quota's reset) without
  * spending either, for as long as some request of the client succeeds;
@@ -89,7 +86,6 @@ export class HttpClient {
   #rules: RetryRules;
   /** When a request last succeeded, epoch ms. */
   #progressAt = -Infinity;
-  #backoff: BackoffOptions;
   #maxRetryAfterMs: number;
   #limiterOf: ((host: string) => Limiter) | undefined;
   #budgetOf: ((host: string) => RateBudget) | undefined;
@@ -104,7 +100,6 @@ export class HttpClient {
   #onEvent: ((event: HttpEvent) => void) | undefined;
   #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #now: () => number;
-  #random: () => number;
 
   /** Build a client; see {@linkcode HttpOptions}. */
   constructor(options: HttpOptions = {}) {
@@ -128,7 +123,6 @@ export class HttpClient {
       );
     }
     this.#deadlines = new DeadlineWheel(this.#timeoutMs);
-    this.#backoff = options.backoff ?? {};
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.#limiterOf = options.limiter;
     this.#budgetOf = options.rateBudget;
@@ -139,7 +133,6 @@ export class HttpClient {
     this.#onEvent = options.onEvent;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
     this.#rules = {
       maxAttempts,
       stallTimeoutMs,
@@ -147,6 +140,8 @@ export class HttpClient {
       now: this.#now,
       progressAt: () => this.#progressAt,
       redact: this.#redact,
+      backoff: options.backoff ?? {},
+      random: options.random ?? Math.random,
     };
   }
 
@@ -203,9 +198,10 @@ export class HttpClient {
     let renewed = false;
     for (let attempt = 1;; attempt++) {
       const sent = await this.#auth?.headers(signal);
+      const sending = withAuth(headers, sent);
       let result: Attempted;
       try {
-        result = await this.#attempt(url, withAuth(headers, sent), req, at);
+        result = await this.#attempt(url, sending, req, at, attempt > 1);
       } catch (err) {
         // A refused credential is renewed and tried once more: a token
         // revoked or expired early; a second 401 means it is really wrong.
@@ -221,8 +217,7 @@ export class HttpClient {
       }
       const failure = result.failure;
       tally.check(failure);
-      const delayMs = failure.retryAfterMs ??
-        backoffDelay(attempt - 1, this.#backoff, this.#random);
+      const delayMs = tally.delay(failure, attempt);
       if (stats) stats.retries++;
       const event: HttpEvent = {
         type: "retry",
@@ -243,6 +238,7 @@ export class HttpClient {
     headers: Headers,
     req: HttpRequest,
     at: AnswerContext,
+    retry: boolean,
   ): Promise<Attempted> {
     const { signal, stats } = req;
     const budget = perHost(this.#budgets, this.#budgetOf, at.host);
@@ -250,7 +246,7 @@ export class HttpClient {
     await budget?.take(signal);
     let permit: Permit | undefined;
     try {
-      permit = await limiter?.acquire(signal);
+      permit = await limiter?.acquire(signal, retry ? { retry } : undefined);
     } catch (err) {
       budget?.abandon();
       throw err;
@@ -343,7 +339,11 @@ export class HttpClient {
     }
     settlement.settle("answered", response);
     if (stats) stats.bytes += bytes.length;
-    if (!ok) return { failure: judgeAnswer(response, bytes, stats, at) };
+    if (!ok) {
+      return {
+        failure: judgeAnswer(response, bytes, stats, at, settlement.sentAt),
+      };
+    }
     const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
     const body = parseBody(response, bytes, allowInvalidUtf8, at);
     if ("failure" in body) return body;

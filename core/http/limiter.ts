@@ -12,9 +12,27 @@ import type { Permit, PermitOutcome } from "./permit.ts";
 export type { Permit, PermitOutcome };
 
 /**
+ * How a permit is asked for.
+ *
+ * @example
+ * ```ts
+ * import type { AcquireOptions } from "./limiter.ts";
+ * const options: AcquireOptions = { retry: true };
+ * ```
+ */
+export interface AcquireOptions {
+  /**
+   * The request is a retry: it waits ahead of first attempts.
+   * @default false
+   */
+  retry?: boolean;
+}
+
+/**
  * Bounds the requests in flight to one host. Acquirers are served first
- * come, first served: the ordered pool relies on the oldest item getting
- * its permit first.
+ * come, first served, retries ahead of first attempts: the ordered pool
+ * relies on the oldest item getting its permit first, and a retry is of an
+ * item older than any first attempt still waiting.
  *
  * @example
  * ```ts
@@ -40,7 +58,7 @@ export interface Limiter {
    * Wait for a permit. Rejects with `signal.reason` if `signal` is aborted
    * before the permit is granted (the place in line is given up).
    */
-  acquire(signal?: AbortSignal): Promise<Permit>;
+  acquire(signal?: AbortSignal, options?: AcquireOptions): Promise<Permit>;
   /** Permits allowed at once right now. */
   readonly limit: number;
   /** Permits held right now. */
@@ -85,9 +103,9 @@ export class FixedLimiter implements Limiter {
     this.#semaphore = new Semaphore(limit, () => {});
   }
 
-  /** Wait for a permit, first come, first served. */
-  acquire(signal?: AbortSignal): Promise<Permit> {
-    return this.#semaphore.acquire(signal);
+  /** Wait for a permit, first come, first served (retries first). */
+  acquire(signal?: AbortSignal, options?: AcquireOptions): Promise<Permit> {
+    return this.#semaphore.acquire(signal, options?.retry);
   }
 
   /** Permits allowed at once. */

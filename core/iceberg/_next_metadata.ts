@@ -1,11 +1,11 @@
 /**
  * The table metadata after a commit: the new snapshot current on `main`,
- * the schema evolved, the logs extended.
+ * the schema evolved, the logs extended (the metadata log cut to the
+ * table's `write.metadata.previous-versions-max`).
  *
  * @module
  */
-import { metadataPath } from "./table.ts";
-import { uriOf } from "./_manifests.ts";
+import { withMetadataLog } from "./_publish.ts";
 import type { IcebergTable } from "./table.ts";
 import type { EvolvedSchema } from "./schema.ts";
 import type { Snapshot, TableMetadata } from "./types.ts";
@@ -21,7 +21,7 @@ export function nextMetadata(
   const now = snapshot["timestamp-ms"];
   const schemas = base?.schemas ?? [];
   const id = snapshot["snapshot-id"];
-  return {
+  return withMetadataLog(table, {
     "format-version": 2,
     "table-uuid": base?.["table-uuid"] ?? crypto.randomUUID(),
     location: table.location,
@@ -46,16 +46,7 @@ export function nextMetadata(
       ...base?.["snapshot-log"] ?? [],
       { "snapshot-id": id, "timestamp-ms": now },
     ],
-    "metadata-log": base === undefined ? [] : [
-      ...base["metadata-log"],
-      {
-        "metadata-file": uriOf(
-          table,
-          metadataPath(table.path, table.version).slice(table.path.length + 1),
-        ),
-        "timestamp-ms": base["last-updated-ms"],
-      },
-    ],
+    "metadata-log": base?.["metadata-log"] ?? [],
     refs: { main: { "snapshot-id": id, type: "branch" } },
-  };
+  });
 }

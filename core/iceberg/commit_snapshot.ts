@@ -17,9 +17,10 @@ import {
   writeManifestList,
 } from "./_manifests.ts";
 import { nextMetadata } from "./_next_metadata.ts";
+import { publish, surelyNotCreated } from "./_publish.ts";
 import { CommitConflictError } from "./commit_conflict_error.ts";
 import type { EvolvedSchema } from "./schema.ts";
-import { type IcebergTable, metadataPath } from "./table.ts";
+import type { IcebergTable } from "./table.ts";
 import type { Snapshot, TableFile, TableMetadata } from "./types.ts";
 
 /**
@@ -30,6 +31,10 @@ import type { Snapshot, TableFile, TableMetadata } from "./types.ts";
  *   data and delete file is dropped).
  * - `merge`: add data files and position delete files that delete the
  *   older rows of the same keys (see {@linkcode positionDeleteFile}).
+ * - `replace`: a compaction: add data files and remove live data and
+ *   delete files holding the same rows; the table's rows do not change
+ *   (Iceberg's `replace` operation, which readers may skip in incremental
+ *   reads).
  *
  * Why position deletes and not equality deletes: every Iceberg v2 reader
  * applies position deletes (Spark, Trino, Flink, Athena, Snowflake,
@@ -50,12 +55,12 @@ import type { Snapshot, TableFile, TableMetadata } from "./types.ts";
  * ```
  */
 export interface SnapshotCommit {
-  readonly operation: "append" | "overwrite" | "merge";
+  readonly operation: "append" | "overwrite" | "merge" | "replace";
   /** New data files, table-relative. @default {[]} */
   readonly dataFiles?: readonly TableFile[];
-  /** New position delete files (`merge` only), table-relative. @default {[]} */
+  /** New position delete files (`merge` and `replace`), table-relative. @default {[]} */
   readonly deleteFiles?: readonly TableFile[];
-  /** Live files to drop (`merge` only: compaction), table-relative. @default {[]} */
+  /** Live files to drop (`merge` and `replace`), table-relative. @default {[]} */
   readonly removeFiles?: readonly string[];
   /** Free-form snapshot summary properties (a run's state). @default {{}} */
   readonly summary?: Readonly<Record<string, string>>;
@@ -90,15 +95,18 @@ function currentSchema(
 
 function check(table: IcebergTable, commit: SnapshotCommit): void {
   const { operation } = commit;
-  if (!["append", "overwrite", "merge"].includes(operation)) {
+  if (!["append", "overwrite", "merge", "replace"].includes(operation)) {
     throw new TypeError(
       `Cannot commit an Iceberg snapshot: unknown operation ${operation}`,
     );
   }
   const only = (what: string, list: readonly unknown[] | undefined) => {
-    if (operation !== "merge" && (list?.length ?? 0) > 0) {
+    if (
+      operation !== "merge" && operation !== "replace" &&
+      (list?.length ?? 0) > 0
+    ) {
       throw new TypeError(
-        `Cannot commit to the Iceberg table ${table.path}: ${what} belong in a merge, not an ${operation}`,
+        `Cannot commit to the Iceberg table ${table.path}: ${what} belong in a merge or a replace, not an ${operation}`,
       );
     }
   };
@@ -262,60 +270,12 @@ async function cleanUp(
   err: unknown,
 ): Promise<void> {
   if (
-    !publishing || err instanceof CommitConflictError ||
-    notCreated.has(err as object)
+    !publishing || err instanceof CommitConflictError || surelyNotCreated(err)
   ) {
     await Promise.allSettled(
       written.map((p) => table.storage.delete(`${table.path}/${p}`)),
     );
   }
-}
-
-/** Errors of a create that surely did not happen (its version holds no file, or another's). */
-const notCreated = new WeakSet<object>();
-
-/** The conditional create; a failure looks at what is there now. */
-async function create(
-  table: IcebergTable,
-  path: string,
-  bytes: Uint8Array,
-): Promise<boolean> {
-  try {
-    return await table.storage.putIfAbsent(path, bytes);
-  } catch (err) {
-    const now = await table.storage.get(path).then(
-      (b) => ({ b }),
-      () => undefined,
-    );
-    if (now === undefined) throw err; // Unknown: the files stay.
-    const ours = now.b !== undefined && now.b.length === bytes.length &&
-      now.b.every((x, i) => x === bytes[i]);
-    if (ours) return true; // It happened; only the answer was lost.
-    if (typeof err === "object" && err !== null) notCreated.add(err);
-    throw err;
-  }
-}
-
-async function publish(
-  table: IcebergTable,
-  metadata: TableMetadata,
-): Promise<IcebergTable> {
-  const version = table.version + 1;
-  const bytes = new TextEncoder().encode(JSON.stringify(metadata, null, 2));
-  if (!await create(table, metadataPath(table.path, version), bytes)) {
-    throw new CommitConflictError(table.path, version);
-  }
-  // After the commit, and only a pointer (see commitSnapshot's doc): the
-  // commit stands whether or not the hint moves.
-  try {
-    await table.storage.put(
-      `${table.path}/metadata/version-hint.text`,
-      new TextEncoder().encode(String(version)),
-    );
-  } catch {
-    // Readers and writers probe past a lagging hint.
-  }
-  return { ...table, version, metadata };
 }
 
 function newSnapshotId(base: TableMetadata | undefined): number {

@@ -85,6 +85,18 @@ function elements(
   required: boolean,
 ): SchemaElement[] {
   if (typeof type === "string") return [primitive(name, type, id, required)];
+  if (type.type === "struct") {
+    // A Parquet group; each field keeps its own field id.
+    return [
+      {
+        name,
+        field_id: id,
+        repetition_type: required ? "REQUIRED" : "OPTIONAL",
+        num_children: type.fields.length,
+      },
+      ...type.fields.flatMap((f) => elements(f.name, f.type, f.id, f.required)),
+    ];
+  }
   // The standard 3-level list; the element keeps its own field id.
   return [
     {

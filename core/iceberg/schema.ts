@@ -30,6 +30,9 @@ export interface ColumnSpec {
   readonly type: PrimitiveType | {
     readonly type: "list";
     readonly element: PrimitiveType;
+  } | {
+    readonly type: "struct";
+    readonly fields: readonly ColumnSpec[];
   };
   /** @default {false} */
   readonly required?: boolean;
@@ -86,16 +89,52 @@ function promotes(from: PrimitiveType, to: PrimitiveType): boolean {
 }
 
 function typeName(t: IcebergType | ColumnSpec["type"]): string {
-  return typeof t === "string" ? t : `list<${typeName(t.element)}>`;
+  if (typeof t === "string") return t;
+  if (t.type === "list") return `list<${typeName(t.element)}>`;
+  return `struct<${
+    t.fields.map((f: IcebergField | ColumnSpec) =>
+      `${f.name}: ${typeName(f.type)}`
+    ).join(", ")
+  }>`;
 }
 
 function maxId(fields: readonly IcebergField[]): number {
   let max = 0;
-  for (const f of fields) {
-    max = Math.max(max, f.id);
-    if (typeof f.type !== "string") max = Math.max(max, f.type["element-id"]);
-  }
+  for (const f of fields) max = Math.max(max, f.id, maxTypeId(f.type));
   return max;
+}
+
+function maxTypeId(t: IcebergType): number {
+  if (typeof t === "string") return 0;
+  if (t.type === "list") return Math.max(t["element-id"], maxTypeId(t.element));
+  return maxId(t.fields);
+}
+
+/**
+ * The writer's view of an Iceberg type (no ids): what `evolveSchema()` takes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { columnSpecType } from "./schema.ts";
+ * assert.deepEqual(
+ *   columnSpecType({ type: "list", "element-id": 3, element: "long", "element-required": false }),
+ *   { type: "list", element: "long" },
+ * );
+ * ```
+ */
+export function columnSpecType(t: IcebergType): ColumnSpec["type"] {
+  if (typeof t === "string") return t;
+  if (t.type === "list") {
+    return { type: "list", element: t.element as PrimitiveType };
+  }
+  return {
+    type: "struct",
+    fields: t.fields.map((f) => ({
+      name: f.name,
+      type: columnSpecType(f.type),
+    })),
+  };
 }
 
 /**
@@ -141,37 +180,9 @@ export function evolveSchema(
       `Cannot evolve the schema of ${table}: a column name appears twice`,
     );
   }
-  const out: IcebergField[] = [];
-  for (const field of fields) {
-    const spec = byName.get(field.name);
-    byName.delete(field.name);
-    const type = spec === undefined
-      ? field.type
-      : widen(field.type, spec.type, field.name, table);
-    const required = field.required && spec?.required === true;
-    out.push({ ...field, type, required });
-  }
-  for (const spec of byName.values()) {
-    if (current !== undefined && spec.required === true) {
-      throw new SchemaError(
-        `Cannot evolve the schema of ${table}: new field ${
-          JSON.stringify(spec.name)
-        } is required, but the rows already written have no value for it`,
-      );
-    }
-    const id = ++lastId;
-    let type: IcebergType;
-    if (typeof spec.type === "string") type = spec.type;
-    else {
-      type = {
-        type: "list",
-        "element-id": ++lastId,
-        element: spec.type.element,
-        "element-required": false,
-      };
-    }
-    out.push({ id, name: spec.name, required: spec.required === true, type });
-  }
+  const ids = { last: lastId, table };
+  const out = evolveFields(fields, incoming, current !== undefined, ids, "");
+  lastId = ids.last;
   const changed = current === undefined ||
     JSON.stringify(out) !== JSON.stringify(current.fields);
   if (!changed) return { schema: current, lastColumnId: lastId, changed };
@@ -183,15 +194,86 @@ export function evolveSchema(
   return { schema, lastColumnId: lastId, changed };
 }
 
+/** The ids handed out so far, and the table for messages. */
+interface Ids {
+  last: number;
+  readonly table: string;
+}
+
+/**
+ * `fields` widened by `incoming` (matched by name, ids kept), then the new
+ * fields with new ids; `prefix` names a struct's fields in messages.
+ */
+function evolveFields(
+  fields: readonly IcebergField[],
+  incoming: readonly ColumnSpec[],
+  hasRows: boolean,
+  ids: Ids,
+  prefix: string,
+): IcebergField[] {
+  const byName = new Map(incoming.map((c) => [c.name, c]));
+  const out: IcebergField[] = [];
+  for (const field of fields) {
+    const spec = byName.get(field.name);
+    byName.delete(field.name);
+    const type = spec === undefined
+      ? field.type
+      : widen(field.type, spec.type, `${prefix}${field.name}`, ids);
+    const required = field.required && spec?.required === true;
+    out.push({ ...field, type, required });
+  }
+  for (const spec of byName.values()) {
+    if (hasRows && spec.required === true) {
+      throw new SchemaError(
+        `Cannot evolve the schema of ${ids.table}: new field ${
+          JSON.stringify(`${prefix}${spec.name}`)
+        } is required, but the rows already written have no value for it`,
+      );
+    }
+    const id = ++ids.last;
+    out.push({
+      id,
+      name: spec.name,
+      required: spec.required === true,
+      type: newType(spec.type, ids),
+    });
+  }
+  return out;
+}
+
+/** A new column's type, its nested fields numbered after the column. */
+function newType(t: ColumnSpec["type"], ids: Ids): IcebergType {
+  if (typeof t === "string") return t;
+  if (t.type === "list") {
+    return {
+      type: "list",
+      "element-id": ++ids.last,
+      element: t.element,
+      "element-required": false,
+    };
+  }
+  const fields: IcebergField[] = [];
+  for (const f of t.fields) {
+    const id = ++ids.last;
+    fields.push({
+      id,
+      name: f.name,
+      required: false,
+      type: newType(f.type, ids),
+    });
+  }
+  return { type: "struct", fields };
+}
+
 function widen(
   was: IcebergType,
   now: ColumnSpec["type"],
   name: string,
-  table: string,
+  ids: Ids,
 ): IcebergType {
   const refuse = () =>
     new SchemaError(
-      `Cannot evolve the schema of ${table}: field ${
+      `Cannot evolve the schema of ${ids.table}: field ${
         JSON.stringify(name)
       } was ${typeName(was)}, now ${
         typeName(now)
@@ -203,7 +285,15 @@ function widen(
     throw refuse();
   }
   if (typeof was === "string" || typeof now === "string") throw refuse();
-  const element = widen(was.element, now.element, `${name}.element`, table);
+  if (was.type === "struct" && now.type === "struct") {
+    // Field by field: old fields keep their ids, new ones are added.
+    return {
+      ...was,
+      fields: evolveFields(was.fields, now.fields, true, ids, `${name}.`),
+    };
+  }
+  if (was.type !== "list" || now.type !== "list") throw refuse();
+  const element = widen(was.element, now.element, `${name}.element`, ids);
   if (typeof element !== "string") throw refuse();
   return { ...was, element };
 }

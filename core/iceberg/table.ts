@@ -165,6 +165,16 @@ export async function loadTable(
     ? await storage.get(metadataPath(path, version))
     : undefined;
   if (version > 0 && bytes === undefined) {
+    // Old metadata files are deleted after commits (the table's
+    // `write.metadata.delete-after-commit.enabled`): a hint that lagged
+    // behind that is stale, not a gap, when newer versions exist.
+    const listed = await listedVersion(storage, path);
+    if (listed > version) {
+      version = listed;
+      bytes = await storage.get(metadataPath(path, version));
+    }
+  }
+  if (version > 0 && bytes === undefined) {
     throw new Error(
       `Cannot load the Iceberg table ${path}: ${HINT} names version ${version}, which does not exist`,
     );

@@ -34,7 +34,24 @@ export interface ListType {
 }
 
 /**
- * Any type a column can have here: a primitive or a list.
+ * A struct type (a nested object): each field has its own field id.
+ *
+ * @example
+ * ```ts
+ * import type { StructType } from "./types.ts";
+ * const user: StructType = {
+ *   type: "struct",
+ *   fields: [{ id: 5, name: "login", required: false, type: "string" }],
+ * };
+ * ```
+ */
+export interface StructType {
+  readonly type: "struct";
+  readonly fields: readonly IcebergField[];
+}
+
+/**
+ * Any type a column can have here: a primitive, a list or a struct.
  *
  * @example
  * ```ts
@@ -42,7 +59,7 @@ export interface ListType {
  * const t: IcebergType = "long";
  * ```
  */
-export type IcebergType = PrimitiveType | ListType;
+export type IcebergType = PrimitiveType | ListType | StructType;
 
 /**
  * One column of a schema, with its stable field id.

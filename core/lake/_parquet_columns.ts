@@ -6,34 +6,54 @@
  */
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import {
+  type Column,
   type ColumnType,
   parseTimestamp,
-  type ScalarType,
   type Schema,
 } from "./schema.ts";
+import { typedFields } from "../iceberg/lake_columns.ts";
 import { exactJson } from "../connector/exact_json.ts";
 import { describe, RowFailure } from "./_row_failure.ts";
 import type { Row } from "../connector/types.ts";
 
-function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
+const DECIMAL_PS = /^DECIMAL\((\d+),(\d+)\)$/;
+
+function decimalElement(
+  name: string,
+  precision: number,
+  scale: number,
+): SchemaElement {
+  const decimal = {
+    name,
+    repetition_type: "OPTIONAL",
+    converted_type: "DECIMAL",
+    precision,
+    scale,
+    logical_type: { type: "DECIMAL", precision, scale },
+  } as const;
+  // The physical types the Iceberg spec asks for: the values are unscaled
+  // bigints (see `declared_columns.ts`), written as they are.
+  if (precision <= 9) return { ...decimal, type: "INT32" };
+  if (precision <= 18) return { ...decimal, type: "INT64" };
+  return { ...decimal, type: "FIXED_LEN_BYTE_ARRAY", type_length: 16 };
+}
+
+function scalarElement(name: string, type: ColumnType): SchemaElement {
   const repetition_type = "OPTIONAL";
+  const d = DECIMAL_PS.exec(type);
+  if (d) return decimalElement(name, Number(d[1]), Number(d[2]));
   switch (type) {
     case "BOOLEAN":
     case "INT64":
     case "DOUBLE":
+    case "INT32":
+    case "FLOAT":
       return { name, type, repetition_type };
+    case "DATE":
+      return { name, type: "INT32", converted_type: "DATE", repetition_type };
     case "DECIMAL":
       // Integers beyond INT64, every digit kept: DuckDB reads DECIMAL(38,0).
-      return {
-        name,
-        type: "FIXED_LEN_BYTE_ARRAY",
-        type_length: 16,
-        repetition_type,
-        converted_type: "DECIMAL",
-        precision: 38,
-        scale: 0,
-        logical_type: { type: "DECIMAL", precision: 38, scale: 0 },
-      };
+      return decimalElement(name, 38, 0);
     case "TIMESTAMP":
       // UTC instants: DuckDB reads TIMESTAMP WITH TIME ZONE, Spark a TimestampType,
       // Polars Datetime("us", "UTC"). The converted type is for older readers.
@@ -48,10 +68,16 @@ function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
           unit: "MICROS",
         },
       };
-    case "STRING":
-    case "NULL":
-      // Only inside a list (all lists empty so far): an empty list of
-      // strings is still an empty list to every reader.
+    case "JSON":
+      return {
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "JSON",
+        repetition_type,
+      };
+    default:
+      // STRING, and NULL only inside a list (all lists empty so far): an
+      // empty list of strings is still an empty list to every reader.
       return {
         name,
         type: "BYTE_ARRAY",
@@ -67,66 +93,122 @@ function scalarElement(name: string, type: ScalarType | "NULL"): SchemaElement {
  * name (`union_by_name`) then takes its type from the files with values,
  * where a placeholder type would have widened it (to VARCHAR) or, with
  * Parquet's null logical type, confused DuckDB (1.5) into dropping values.
- * Only when no column has a type are they stored as strings, so the file
- * still has a column for readers.
+ * A struct none of whose fields has a type yet waits the same way. Only
+ * when no column has a type are they stored as strings, so the file still
+ * has a column for readers.
  */
 export function fileColumns(schema: Schema): Schema {
-  const typed = schema.filter((c) => c.type !== "NULL");
+  const typed = schema.filter((c) =>
+    c.type !== "NULL" && typedFields(c.type)?.length !== 0
+  );
   return typed.length > 0 || schema.length === 0
     ? typed
     : schema.map(({ name }) => ({ name, type: "STRING" }));
 }
 
+/** A struct column's stored fields, with their field ids when known. */
+export function structColumns(column: Column): Column[] {
+  const ids = new Map((column.fields ?? []).map((f) => [f.name, f]));
+  return (typedFields(column.type) ?? []).map(([name, type]) =>
+    ids.get(name) ?? { name, type }
+  );
+}
+
+// Iceberg readers match a file's columns to the table by these ids.
+const id = (fieldId: number | undefined) =>
+  fieldId === undefined ? {} : { field_id: fieldId };
+
+/** One column's Parquet schema elements (a group's children follow it). */
+function columnElements(column: Column): SchemaElement[] {
+  const { name, type, fieldId, elementId } = column;
+  if (type.startsWith("STRUCT<")) {
+    const fields = structColumns(column);
+    return [
+      {
+        name,
+        repetition_type: "OPTIONAL",
+        num_children: fields.length,
+        ...id(fieldId),
+      },
+      ...fields.flatMap(columnElements),
+    ];
+  }
+  if (type.startsWith("LIST<")) {
+    // The standard 3-level list: every reader maps it to a native list.
+    return [
+      {
+        name,
+        repetition_type: "OPTIONAL",
+        converted_type: "LIST",
+        num_children: 1,
+        ...id(fieldId),
+      },
+      { name: "list", repetition_type: "REPEATED", num_children: 1 },
+      {
+        ...scalarElement("element", type.slice(5, -1) as ColumnType),
+        ...id(elementId),
+      },
+    ];
+  }
+  return [{ ...scalarElement(name, type), ...id(fieldId) }];
+}
+
 /** The flat Parquet schema (root first) for the columns of a file. */
 export function schemaElements(schema: Schema): SchemaElement[] {
-  const out: SchemaElement[] = [{ name: "root", num_children: schema.length }];
-  // Iceberg readers match a file's columns to the table by these ids.
-  const id = (fieldId: number | undefined) =>
-    fieldId === undefined ? {} : { field_id: fieldId };
-  for (const { name, type, fieldId, elementId } of schema) {
-    if (type === "JSON") {
-      out.push({
-        name,
-        type: "BYTE_ARRAY",
-        converted_type: "JSON",
-        repetition_type: "OPTIONAL",
-        ...id(fieldId),
-      });
-    } else if (type.startsWith("LIST<")) {
-      // The standard 3-level list: every reader maps it to a native list.
-      out.push(
-        {
-          name,
-          repetition_type: "OPTIONAL",
-          converted_type: "LIST",
-          num_children: 1,
-          ...id(fieldId),
-        },
-        { name: "list", repetition_type: "REPEATED", num_children: 1 },
-        {
-          ...scalarElement("element", type.slice(5, -1) as ScalarType | "NULL"),
-          ...id(elementId),
-        },
-      );
-    } else {
-      out.push({
-        ...scalarElement(name, type as ScalarType | "NULL"),
-        ...id(fieldId),
-      });
-    }
-  }
-  return out;
+  return [
+    { name: "root", num_children: schema.length },
+    ...schema.flatMap(columnElements),
+  ];
 }
 
 type Convert = (value: unknown) => unknown;
 
 function timestamp(value: unknown): unknown {
   if (value instanceof Date) return BigInt(value.getTime()) * 1000n;
+  // Declared epoch columns arrive as microseconds already.
+  if (typeof value === "bigint") return value;
   return parseTimestamp(value as string);
 }
 
-function converter(type: ColumnType): Convert {
+/**
+ * A struct's values as objects of its stored fields, each converted as its
+ * column would be (JSON text as UTF-8 bytes, which the group writer takes
+ * as they are). A field that cannot be converted names its path.
+ */
+function struct(column: Column): Convert {
+  const fields = structColumns(column).map((f) => {
+    const convert = converter(f.type, f);
+    return {
+      name: f.name,
+      convert: f.type === "JSON"
+        ? (v: unknown) => encoder.encode(convert(v) as string)
+        : convert,
+    };
+  });
+  return (value) => {
+    const v = value as Row;
+    const out: Row = {};
+    for (const { name, convert } of fields) {
+      const x = v[name];
+      try {
+        out[name] = x === null || x === undefined ? null : convert(x);
+      } catch (err) {
+        throw new Error(`.${name}: ${describe(err)}`, { cause: err });
+      }
+    }
+    return out;
+  };
+}
+
+function converter(type: ColumnType, column?: Column): Convert {
+  if (type.startsWith("STRUCT<")) return struct(column ?? { name: "", type });
+  if (type.startsWith("DECIMAL(")) return (v) => v; // an unscaled bigint
   switch (type) {
+    case "INT32":
+    case "FLOAT":
+    case "DATE":
+      // Declared columns, converted and checked already (a number each).
+      return (v) => v;
     case "INT64":
     case "DECIMAL":
       return (v) => (typeof v === "bigint" ? v : BigInt(v as number));
@@ -242,8 +324,9 @@ export function columnData(
   schema: Schema,
   rows: readonly Row[],
 ): ColumnSource[] {
-  return schema.map(({ name, type }) => {
-    const convert = converter(type);
+  return schema.map((column) => {
+    const { name, type } = column;
+    const convert = converter(type, column);
     const data = new Array<unknown>(rows.length);
     let i = 0;
     try {

@@ -8,11 +8,19 @@
  * @module
  */
 import { SchemaError } from "../connector/errors.ts";
-import { lakeColumns } from "../iceberg/lake_columns.ts";
+import { lakeColumns, typedFields } from "../iceberg/lake_columns.ts";
 import { icebergSchemaKeyValue } from "../iceberg/parquet_schema.ts";
-import { type EvolvedSchema, evolveSchema } from "../iceberg/schema.ts";
-import type { IcebergSchema } from "../iceberg/types.ts";
-import type { ColumnType, Schema } from "./schema.ts";
+import {
+  columnSpecType,
+  type EvolvedSchema,
+  evolveSchema,
+} from "../iceberg/schema.ts";
+import type {
+  IcebergField,
+  IcebergSchema,
+  IcebergType,
+} from "../iceberg/types.ts";
+import type { Column, ColumnType, Schema } from "./schema.ts";
 
 /** The table's schema cannot take a file's columns (the message names the stream and field). */
 export class TableSchemaError extends SchemaError {
@@ -81,21 +89,8 @@ export class TableColumns {
         this.#types[c.name] = c.type;
       }
     }
-    const byName = new Map(this.#evolved.schema.fields.map((f) => [f.name, f]));
-    const withIds = schema.map((c) => {
-      const f = byName.get(c.name);
-      if (f === undefined || c.type === "NULL") return c;
-      return {
-        name: c.name,
-        type: c.type,
-        fieldId: f.id,
-        ...(typeof f.type === "string"
-          ? {}
-          : { elementId: f.type["element-id"] }),
-      };
-    });
     return {
-      schema: withIds,
+      schema: withIds(schema, this.#evolved.schema.fields),
       meta: icebergSchemaKeyValue(this.#evolved.schema).value!,
     };
   }
@@ -126,23 +121,10 @@ export class TableColumns {
     const mine = this.#evolved.schema.fields;
     const next = evolveSchema(
       fresh,
-      mine.map((f) => ({
-        name: f.name,
-        type: typeof f.type === "string"
-          ? f.type
-          : { type: "list" as const, element: f.type.element as string },
-      })),
+      mine.map((f) => ({ name: f.name, type: columnSpecType(f.type) })),
       { table: `"${this.#stream}"`, lastColumnId },
     );
-    const ids = new Map(next.schema.fields.map((f) => [f.name, f]));
-    const same = mine.every((f) => {
-      const g = ids.get(f.name);
-      return g !== undefined && g.id === f.id &&
-        (typeof f.type === "string" ||
-          (typeof g.type !== "string" &&
-            g.type["element-id"] === f.type["element-id"]));
-    });
-    if (!same) return false;
+    if (!sameIds(mine, next.schema.fields)) return false;
     this.base = fresh;
     this.#evolved = next;
     return true;
@@ -167,4 +149,56 @@ export class TableColumns {
       );
     }
   }
+}
+
+/** A file's columns with the field ids the table gave them (nested ones too). */
+function withIds(
+  schema: Schema,
+  fields: readonly IcebergField[],
+): Column[] {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  return schema.map((c) => {
+    const f = byName.get(c.name);
+    if (f === undefined || c.type === "NULL") return c;
+    const t = f.type;
+    if (typeof t !== "string" && t.type === "struct") {
+      const inner = (typedFields(c.type) ?? []).map(([name, type]) => ({
+        name,
+        type,
+      }));
+      return {
+        name: c.name,
+        type: c.type,
+        fieldId: f.id,
+        fields: withIds(inner, t.fields),
+      };
+    }
+    return {
+      name: c.name,
+      type: c.type,
+      fieldId: f.id,
+      ...(typeof t === "string" ? {} : { elementId: t["element-id"] }),
+    };
+  });
+}
+
+/** Whether every field of `mine` (nested ones too) has the same id in `theirs`. */
+function sameIds(
+  mine: readonly IcebergField[],
+  theirs: readonly IcebergField[],
+): boolean {
+  const ids = new Map(theirs.map((f) => [f.name, f]));
+  return mine.every((f) => {
+    const g = ids.get(f.name);
+    return g !== undefined && g.id === f.id && sameTypeIds(f.type, g.type);
+  });
+}
+
+function sameTypeIds(a: IcebergType, b: IcebergType): boolean {
+  if (typeof a === "string") return true;
+  if (typeof b === "string" || a.type !== b.type) return false;
+  if (a.type === "list") {
+    return b.type === "list" && a["element-id"] === b["element-id"];
+  }
+  return b.type === "struct" && sameIds(a.fields, b.fields);
 }

@@ -208,8 +208,17 @@ export class TableCommitter {
     const mine = (p: string) =>
       `${prefix}/${p}`.startsWith(dir) &&
       !`${prefix}/${p}`.slice(dir.length).includes("/");
-    const all = data.filter((f) => mine(f.path))
-      .every((f) => gone.has(`${prefix}/${f.path}`));
+    const scope = data.filter((f) => mine(f.path));
+    const live = new Set(scope.map((f) => `${prefix}/${f.path}`));
+    if (plan.removeData.some((p) => !live.has(p))) {
+      // Redone on top of a compaction, which rewrote files of the scope
+      // into new ones in its folder. Only a full refresh removes files,
+      // and it removes all of the scope's: so it still does.
+      return [...scope, ...deletes.filter((f) => mine(f.path))].map((f) =>
+        f.path
+      );
+    }
+    const all = scope.every((f) => gone.has(`${prefix}/${f.path}`));
     return [
       ...plan.removeData.map((p) => p.slice(prefix.length + 1)),
       ...(all ? deletes.filter((f) => mine(f.path)).map((f) => f.path) : []),

@@ -14,8 +14,15 @@
  * before that commit, so its run loaded the table before it and can never
  * commit the file (its next commit is a conflict), and deleting it loses
  * nothing. A run that loaded the table after the commit wrote its files
- * after the survey, so none of them is in it. Files the table lists, the
+ * after the survey, so none of them is in it. Files the table lists (in
+ * any snapshot: a compaction's old files stay for time travel), the
  * scope's held files and the cleaner's own run's files are kept.
+ *
+ * A compaction writes into the scope's folder too, and is no run of the
+ * scope: it never commits a file it wrote before another commit of the
+ * table won its race (it rewrites them on top of that commit), so a file of
+ * it in a survey either made it into the table before the cleaner's commit
+ * or will never be committed.
  *
  * Runs of other scopes (shards) write under their own folders
  * (`data/<scope>/`), which this scope's survey never looks at.

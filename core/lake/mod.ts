@@ -5,6 +5,8 @@
  * @module
  */
 export * from "./stream_table.ts";
+export * from "./compact_table.ts";
+export * from "./expire_table.ts";
 export * from "./lake_reader.ts";
 export * from "./local_storage.ts";
 export * from "./ndjson_writer.ts";

@@ -23,6 +23,7 @@ import { RowSources } from "./_row_failure.ts";
 import type { ErrorContext } from "../connector/errors.ts";
 import { inferSchema, type Schema } from "./schema.ts";
 import { SchemaChange } from "./schema_change.ts";
+import { settleSchema } from "./_struct_type.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
 
@@ -73,6 +74,8 @@ export interface ParquetWriterOptions {
    * @default {[]}
    */
   schema?: Schema;
+  /** Declared fields (typed in `schema`, values converted already): not inferred. @default {none} */
+  declared?: ReadonlySet<string>;
   /**
    * Called once, when the file's columns are fixed (its first row group):
    * the columns again with their Iceberg field ids, and the
@@ -107,9 +110,10 @@ type State = "open" | "closed" | "aborted" | "failed";
  *
  * Types written: INT64, DOUBLE, BOOLEAN, STRING (UTF8), TIMESTAMP (INT64
  * microseconds, UTC-adjusted: DuckDB reads `TIMESTAMP WITH TIME ZONE`), lists
- * as standard 3-level LISTs, nested values as JSON text (DuckDB reads `JSON`).
- * Every column is nullable; a missing field is null. A field null in every
- * row so far has no type yet and is left out of the file (it is still in
+ * as standard 3-level LISTs, nested objects as groups (structs), other nested
+ * values as JSON text (DuckDB reads `JSON`); declared types too. Every
+ * column is nullable; a missing field is null. A field null in every row so
+ * far has no type yet and is left out of the file (it is still in
  * {@linkcode ParquetWriter.schema}, typed `NULL`). Files of one stream may so
  * differ in columns and (widened) types: read them with DuckDB's
  * `read_parquet('<stream>/*.parquet', union_by_name = true)`; without it
@@ -157,6 +161,7 @@ export class ParquetWriter {
   #inGroup = 0;
   #records = 0;
   readonly #fieldIds: ParquetWriterOptions["fieldIds"];
+  readonly #declared: ReadonlySet<string> | undefined;
   #meta: string | undefined;
   #state: State = "open";
   /**
@@ -193,6 +198,7 @@ export class ParquetWriter {
     this.#rowGroupSize = rowGroupSize;
     this.#schema = options.schema ?? [];
     this.#fieldIds = options.fieldIds;
+    this.#declared = options.declared;
     this.#tail = new FooterTail(sink);
     const out = this.#tail.wrap();
     this.#encoder = where === "worker"
@@ -243,16 +249,12 @@ export class ParquetWriter {
     this.#throwFailure();
     this.#assertOpen("write to");
     if (rows.length === 0) return;
+    const declared = this.#declared;
+    const infer = { stream: this.#stream, base: this.#schema, declared };
     if (!this.#fixed) {
-      this.#schema = inferSchema(rows, {
-        stream: this.#stream,
-        base: this.#schema,
-      });
+      this.#schema = inferSchema(rows, infer);
     } else {
-      const needed = inferSchema(rows, {
-        stream: this.#stream,
-        base: this.#schema,
-      });
+      const needed = inferSchema(rows, infer);
       // A new field that is null everywhere costs nothing to leave out; only
       // real values or widened types need a new file.
       const merged = needed.filter((c, i) =>
@@ -299,6 +301,7 @@ export class ParquetWriter {
   #fix(): void {
     if (this.#fixed) return;
     this.#fixed = true;
+    this.#schema = settleSchema(this.#schema);
     if (this.#fieldIds) {
       const { schema, meta } = this.#fieldIds(this.#schema);
       this.#schema = schema;

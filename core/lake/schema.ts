@@ -17,12 +17,25 @@
  *   other strings is a STRING column (the raw strings are kept).
  * - `BOOLEAN`.
  * - `LIST<T>`: arrays whose elements are all of one scalar type T (or null).
- * - `JSON`: nested objects and mixed or nested arrays, kept as JSON text.
+ * - `STRUCT<…>`: nested objects, as Iceberg structs (Parquet groups): a
+ *   field per key, each typed as a column is, widened field by field, new
+ *   keys added as new fields. An object column whose shape is not stable
+ *   (a key changing to a type no one type holds, more than 100 keys, more
+ *   than 8 levels deep, an empty key, or an object meeting an array) is
+ *   `JSON`.
+ * - `JSON`: mixed or nested arrays, and unstable objects, kept as JSON text.
+ * - Declared only (a stream's `columns`, never inferred): `INT32`, `FLOAT`,
+ *   `DATE`, `DECIMAL(P,S)`.
  * - `NULL`: only nulls seen so far; it widens to anything.
  *
  * @module
  */
-import type { LakeColumnType, LakeScalar } from "../iceberg/lake_columns.ts";
+import {
+  type LakeColumnType,
+  type LakeScalar,
+  structFields,
+} from "../iceberg/lake_columns.ts";
+import { objectType, structHolds, widenStruct } from "./_struct_type.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
 import { parseTimestamp } from "./parse_timestamp.ts";
@@ -69,6 +82,8 @@ export interface Column {
   readonly fieldId?: number;
   /** A list column's element field id. */
   readonly elementId?: number;
+  /** A struct column's fields with their field ids (by name; see `_table_columns.ts`). */
+  readonly fields?: readonly Column[];
 }
 
 /**
@@ -127,11 +142,11 @@ function scalarType(value: unknown): ScalarType | "NULL" | undefined {
  * assert(valueType("2024-01-02T03:04:05Z") === "TIMESTAMP");
  * assert(valueType(["a", null]) === "LIST<STRING>");
  * assert(valueType([1, "a"]) === "JSON");
- * assert(valueType({ a: 1 }) === "JSON");
+ * assert(valueType({ a: 1 }) === 'STRUCT<[["a","INT64"]]>');
  * assert(valueType(null) === "NULL");
  * ```
  */
-export function valueType(value: unknown): ColumnType {
+export function valueType(value: unknown, depth = 0): ColumnType {
   const scalar = scalarType(value);
   if (scalar !== undefined) return scalar;
   if (Array.isArray(value)) {
@@ -145,7 +160,9 @@ export function valueType(value: unknown): ColumnType {
     }
     return `LIST<${element}>`;
   }
-  if (typeof value === "object") return "JSON";
+  if (typeof value === "object") {
+    return objectType(value as Row, depth, valueType);
+  }
   throw new TypeError(`Cannot store a ${typeof value} in the lake`);
 }
 
@@ -183,7 +200,9 @@ function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
  * The type a column must have to hold values of both `a` and `b`, or
  * `undefined` when no type holds both without loss. Widenings: `NULL` to
  * anything, `INT64` to `DOUBLE` or `DECIMAL`, `TIMESTAMP` to `STRING`, lists element-wise,
- * lists of conflicting elements (and lists meeting `JSON`) to `JSON`.
+ * lists of conflicting elements (and lists meeting `JSON`) to `JSON`,
+ * structs field by field (an unstable shape, or a struct meeting a list or
+ * `JSON`, to `JSON`).
  *
  * @example
  * ```ts
@@ -193,6 +212,9 @@ function listElement(t: ColumnType): ScalarType | "NULL" | undefined {
  * assert(widenType("NULL", "BOOLEAN") === "BOOLEAN");
  * assert(widenType("LIST<INT64>", "LIST<STRING>") === "JSON");
  * assert(widenType("DOUBLE", "STRING") === undefined);
+ * assert(widenType('STRUCT<[["a","INT64"]]>', 'STRUCT<[["b","STRING"]]>') ===
+ *   'STRUCT<[["a","INT64"],["b","STRING"]]>');
+ * assert(widenType('STRUCT<[["a","INT64"]]>', 'STRUCT<[["a","STRING"]]>') === "JSON");
  * ```
  */
 export function widenType(
@@ -201,6 +223,16 @@ export function widenType(
 ): ColumnType | undefined {
   if (a === b || b === "NULL") return a;
   if (a === "NULL") return b;
+  const sa = structFields(a), sb = structFields(b);
+  if (sa !== undefined || sb !== undefined) {
+    if (sa !== undefined && sb !== undefined) {
+      return widenStruct(sa, sb, widenType);
+    }
+    // An object where a list or JSON was (or the reverse): JSON, as before.
+    const other = sa === undefined ? a : b;
+    if (other === "JSON" || listElement(other) !== undefined) return "JSON";
+    return undefined;
+  }
   const la = listElement(a), lb = listElement(b);
   if (la !== undefined && lb !== undefined) {
     const e = widenScalar(la, lb);
@@ -214,6 +246,10 @@ export function widenType(
   if (la !== undefined || lb !== undefined || a === "JSON" || b === "JSON") {
     return undefined;
   }
+  // A declared int or float column (of an earlier run) widens as Iceberg lets it.
+  const pair = `${a},${b}`;
+  if (pair === "INT32,INT64" || pair === "INT64,INT32") return "INT64";
+  if (pair === "FLOAT,DOUBLE" || pair === "DOUBLE,FLOAT") return "DOUBLE";
   return widenScalar(a as ScalarType, b as ScalarType);
 }
 
@@ -257,6 +293,12 @@ export interface InferOptions {
   stream: string;
   /** Columns known already (a file's schema so far); new columns follow them. */
   base?: Schema;
+  /**
+   * Fields whose type the stream declares: their columns (in `base`) keep
+   * that type, and their values, converted already, are not inferred.
+   * @default {none}
+   */
+  declared?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -271,13 +313,14 @@ export interface InferOptions {
  * const schema = inferSchema([
  *   { id: 1, score: 1, at: "2024-01-02T03:04:05Z", tags: ["a"] },
  *   { id: 2, score: 2.5, at: null, extra: { deep: true } },
+ *   { id: 3, extra: { deep: false, n: 1 } },
  * ], { stream: "demo/items" });
  * assert(JSON.stringify(schema) === JSON.stringify([
  *   { name: "id", type: "INT64" },
  *   { name: "score", type: "DOUBLE" },
  *   { name: "at", type: "TIMESTAMP" },
  *   { name: "tags", type: "LIST<STRING>" },
- *   { name: "extra", type: "JSON" },
+ *   { name: "extra", type: 'STRUCT<[["deep","BOOLEAN"],["n","INT64"]]>' },
  * ]));
  * ```
  */
@@ -287,6 +330,7 @@ export function inferSchema(
 ): Schema {
   const types = new Map<string, ColumnType>();
   for (const c of options.base ?? []) types.set(c.name, c.type);
+  const declared = options.declared?.size ? options.declared : undefined;
   for (const row of rows) {
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
       throw new TypeError(
@@ -296,8 +340,17 @@ export function inferSchema(
       );
     }
     for (const key in row) {
-      const t = typeOfField(row[key], key, options.stream);
+      if (declared?.has(key)) continue;
       const was = types.get(key);
+      const value = row[key];
+      if (
+        was !== undefined && was.startsWith("STRUCT<") &&
+        typeof value === "object" && value !== null && !Array.isArray(value) &&
+        structHolds(was, value as Row, valueType, widenType)
+      ) {
+        continue;
+      }
+      const t = typeOfField(value, key, options.stream);
       if (was === undefined) {
         types.set(key, t);
       } else if (was !== t && t !== "NULL") {

@@ -28,6 +28,7 @@
  */
 import { ConfigError } from "../connector/errors.ts";
 import { currentSchema, liveFiles } from "../iceberg/current_snapshot.ts";
+import { retiredFiles } from "../iceberg/retired_files.ts";
 import { type IcebergTable, loadTable } from "../iceberg/table.ts";
 import type { TablePlan } from "./_table_plan.ts";
 import {
@@ -273,6 +274,9 @@ export class StreamTable {
         ...live.deletes,
         ...archiveFiles(table, this.scope, this.where()).map((f) => f.path),
         ...(this.#head(table)?.held ?? []).map((f: ListedFile) => f.path),
+        // Files a compaction (or a merge) removed stay for time travel
+        // to the snapshots that list them, until those expire.
+        ...[...await retiredFiles(table)].map((p) => `${table.path}/${p}`),
       ]);
       await sweepTable(this.#storage, survey, keep, `${this.runId}-`);
       this.#swept = true;

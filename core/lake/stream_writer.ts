@@ -6,15 +6,18 @@
  */
 
 import type { CommitEntry, StreamTable } from "./stream_table.ts";
-import { type TableColumns, TableSchemaError } from "./_table_columns.ts";
+import type { TableColumns } from "./_table_columns.ts";
 import { SchemaError } from "../connector/errors.ts";
+import type { ColumnDeclaration } from "../connector/column_type.ts";
+import { DeclaredColumns } from "./declared_columns.ts";
 import { NdjsonWriter } from "./ndjson_writer.ts";
 import {
   ParquetWriter,
   type RecordSource,
   SchemaChange,
 } from "./parquet_writer.ts";
-import type { Schema } from "./schema.ts";
+import { inferSchema, type Schema, widenType } from "./schema.ts";
+import { nestedConflict } from "./_struct_type.ts";
 import type { Storage } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
 
@@ -50,6 +53,14 @@ export interface StreamWriterOptions {
    * @default {rows are appended}
    */
   merge?: readonly string[];
+  /**
+   * The stream's declared column types: Parquet files have these columns
+   * with these types, and their values are converted first (a value that
+   * cannot be is a `SchemaError` naming field and page). NDJSON archives
+   * keep the values as sent.
+   * @default {every column is inferred}
+   */
+  columns?: Readonly<Record<string, ColumnDeclaration>>;
 }
 
 /** How {@linkcode StreamWriter.commit} commits. */
@@ -106,6 +117,7 @@ export class StreamWriter {
   #schema: Schema | undefined;
   #columns: TableColumns | undefined;
   #keys = new Set<string>();
+  readonly #declared: DeclaredColumns | undefined;
   /** Records written to files (committed or not). */
   records = 0;
   /** Bytes of closed files. */
@@ -116,6 +128,23 @@ export class StreamWriter {
   /** Make a writer; no file is created before the first record. */
   constructor(options: StreamWriterOptions) {
     this.#opts = options;
+    const columns = options.columns ?? {};
+    this.#declared = options.format !== "ndjson" &&
+        Object.keys(columns).length > 0
+      ? new DeclaredColumns(options.stream, columns)
+      : undefined;
+  }
+
+  /** The table's columns, with the declared ones' types in place. */
+  #seed(columns: TableColumns): Schema {
+    const seed = columns.seed();
+    const declared = this.#declared;
+    if (!declared) return seed;
+    const types = new Map(declared.schema.map((c) => [c.name, c.type]));
+    return [
+      ...seed.map((c) => ({ name: c.name, type: types.get(c.name) ?? c.type })),
+      ...declared.schema.filter((c) => !seed.some((s) => s.name === c.name)),
+    ];
   }
 
   #ext(): string {
@@ -145,11 +174,12 @@ export class StreamWriter {
       });
     }
     const columns = this.#columns ??= await o.log.columns();
-    const base = schema ?? this.#schema ?? columns.seed();
+    const base = schema ?? this.#schema ?? this.#seed(columns);
     return await ParquetWriter.create(sink, {
       stream: o.stream,
       file: this.#currentName,
       schema: base,
+      ...(this.#declared ? { declared: this.#declared.names } : {}),
       fieldIds: (s) => columns.fix(s),
       ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
       ...(o.encoder ? { encoder: o.encoder } : {}),
@@ -208,12 +238,15 @@ export class StreamWriter {
   async #append(rows: Row[], source?: RecordSource): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.#appendTo(rows, source);
+      await this.#appendTo(this.#declared?.convert(rows) ?? rows, source);
     } catch (err) {
-      // The table's schema refused a column (here, or as a file's columns
-      // were fixed): name the page.
-      if (!(err instanceof TableSchemaError) || source === undefined) throw err;
-      throw new SchemaError(`${err.message} (page ${source.page})`, {
+      // A value its declared type cannot hold, a field that changed type,
+      // or the table's schema refusing a column (here, or as a file's
+      // columns were fixed): name the page (the run adds its URL).
+      if (!(err instanceof SchemaError) || source?.page === undefined) {
+        throw err;
+      }
+      throw new SchemaError(`${err.message} (page ${source.page + 1})`, {
         cause: err,
       });
     }
@@ -222,8 +255,20 @@ export class StreamWriter {
 
   async #appendTo(rows: Row[], source?: RecordSource): Promise<void> {
     this.#current ??= await this.#open();
+    const before = this.#current instanceof ParquetWriter
+      ? this.#current.schema
+      : [];
     try {
-      await this.#current.write(rows, source);
+      await this.#writeRolling(rows, source);
+    } catch (err) {
+      throw nestedCause(err, before, rows, this.#opts);
+    }
+  }
+
+  async #writeRolling(rows: Row[], source?: RecordSource): Promise<void> {
+    const current = this.#current!;
+    try {
+      await current.write(rows, source);
     } catch (err) {
       if (!(err instanceof SchemaChange)) throw err;
       // A new column or a widened type: a new file carries the new schema,
@@ -285,4 +330,34 @@ export class StreamWriter {
       staged.map((f) => this.#opts.storage.delete(f.staged)),
     );
   }
+}
+
+/**
+ * `err` (the table refusing a file's columns) naming the nested field that
+ * turned a struct column into JSON text, when that is what happened.
+ */
+function nestedCause(
+  err: unknown,
+  before: Schema,
+  rows: readonly Row[],
+  o: StreamWriterOptions,
+): unknown {
+  if (!(err instanceof SchemaError)) return err;
+  let now: Schema;
+  try {
+    now = inferSchema(rows, { stream: o.stream });
+  } catch {
+    return err; // The rows' own conflict is reported elsewhere.
+  }
+  const types = new Map(now.map((c) => [c.name, c.type]));
+  for (const c of before) {
+    const t = types.get(c.name);
+    const why = t && nestedConflict(c.type, t, c.name, widenType);
+    if (why) {
+      return new SchemaError(`${err.message} (nested field ${why})`, {
+        cause: err,
+      });
+    }
+  }
+  return err;
 }

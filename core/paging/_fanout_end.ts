@@ -107,3 +107,41 @@ export function shortPageError(
     { stream, url: short.url },
   );
 }
+
+/**
+ * Record that a short page was followed by records, one page after the
+ * other: the source caps its page size below the paginator's, so the
+ * stream is walked sequentially (whole, but slowly).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warnCappedPages } from "./_fanout_end.ts";
+ * const page = (index: number, n: number) => ({
+ *   request: { index },
+ *   url: `http://127.0.0.1/items?offset=${index * 50}`,
+ *   status: 200,
+ *   headers: new Headers(),
+ *   body: {},
+ *   records: Array.from({ length: n }, () => ({})),
+ * });
+ * const stats: { warnings?: string[] } = {};
+ * warnCappedPages(stats, "demo/items", page(0, 50), page(1, 50));
+ * assert.match(stats.warnings![0]!, /caps its page size at 50/);
+ * ```
+ */
+export function warnCappedPages(
+  stats: { warnings?: string[] },
+  stream: string,
+  short: PageResponse,
+  after: PageResponse,
+): void {
+  const n = short.records.length;
+  (stats.warnings ??= []).push(
+    `page ${
+      short.request.index + 1
+    } of "${stream}" held ${n} records, fewer than asked, yet page ${
+      after.request.index + 1
+    } held ${after.records.length}: the source caps its page size at ${n}, so its pages are fetched one after the other; set the paginator's limit (or size) to ${n} to fetch them concurrently (${short.url})`,
+  );
+}

@@ -27,9 +27,10 @@ import type {
 /** Options of {@linkcode offsetPaginator}. */
 export interface OffsetPaginatorOptions {
   /**
-   * Records per page, sent as `limitParam`. It must not exceed the most the
-   * source serves per page: a source that silently serves fewer would leave
-   * gaps (caught when a total is known, undetectable otherwise).
+   * Records per page, sent as `limitParam`. Keep it at most the most the
+   * source serves per page: with a total, a source that silently serves
+   * fewer fails the stream; without one, its pages are fetched one after
+   * the other (whole, with a warning) instead of concurrently.
    */
   limit: number;
   /** Query parameter carrying the page size. @default {"limit"} */
@@ -92,7 +93,10 @@ function offsetConfig(fn: string, options: OffsetPaginatorOptions) {
  * offset below the total, cut short by a page shorter than `limit` (a total
  * that says more than the source holds ends there, with a warning); without
  * it, a lazy `window` of offsets whose end is the first page shorter than
- * `limit`. A short first page ends the stream.
+ * `limit`. Without a total, a short page reached one page after the other
+ * (the first) is followed by a request from the offset after its records,
+ * until an empty page: a source that caps its page size below `limit` is
+ * then walked whole, one page after the other, instead of ending early.
  * `ctx.limit` caps the plan at `start + ctx.limit` records.
  *
  * Errors ({@linkcode PaginationError}): the total is missing or not a count;
@@ -180,7 +184,20 @@ export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
           isLast: (p) => p.records.length < limit,
         };
       }
-      if (got < limit || offset + limit >= end) return DONE;
+      if (got === 0 || offset + got >= end) return DONE;
+      if (got < limit) {
+        // A short page is the end or a source that caps its page size below
+        // `limit`; only an empty page tells them apart, so the next request
+        // starts right after the records that came.
+        return {
+          type: "next",
+          request: withParams(page, page.request.index + 1, {
+            [offsetParam]: String(offset + got),
+            [limitParam]: String(limit),
+          }),
+        };
+      }
+      if (offset + limit >= end) return DONE;
       return {
         type: "window",
         requests: following(page, offset, end),

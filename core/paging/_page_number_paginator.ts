@@ -151,9 +151,11 @@ function pagesOfTotal(
  * After the first page: with `totalPagesPath`, `totalPath` or `totalHeader`, a `fanout` of
  * every remaining page, cut short by an empty page (or short page, when
  * `size` is known) with a warning, whatever the total said; otherwise a lazy `window` of pages that ends at the
- * first empty page (or short page, when `size` is known). An empty (or
- * short) first page ends the stream. `ctx.limit` caps the plan at the pages
- * needed for that many records.
+ * first empty page (or short page, when `size` is known). An empty first
+ * page ends the stream; without a total, a short one (with `size` known) is
+ * followed by the next page number, one page after the other, until an
+ * empty page, in case the source caps its page size below `size`.
+ * `ctx.limit` caps the plan at the pages needed for that many records.
  *
  * @example
  * ```ts
@@ -237,7 +239,21 @@ export function pageNumberPaginator(
           isLast,
         };
       }
-      if (isLast(page) || current >= last) return DONE;
+      if (got === 0) return DONE;
+      if (size !== undefined && got < size) {
+        // A short page is the end or a source that caps its page size below
+        // `size` (its pages then hold fewer records each, numbered the
+        // same): only an empty page tells them apart. The record limit is
+        // left to the engine, as the source's page size is not known.
+        return {
+          type: "next",
+          request: withParams(page, page.request.index + 1, {
+            [pageParam]: String(current + 1),
+            ...sizeParams,
+          }),
+        };
+      }
+      if (current >= last) return DONE;
       return {
         type: "window",
         requests: following(page, current, last),

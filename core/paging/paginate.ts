@@ -9,7 +9,12 @@
 import { applyTransforms } from "./_apply_transforms.ts";
 import { extractRecords } from "./_extract_records.ts";
 import { PaginationError } from "../connector/errors.ts";
-import { planned, shortPageError, warnEndedEarly } from "./_fanout_end.ts";
+import {
+  planned,
+  shortPageError,
+  warnCappedPages,
+  warnEndedEarly,
+} from "./_fanout_end.ts";
 import { checkPrimaryKey } from "./_primary_key.ts";
 import { checkNextLink, checkWindowEnd, specWarning } from "./_spec_warning.ts";
 import { requestBody, requestUrl, withoutExtras } from "./_request_url.ts";
@@ -34,6 +39,9 @@ export {
   type StreamSource,
   type StreamStats,
 } from "./stream_source.ts";
+
+/** Paginators whose `next` follows a short page, in case the source caps its page size. */
+const CAPPABLE = new Set(["offset", "page_number"]);
 
 function* skipDurable(
   requests: Iterable<PageRequest>,
@@ -285,6 +293,7 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
   const durable = resume?.page ?? -1;
   const first = resume?.next ?? paginator.first(ctx);
   let page = await firstPage(source, first, tally);
+  let capWarned = false;
   while (true) {
     const next = paginator.next(page, ctx);
     if (next.type === "done") checkNextLink(source, paginator, page);
@@ -295,10 +304,16 @@ export async function* paginate(source: StreamSource): AsyncGenerator<Page> {
     switch (next.type) {
       case "done":
         return;
-      case "next":
+      case "next": {
         if (source.stop?.aborted) return;
+        const before = page;
         page = await fetchPage(source, next.request);
+        if (!capWarned && CAPPABLE.has(paginator.type) && page.records.length) {
+          capWarned = true;
+          warnCappedPages(source.stats, source.id, before, page);
+        }
         continue;
+      }
       case "fanout":
       case "window":
         yield* fetchPlan(source, next, durable, tally, page.records.length);

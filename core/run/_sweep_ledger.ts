@@ -111,6 +111,7 @@ export class SweepLedger {
       log: plan.log,
       format: o.format ?? "parquet",
       ...(o.compression ? { compression: o.compression } : {}),
+      ...(plan.stream.columns ? { columns: plan.stream.columns } : {}),
       ...(plan.disposition === "merge" ? { uniqueKey: this.#keyOf } : {}),
       // A full refresh of a merge stream keeps one row per key too.
       ...(plan.disposition === "merge" ||

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import type { StreamDef } from "../connector/mod.ts";
+import {
+  type ColumnDeclaration,
+  columnTypeProblem,
+  type StreamDef,
+} from "../connector/mod.ts";
 import { checkPaginator } from "./_check_paginator.ts";
 import { checkTransforms } from "./_check_transforms.ts";
 import { describe, join, type SpecChecker } from "./_spec_checker.ts";
@@ -19,6 +23,7 @@ const STREAM_FIELDS = {
   transforms: "list",
   primaryKey: "key",
   writeDisposition: "enum",
+  columns: "object",
   incremental: "object",
   partition: "object",
   parent: "object",
@@ -76,6 +81,9 @@ export function checkStream(
     paginator: checkPaginator(c, join(path, "paginator"), s.paginator),
   };
   checkPlainFields(c, path, s, stream);
+  if (s.columns !== undefined) {
+    stream.columns = checkColumnTypes(c, path, s.columns, self);
+  }
   if (s.incremental !== undefined) {
     stream.incremental = checkIncremental(c, path, s.incremental);
   }
@@ -232,4 +240,32 @@ function checkParent(
     );
   }
   return o as unknown as StreamDef["parent"] & object;
+}
+
+// Declared column types: a wrong one names connector, stream and field.
+function checkColumnTypes(
+  c: SpecChecker,
+  path: string,
+  raw: unknown,
+  self: string,
+): Record<string, ColumnDeclaration> {
+  const at = join(path, "columns");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    c.fail(
+      at,
+      `must be an object of field names to column types; got ${describe(raw)}`,
+    );
+  }
+  for (const [field, type] of Object.entries(raw)) {
+    const problem = columnTypeProblem(type);
+    if (problem !== undefined) {
+      c.fail(
+        join(at, field),
+        `(field "${field}" of stream "${
+          c.connector ?? "?"
+        }/${self}") ${problem}`,
+      );
+    }
+  }
+  return raw as Record<string, ColumnDeclaration>;
 }

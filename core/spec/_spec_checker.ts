@@ -19,6 +19,9 @@ export type Kind =
 
 /** Checks the fields of one spec, whose errors name it by `source`. */
 export class SpecChecker {
+  /** The connector's name, once checked: messages about a stream name it. */
+  connector: string | undefined;
+
   constructor(readonly source: string) {}
 
   fail(path: string, message: string): never {

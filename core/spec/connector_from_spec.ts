@@ -90,6 +90,7 @@ function checkNameAndBase(c: SpecChecker, top: Record<string, unknown>): void {
       }`,
     );
   }
+  c.connector = top.name as string;
   c.value("baseUrl", top.baseUrl, "name");
   let base: URL | undefined;
   try {

@@ -363,6 +363,14 @@ function plain(value: unknown): unknown {
       : value;
   }
   if (Array.isArray(value)) return value.map(plain);
+  // A struct column's value: its fields as the columns' are.
+  if (
+    typeof value === "object" && value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const fields = Object.entries(value as Record<string, unknown>);
+    return Object.fromEntries(fields.map(([k, v]) => [k, plain(v)]));
+  }
   return value;
 }
 

@@ -5,7 +5,17 @@ import { VERSION } from "../../../core/cli/version.ts";
 import { ROOT, runDeno } from "../../_cli.ts";
 import { withTempDir } from "../../_lake.ts";
 
-const COMMANDS = ["pull", "list", "state", "query", "demo", "new", "compile"];
+const COMMANDS = [
+  "pull",
+  "list",
+  "state",
+  "query",
+  "compact",
+  "expire",
+  "demo",
+  "new",
+  "compile",
+];
 
 /** The `deno run` argv of task `name` as deno.json defines it, then `extra`. */
 async function taskArgs(name: string, extra: string[]): Promise<string[]> {

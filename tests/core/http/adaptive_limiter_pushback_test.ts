@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { AdaptiveLimiter } from "../../../core/http/adaptive_limiter.ts";
+import type { PermitOutcome } from "../../../core/http/limiter.ts";
 import {
   dropRate,
   meanLimit,
@@ -98,4 +100,38 @@ Deno.test("AdaptiveLimiter still comes down when 503s (no wait asked) come with 
   const mean = meanLimit(r, 1_000, r.end);
   assert(mean <= 1.5 * 32, `mean limit ${mean}`);
   assert(share(r, 1_000, r.end - 100, 32 / 20) >= 0.9);
+});
+
+Deno.test("AdaptiveLimiter judges the share of 503s (no wait asked) over at least 64 answers, not over a window", async () => {
+  let clock = 0;
+  const limiter = new AdaptiveLimiter({
+    initial: 8,
+    max: 8,
+    followLatency: false,
+    now: () => clock,
+  });
+  // Rounds of 8 requests at once, `faults` of them answered 503 (no wait).
+  const round = async (faults: number) => {
+    const permits = await Promise.all(
+      Array.from({ length: 8 }, () => limiter.acquire()),
+    );
+    clock += 20;
+    permits.forEach((p, i) =>
+      p.release(
+        i < faults
+          ? { latencyMs: 20, dropped: true, status: 503 } as PermitOutcome
+          : { latencyMs: 20, dropped: false },
+      )
+    );
+  };
+  // 3 of a window of 8 (with 10 % random faults, one window in 26), then
+  // 3 in the next 56: 6 of 64 is a source's random faults, not overload.
+  await round(3);
+  for (const faults of [0, 1, 0, 1, 0, 1, 0]) await round(faults);
+  assert.equal(limiter.limit, 8);
+  // A quarter or more of 64 answers, from a source failing under load.
+  for (let i = 0; i < 7; i++) await round(3);
+  assert.equal(limiter.limit, 8, "56 answers are not enough to judge");
+  await round(3);
+  assert.equal(limiter.limit, 7, "24 of 64 failed: x0.9");
 });

@@ -118,6 +118,37 @@ Deno.test("FixedLimiter keeps order through a long queue with aborts in it", asy
   assertEquals([limiter.inFlight, limiter.queued], [0, 0]);
 });
 
+Deno.test("FixedLimiter serves retries ahead of first attempts, each in arrival order", async () => {
+  const limiter = new FixedLimiter(1);
+  const held = await limiter.acquire();
+  const order: string[] = [];
+  const take = (name: string, retry: boolean, signal?: AbortSignal) =>
+    limiter.acquire(signal, { retry }).then((p) => {
+      order.push(name);
+      p.release("ignore");
+    }, () => order.push(`${name} aborted`));
+  const gone = new AbortController();
+  const waits = [
+    take("first 1", false),
+    take("retry 1", true),
+    take("first 2", false),
+    take("retry gone", true, gone.signal),
+    take("retry 2", true),
+  ];
+  gone.abort();
+  assertEquals(limiter.queued, 4);
+  held.release("ignore");
+  await Promise.all(waits);
+  assertEquals(order, [
+    "retry gone aborted",
+    "retry 1",
+    "retry 2",
+    "first 1",
+    "first 2",
+  ]);
+  assertEquals([limiter.inFlight, limiter.queued], [0, 0]);
+});
+
 Deno.test("FixedLimiter validates its limit and never changes it", () => {
   for (const bad of [0, -1, 1.5, NaN, Infinity]) {
     assertThrows(() => new FixedLimiter(bad), RangeError);

@@ -36,8 +36,13 @@ Deno.test("valueType: one value", () => {
     [[1, "a"], "JSON"],
     [[[1]], "JSON"],
     [[{ a: 1 }], "JSON"],
-    [{ a: 1 }, "JSON"],
-    [{}, "JSON"],
+    // Nested objects are structs (they were JSON text before Iceberg structs).
+    [{ a: 1 }, 'STRUCT<[["a","INT64"]]>'],
+    [{ a: { b: null } }, 'STRUCT<[["a","STRUCT<[[\\"b\\",\\"NULL\\"]]>"]]>'],
+    [{}, "STRUCT<[]>"],
+    [{ "": 1 }, "JSON"],
+    [{ toJSON: () => 1 }, "JSON"],
+    [new Map(), "JSON"],
   ];
   for (const [value, type] of cases) {
     assert.equal(
@@ -128,7 +133,7 @@ Deno.test("inferSchema: first-seen order, widened types, nulls", () => {
     { name: "tags", type: "LIST<STRING>" },
     { name: "at", type: "TIMESTAMP" },
     { name: "ok", type: "BOOLEAN" },
-    { name: "extra", type: "JSON" },
+    { name: "extra", type: 'STRUCT<[["a","LIST<INT64>"]]>' },
     { name: "never", type: "NULL" },
   ]);
 });
@@ -156,8 +161,13 @@ Deno.test("inferSchema: a conflict names field, both types and stream", () => {
   );
   assert.throws(
     () =>
-      inferSchema([{ o: { a: 1 } }, { o: "text" }], { stream: "demo/items" }),
+      inferSchema([{ o: [1, "a"] }, { o: "text" }], { stream: "demo/items" }),
     /field "o" was JSON, now STRING/,
+  );
+  assert.throws(
+    () =>
+      inferSchema([{ o: { a: 1 } }, { o: "text" }], { stream: "demo/items" }),
+    /field "o" was STRUCT<\[\["a","INT64"\]\]>, now STRING/,
   );
 });
 
@@ -216,5 +226,29 @@ Deno.test("mergeSchemas: widens, appends, and names conflicts", () => {
         type: "BOOLEAN",
       }], "s/t"),
     /field "a" was TIMESTAMP, now BOOLEAN in "s\/t"/,
+  );
+});
+
+Deno.test("inferSchema: a struct column takes objects that fit it as they are, and widens, adds fields or turns JSON for those that do not", () => {
+  const infer = (rows: Record<string, unknown>[]) =>
+    inferSchema(rows, {
+      stream: "s/t",
+      base: [{ name: "s", type: 'STRUCT<[["a","DOUBLE"],["b","JSON"]]>' }],
+    })[0]?.type;
+  // Fits: fewer keys, a narrower number, any value where JSON is.
+  assert.equal(
+    infer([{ s: { a: 1 } }, { s: { b: [1, "x"] } }, { s: {} }, { s: null }]),
+    'STRUCT<[["a","DOUBLE"],["b","JSON"]]>',
+  );
+  assert.equal(
+    infer([{ s: { a: 1, c: true } }]),
+    'STRUCT<[["a","DOUBLE"],["b","JSON"],["c","BOOLEAN"]]>',
+  );
+  assert.equal(infer([{ s: { a: "x" } }]), "JSON");
+  assert.throws(
+    () => infer([{ s: { a: 2n ** 130n } }]),
+    (err: unknown) =>
+      err instanceof SchemaError &&
+      /field "s" cannot be stored in "s\/t"/.test(err.message),
   );
 });

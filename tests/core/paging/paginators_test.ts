@@ -237,9 +237,18 @@ const offsetCases: {
     offsets: ["57", "107"],
   },
   {
-    name: "no total: short first page",
+    // The source may cap its page size at 49: only an empty page ends.
+    name: "no total: short first page asks from the offset after it",
     opts: { limit: 50 },
     records: 49,
+    type: "next",
+    offsets: ["49"],
+  },
+  {
+    name: "no total: short first page that meets ctx.limit",
+    opts: { limit: 50 },
+    records: 49,
+    ctx: { limit: 49 },
     type: "done",
     offsets: [],
   },
@@ -427,11 +436,12 @@ const pageCases: {
     pages: ["2", "3"],
   },
   {
-    name: "short first page with known size",
+    // The source may cap its page size at 9: only an empty page ends.
+    name: "short first page with known size asks for the next page",
     opts: { size: 10 },
     records: 9,
-    type: "done",
-    pages: [],
+    type: "next",
+    pages: ["2"],
   },
   {
     name: "short first page, size unknown: only an empty page ends",

@@ -80,7 +80,10 @@ async function judge(
   }
   // A field whose values no one column type holds exactly (a fraction and
   // an integer past 64 bits) is an error by design, never a rounding.
-  const typeClash = errors.every((e) => /field ".*" was \w+, now \w+/.test(e));
+  // Nested objects are structs: a nested field's clash is one too.
+  const typeClash = errors.every((e) =>
+    /field ".*" was (\w+|struct<.*>|STRUCT<.*>), now (\w+|struct<.*>)/.test(e)
+  );
   if (mustSucceed(c) && !typeClash) {
     fail(c, `failed though every fault was retryable: ${errors.join("; ")}`);
   }
