@@ -34,8 +34,8 @@ const DONE: IteratorResult<never> = { done: true, value: undefined };
 export class PooledMap<T, R> implements AsyncIterableIterator<R> {
   readonly #source: Iterable<T> | AsyncIterable<T>;
   readonly #fn: (item: T, signal: AbortSignal) => Promise<R>;
-  readonly #concurrency: number;
-  readonly #maxBuffered: number;
+  readonly #concurrency: () => number;
+  readonly #maxBuffered: () => number;
   readonly #ordered: boolean;
   readonly #signal: AbortSignal | undefined;
 
@@ -79,8 +79,8 @@ export class PooledMap<T, R> implements AsyncIterableIterator<R> {
     source: Iterable<T> | AsyncIterable<T>,
     fn: (item: T, signal: AbortSignal) => Promise<R>,
     options: {
-      concurrency: number;
-      maxBuffered: number;
+      concurrency: () => number;
+      maxBuffered: () => number;
       ordered: boolean;
       signal: AbortSignal | undefined;
     },
@@ -141,8 +141,8 @@ export class PooledMap<T, R> implements AsyncIterableIterator<R> {
   #pump(): void {
     while (
       this.#started && !this.#stopped &&
-      this.#active.size < this.#concurrency &&
-      this.#buffered < this.#maxBuffered
+      this.#active.size < this.#concurrency() &&
+      this.#buffered < this.#maxBuffered()
     ) {
       if (this.#held) {
         const { item } = this.#held;

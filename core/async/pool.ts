@@ -19,8 +19,12 @@ import { PooledMap } from "./_pooled_map.ts";
  * ```
  */
 export interface PooledMapOptions {
-  /** Calls of `fn` in flight at most; an integer >= 1. */
-  concurrency: number;
+  /**
+   * Calls of `fn` in flight at most: an integer >= 1, or a function read
+   * whenever a call could start (a width that follows a limiter's limit;
+   * its value is rounded down, and at least 1).
+   */
+  concurrency: number | (() => number);
   /**
    * Yield results in source order (`true`) or as they complete (`false`).
    * @default {true}
@@ -32,7 +36,7 @@ export interface PooledMapOptions {
    * Finished results the consumer has not taken at which the pool stops
    * starting work until the consumer pulls; an integer >= 1. Started but
    * untaken items never exceed `concurrency + maxBuffered`.
-   * @default {concurrency}
+   * @default {concurrency} (read as it changes, when a function)
    */
   maxBuffered?: number;
 }
@@ -109,21 +113,25 @@ export function pooledMap<T, R>(
     );
   }
   const concurrency = options?.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `Cannot run pooledMap: concurrency must be an integer >= 1, got ${concurrency}`,
-    );
-  }
-  const maxBuffered = options.maxBuffered ?? concurrency;
-  if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
-    throw new RangeError(
-      `Cannot run pooledMap: maxBuffered must be an integer >= 1, got ${maxBuffered}`,
-    );
-  }
+  const width = typeof concurrency === "function"
+    ? () => Math.max(1, Math.floor(concurrency()) || 1)
+    : checkedCount("concurrency", concurrency);
+  const maxBuffered = options.maxBuffered === undefined
+    ? width
+    : checkedCount("maxBuffered", options.maxBuffered);
   return new PooledMap(source, fn, {
-    concurrency,
+    concurrency: width,
     maxBuffered,
     ordered: options.ordered ?? true,
     signal: options.signal,
   });
+}
+
+function checkedCount(name: string, n: unknown): () => number {
+  if (!Number.isInteger(n) || (n as number) < 1) {
+    throw new RangeError(
+      `Cannot run pooledMap: ${name} must be an integer >= 1, got ${n}`,
+    );
+  }
+  return () => n as number;
 }

@@ -21,7 +21,7 @@ import type { RequestAuth } from "./request_auth.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import { RetryBudget } from "./retry_budget.ts";
 import { type AnswerContext, judgeAnswer, parseBody } from "./_answer.ts";
-import { Deadline } from "./_deadline.ts";
+import { type Deadline, DeadlineWheel } from "./_deadline_wheel.ts";
 import {
   describe,
   ERROR_BODY_BYTES,
@@ -31,6 +31,7 @@ import {
 } from "./_failure.ts";
 import { type RetryRules, RetryTally } from "./_retry_tally.ts";
 import { liveRedactor } from "./_redact.ts";
+import { requestHeaders, withAuth } from "./_request_headers.ts";
 import { Settlement } from "./_settlement.ts";
 
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
@@ -93,6 +94,7 @@ export class HttpClient {
   #reading = new Map<string, number>();
   #budgets = new Map<string, RateBudget>();
   #headers: Headers;
+  #deadlines: DeadlineWheel;
   #redact: (text: string) => string;
   #auth: RequestAuth | undefined;
   #onEvent: ((event: HttpEvent) => void) | undefined;
@@ -120,6 +122,7 @@ export class HttpClient {
         `Cannot create HTTP client: stallTimeoutMs must be > 0, got ${stallTimeoutMs}`,
       );
     }
+    this.#deadlines = new DeadlineWheel(this.#timeoutMs);
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.#limiterOf = options.limiter;
     this.#budgetOf = options.rateBudget;
@@ -180,11 +183,7 @@ export class HttpClient {
     const where: ErrorContext = {};
     if (req.context?.stream !== undefined) where.stream = req.context.stream;
     if (req.context?.page !== undefined) where.page = req.context.page;
-    const headers = new Headers(this.#headers);
-    for (const [k, v] of new Headers(req.headers)) headers.set(k, v);
-    if (req.method === "POST" && !headers.has("content-type")) {
-      headers.set("content-type", "application/json");
-    }
+    const headers = requestHeaders(this.#headers, req);
     const at: AnswerContext = {
       safeUrl,
       host,
@@ -199,10 +198,10 @@ export class HttpClient {
     let renewed = false;
     for (let attempt = 1;; attempt++) {
       const sent = await this.#auth?.headers(signal);
-      for (const [k, v] of Object.entries(sent ?? {})) headers.set(k, v);
+      const sending = withAuth(headers, sent);
       let result: Attempted;
       try {
-        result = await this.#attempt(url, headers, req, at, attempt > 1);
+        result = await this.#attempt(url, sending, req, at, attempt > 1);
       } catch (err) {
         // A refused credential is renewed and tried once more: a token
         // revoked or expired early; a second 401 means it is really wrong.
@@ -252,7 +251,7 @@ export class HttpClient {
       budget?.abandon();
       throw err;
     }
-    const deadline = new Deadline(signal, this.#timeoutMs);
+    const deadline = this.#deadlines.start(signal);
     const settlement = new Settlement({
       permit,
       budget,

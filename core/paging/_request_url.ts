@@ -67,17 +67,54 @@ export function requestUrl(
     return u.href;
   }
   const path = fillTemplate(req.path ?? stream.path, vars, true);
-  const u = new URL(
-    baseUrl.replace(/\/+$/, "") +
-      (path === "" ? "" : "/" + path.replace(/^\/+/, "")),
-  );
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(stream.params ?? {})) {
     merged[k] = typeof v === "string" ? fillTemplate(v, vars) : String(v);
   }
   Object.assign(merged, extra, req.params ?? {});
-  for (const [k, v] of Object.entries(merged)) u.searchParams.set(k, v);
-  return u.href;
+  const prefix = baseUrl.replace(/\/+$/, "") +
+    (path === "" ? "" : "/" + path.replace(/^\/+/, ""));
+  const href = urlPrefix(prefix);
+  if (href === undefined) {
+    // A query or fragment already there: URL merges the parameters into it.
+    const u = new URL(prefix);
+    for (const [k, v] of Object.entries(merged)) u.searchParams.set(k, v);
+    return u.href;
+  }
+  let query = "";
+  for (const k in merged) {
+    query += (query === "" ? "?" : "&") + formPair(k, merged[k]!);
+  }
+  return href + query;
+}
+
+// Base URL + path, parsed once (URL normalises it: host case, default port,
+// dot segments, escapes) and kept: a stream's pages share it. Undefined
+// when it has a query or fragment of its own.
+const prefixes = new Map<string, string | undefined>();
+const MAX_PREFIXES = 1024;
+
+function urlPrefix(prefix: string): string | undefined {
+  let href = prefixes.get(prefix);
+  if (href !== undefined || prefixes.has(prefix)) return href;
+  const u = new URL(prefix);
+  href = u.search === "" && u.hash === "" && !prefix.includes("?") &&
+      !prefix.includes("#")
+    ? u.href
+    : undefined;
+  // Paths that differ per page (an item id) would grow it without end.
+  if (prefixes.size >= MAX_PREFIXES) prefixes.clear();
+  prefixes.set(prefix, href);
+  return href;
+}
+
+// What URLSearchParams writes for `k=v` (application/x-www-form-urlencoded),
+// without building one for the common case of nothing to escape.
+const PLAIN = /^[A-Za-z0-9*\-._]*$/;
+
+function formPair(k: string, v: string): string {
+  if (PLAIN.test(k) && PLAIN.test(v)) return k + "=" + v;
+  return new URLSearchParams([[k, v]]).toString();
 }
 
 /**
@@ -89,7 +126,9 @@ export function withoutExtras(
   req: PageRequest,
   extra: Record<string, string> | undefined,
 ): PageRequest {
-  if (req.url === undefined || !extra) return req;
+  if (req.url === undefined || !extra || Object.keys(extra).length === 0) {
+    return req;
+  }
   const u = new URL(req.url);
   let changed = false;
   for (const [k, v] of Object.entries(extra)) {

@@ -57,8 +57,11 @@ export interface StreamSource {
   stream: StreamDef;
   /** The HTTP client (shared by all streams of a run, so they share its limiter). */
   http: JsonFetcher;
-  /** Pages fetched or buffered at once at most (the limiter decides what flies). */
-  concurrency: number;
+  /**
+   * Pages fetched or buffered at once at most (the limiter decides what
+   * flies): a number, or read as it changes (it follows the limiter's limit).
+   */
+  concurrency: number | (() => number);
   /** Counters updated as pages arrive. */
   stats: StreamStats;
   /** Stop after this many records (exactly). */

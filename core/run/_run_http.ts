@@ -6,6 +6,7 @@
  */
 
 import { AdaptiveLimiter } from "../http/adaptive_limiter.ts";
+import { checkedBounds } from "../http/adaptive_limiter_options.ts";
 import type { Connector } from "../connector/connector.ts";
 import { HttpClient } from "../http/http.ts";
 import type { Limiter } from "../http/limiter.ts";
@@ -47,6 +48,54 @@ export function concurrencyOf(options: PullOptions): {
   }
   return { concurrency, maxConcurrency };
 }
+
+/**
+ * The width of a run's page pools, read as it changes: twice the highest
+ * concurrency limit in force (over the run's hosts; the initial limit before
+ * the first request), plus a few, and never wider than the pools were when
+ * their width was fixed (`maxConcurrency` in auto mode, twice a pinned
+ * concurrency). The limiter decides what flies; the pool only
+ * keeps the next pages queued at it, so a freed slot is refilled at once
+ * instead of after a page is parsed. A pool as wide as the ceiling (256)
+ * held hundreds of pages of a source that takes 32, and their garbage.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { poolWidthOf } from "./_run_http.ts";
+ * import { FixedLimiter, type Limiter } from "../http/limiter.ts";
+ * const limiters = new Map<string, Limiter>();
+ * const width = poolWidthOf(limiters, { concurrency: "auto", maxConcurrency: 256 });
+ * assert.equal(width(), 24);
+ * limiters.set("a:1", new FixedLimiter(32));
+ * limiters.set("b:1", new FixedLimiter(4));
+ * assert.equal(width(), 72);
+ * limiters.set("c:1", new FixedLimiter(200));
+ * assert.equal(width(), 256);
+ * ```
+ */
+export function poolWidthOf(
+  limiters: Map<string, Limiter>,
+  { concurrency, maxConcurrency }: {
+    concurrency: number | "auto";
+    maxConcurrency: number;
+  },
+): () => number {
+  const [initial, ceiling] = concurrency === "auto"
+    ? [
+      Math.min(checkedBounds({ max: maxConcurrency }).initial, maxConcurrency),
+      maxConcurrency,
+    ]
+    : [concurrency, concurrency * 2];
+  return () => {
+    let limit = 0;
+    for (const l of limiters.values()) limit = Math.max(limit, l.limit);
+    return Math.min(2 * (limit || initial) + POOL_SLACK, ceiling);
+  };
+}
+
+/** Pages queued beyond twice the limit: room for bodies still being read. */
+const POOL_SLACK = 8;
 
 /**
  * The run's HTTP client, and its limiters by host (made on a host's first

@@ -34,8 +34,8 @@ export interface PullRun {
   limiters: Map<string, Limiter>;
   /** Query parameters of the credential. */
   authParams: Record<string, string>;
-  /** Pages in flight per stream at most. */
-  poolWidth: number;
+  /** Pages in flight per stream at most; read as it changes. */
+  poolWidth: number | (() => number);
   /** Where the run's events go. */
   emit: (event: RunEvent) => void;
 }

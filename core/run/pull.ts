@@ -13,7 +13,7 @@ import { newStreamStats, type StreamStats } from "../paging/paginate.ts";
 import type { Storage } from "../lake/storage.ts";
 import { newRunId } from "../lake/stream_table.ts";
 import { authParts } from "./_auth_parts.ts";
-import { concurrencyOf, runHttp } from "./_run_http.ts";
+import { concurrencyOf, poolWidthOf, runHttp } from "./_run_http.ts";
 import { pullStream } from "./_stream_pull.ts";
 import { openLake } from "./open_lake.ts";
 import type { PullOptions } from "./pull_options.ts";
@@ -106,9 +106,7 @@ export async function pull(
     lake: storage.root,
   });
 
-  // The limiter caps what flies; the pool keeps the next pages queued at it,
-  // so a freed slot is refilled at once instead of after the page is parsed.
-  const poolWidth = concurrency === "auto" ? maxConcurrency : concurrency * 2;
+  const poolWidth = poolWidthOf(limiters, { concurrency, maxConcurrency });
   const run = {
     connector,
     options,

@@ -28,8 +28,8 @@ export interface StreamRunOptions {
   authParams?: Record<string, string>;
   /** Live counters. */
   stats: StreamStats;
-  /** Pages in flight or buffered per lane at most. */
-  poolWidth: number;
+  /** Pages in flight or buffered per lane at most; read as it changes. */
+  poolWidth: number | (() => number);
   /** How many lanes keep the source busy now (range partitions split until there are this many). */
   targetLanes?: () => number;
   /** File format. @default {"parquet"} */

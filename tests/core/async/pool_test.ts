@@ -414,3 +414,58 @@ Deno.test("pooledMap validates its arguments", () => {
     TypeError,
   );
 });
+
+Deno.test("pooledMap with a concurrency function follows its value as it grows and shrinks", async () => {
+  for (const ordered of [true, false]) {
+    let width = 2;
+    const gates: Array<() => void> = [];
+    let inFlight = 0;
+    const seen: Array<{ width: number; inFlight: number }> = [];
+    const pool = pooledMap(
+      Array.from({ length: 40 }, (_, i) => i),
+      async (n) => {
+        inFlight++;
+        seen.push({ width, inFlight });
+        await new Promise<void>((resolve) => gates.push(resolve));
+        inFlight--;
+        return n;
+      },
+      { concurrency: () => width, ordered },
+    );
+    const out: number[] = [];
+    const done = (async () => {
+      for await (const n of pool) out.push(n);
+    })();
+    await turn();
+    assertEquals(inFlight, 2, `ordered=${ordered}: width 2`);
+    width = 6;
+    gates.shift()!();
+    await turn();
+    assertEquals(
+      inFlight,
+      6,
+      `ordered=${ordered}: grown to 6 on the next settle`,
+    );
+    width = 1;
+    while (inFlight > 1) {
+      gates.shift()!();
+      await turn();
+    }
+    for (let i = 0; i < 5; i++) {
+      gates.shift()!();
+      await turn();
+      assertEquals(inFlight, 1, `ordered=${ordered}: shrunk to 1`);
+    }
+    width = 0.5; // read as at least 1
+    while (gates.length > 0) {
+      gates.shift()!();
+      await turn();
+    }
+    await done;
+    assertEquals(
+      out.toSorted((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    assert.ok(seen.every((s) => s.inFlight <= Math.max(1, s.width)));
+  }
+});
