@@ -7,13 +7,12 @@
  * one below it costs throughput, so the limiter errs upward and tolerates
  * latency up to one and a half times its floor. A source that sheds load
  * (429/503) punishes every excess request, so after a drop the limiter holds
- * just below the level where the drop happened and probes above it rarely,
- * more rarely after each failed probe, and more rarely still when a drop
- * asks for a wait (`Retry-After`) that every failed probe would cost again.
+ * just below its level and probes above it rarely, more rarely after each
+ * failed probe or when a drop asks for a wait every probe would cost again.
  *
- * Every decision is taken when a permit is released, from the latencies and
- * drops the HTTP layer reports, with time read from the injected `now`: no
- * timers, so a fake clock makes every decision reproducible.
+ * Decisions are taken as permits are released, from the latencies and drops
+ * the HTTP layer reports and time from the injected `now`: no timers, so a
+ * fake clock makes every decision reproducible.
  *
  * @module
  */

@@ -240,18 +240,13 @@ export function pageNumberPaginator(
         };
       }
       if (got === 0) return DONE;
+      // A short page is the end or a source that caps its page size below
+      // `size` (its pages then hold fewer records each, numbered the same):
+      // only an empty page tells them apart. The record limit is left to the
+      // engine, as the source's page size is not known.
       if (size !== undefined && got < size) {
-        // A short page is the end or a source that caps its page size below
-        // `size` (its pages then hold fewer records each, numbered the
-        // same): only an empty page tells them apart. The record limit is
-        // left to the engine, as the source's page size is not known.
-        return {
-          type: "next",
-          request: withParams(page, page.request.index + 1, {
-            [pageParam]: String(current + 1),
-            ...sizeParams,
-          }),
-        };
+        const [request] = following(page, current, current + 1);
+        return { type: "next", request: request! };
       }
       if (current >= last) return DONE;
       return {
