@@ -277,6 +277,8 @@ export class ParquetWriter {
         from === 0 && take === rows.length
           ? rows
           : rows.slice(from, from + take),
+        this.#schema,
+        !this.#fixed,
       );
       this.#inGroup += take;
       from += take;
