@@ -20,8 +20,8 @@ import {
   ListFiller,
   MicrosFiller,
   NullFiller,
-  TextFiller,
 } from "./_column_fillers.ts";
+import { TextFiller } from "./_text_filler.ts";
 import type { BuiltColumn, BuiltGroup } from "./_column_group.ts";
 import { columnData, fileColumns } from "./_parquet_columns.ts";
 import { describe, RowFailure } from "./_row_failure.ts";
