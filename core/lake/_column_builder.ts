@@ -195,7 +195,7 @@ export class ColumnBuilder {
       (this.#fast(column.type)
         ? fillerFor(column.type, this.#maxBytes)
         : undefined) ??
-        new Converted({ name: column.name, type: column.type }, this.#maxBytes);
+        new Converted(column, this.#maxBytes);
     const built = { type: column.type, fill };
     let from = 0;
     for (const page of this.#pages) {
@@ -210,12 +210,31 @@ export class ColumnBuilder {
   }
 
   /**
+   * Fixing a schema may settle a column's type (a struct's, say): such a
+   * column is built again from its rows, still kept, as the schema was not
+   * fixed before.
+   */
+  #settle(schema: Schema, rows: number): void {
+    try {
+      for (const column of fileColumns(schema)) {
+        const built = this.#columns.get(column.name);
+        if (built !== undefined && built.type !== column.type) {
+          this.#start(column, built, rows);
+        }
+      }
+    } catch (error) {
+      this.#failure = { error };
+    }
+  }
+
+  /**
    * The group, its columns those of the file with `schema` (see
    * `fileColumns`), and a new empty one in its place. Throws the group's
    * failure: a `RowFailure` names its row in the group.
    */
   take(schema: Schema): BuiltGroup {
     const rows = this.#rows;
+    if (this.#failure === undefined) this.#settle(schema, rows);
     const columns = this.#columns;
     const failure = this.#failure;
     this.#columns = new Map();

@@ -197,6 +197,8 @@ export class MicrosFiller extends Fixed {
     let micros: bigint | undefined;
     if (typeof value === "string") micros = parseTimestamp(value);
     else if (value instanceof Date) micros = BigInt(value.getTime()) * 1000n;
+    // Microseconds already (a declared epoch column, converted upstream).
+    else if (typeof value === "bigint") micros = value;
     else throw expected("a timestamp", value);
     if (micros === undefined) throw new RangeError("not an ISO-8601 date-time");
     this.mark(1);
