@@ -6,7 +6,9 @@
  */
 import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { zstdCompressSync } from "node:zlib";
-import { columnData, fileColumns, schemaElements } from "./_parquet_columns.ts";
+import { ColumnBuilder } from "./_column_builder.ts";
+import { type BuiltGroup, columnValues } from "./_column_group.ts";
+import { fileColumns, schemaElements } from "./_parquet_columns.ts";
 import { writeGroupByColumn } from "./_parquet_group.ts";
 import { RowFailure } from "./_row_failure.ts";
 import { SinkWriter } from "./_sink_writer.ts";
@@ -19,8 +21,11 @@ export type ParquetCodec = "ZSTD" | "SNAPPY" | "UNCOMPRESSED";
 
 /** Encodes the row groups of one file into its sink. */
 export interface ParquetEncoder {
-  /** Rows of the group being filled (cloned or kept: do not mutate them). */
-  add(rows: readonly Row[]): void;
+  /**
+   * Rows of the group being filled, fitting `schema` (see
+   * `ColumnBuilder.add`; `mayWiden` until the file's schema is fixed).
+   */
+  add(rows: readonly Row[], schema: Schema, mayWiden: boolean): void;
   /**
    * Encode the rows added since the last group as one row group with
    * `schema` (the same for every group of a file). Resolves once its bytes
@@ -59,22 +64,25 @@ export class GroupEncoder {
     return Math.max(this.#out.peakBytes, this.#out.buffer.byteLength);
   }
 
-  /** Encode `rows` as one row group; `pause` is awaited between columns. */
+  /**
+   * Encode `group` (built with `schema`) as one row group; `pause` is
+   * awaited between columns.
+   */
   async encode(
     schema: Schema,
-    rows: readonly Row[],
+    group: BuiltGroup,
     pause: () => Promise<void>,
     meta?: string,
   ): Promise<void> {
     const columns = fileColumns(schema);
     const first = this.#rows;
-    this.#rows += rows.length;
+    this.#rows += group.rows;
     try {
       await writeGroupByColumn(
         this.#writer(schema, meta),
         columns.map((c) => c.name),
-        rows.length,
-        (i) => columnData([columns[i]!], rows)[0]!.data as unknown[],
+        group.rows,
+        (i) => columnValues(group.columns[i]!, group.rows),
         pause,
       );
     } catch (err) {
@@ -103,6 +111,22 @@ export class GroupEncoder {
   }
 }
 
+/**
+ * The group `builder` holds, a `RowFailure` named by its row in the file
+ * (`first` rows came before the group).
+ */
+export function takeGroup(
+  builder: ColumnBuilder,
+  schema: Schema,
+  first: number,
+): BuiltGroup {
+  try {
+    return builder.take(schema);
+  } catch (err) {
+    throw err instanceof RowFailure ? err.shifted(first) : err;
+  }
+}
+
 /** Let timers and I/O run (a macrotask, not a microtask). */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -111,7 +135,9 @@ export function yieldToEventLoop(): Promise<void> {
 /** Encodes on the calling thread, yielding to the event loop between columns. */
 export class InlineEncoder implements ParquetEncoder {
   readonly #encoder: GroupEncoder;
-  #rows: Row[] = [];
+  readonly #builder = new ColumnBuilder();
+  // Rows of the groups before the one being filled.
+  #taken = 0;
   #chain: Promise<void> = Promise.resolve();
   #disposed = false;
 
@@ -123,15 +149,21 @@ export class InlineEncoder implements ParquetEncoder {
     return this.#encoder.peakBytes;
   }
 
-  add(rows: readonly Row[]): void {
-    for (const row of rows) this.#rows.push(row);
+  add(rows: readonly Row[], schema: Schema, mayWiden: boolean): void {
+    if (!this.#disposed) this.#builder.add(rows, schema, mayWiden);
   }
 
   group(schema: Schema, meta?: string): Promise<void> {
-    const rows = this.#rows;
-    this.#rows = [];
+    const first = this.#taken;
+    this.#taken += this.#builder.rows;
+    let group: BuiltGroup;
+    try {
+      group = takeGroup(this.#builder, schema, first);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#then(() =>
-      this.#encoder.encode(schema, rows, yieldToEventLoop, meta)
+      this.#encoder.encode(schema, group, yieldToEventLoop, meta)
     );
   }
 
@@ -141,7 +173,6 @@ export class InlineEncoder implements ParquetEncoder {
 
   async dispose(): Promise<void> {
     this.#disposed = true;
-    this.#rows = [];
     await this.#chain.catch(() => {});
   }
 

@@ -3,16 +3,24 @@
  * row group is the one heavy piece of CPU work in a pull; on the thread that
  * also sends requests and reads answers it delays both, and a source with a
  * fixed number of slots sits idle meanwhile. So by default it runs on a
- * worker thread: rows go there as each page lands (a structured clone, far
- * cheaper than encoding), and the encoded bytes come back, in order, to the
- * file's sink. The inline encoder does the same work on the calling thread,
- * a column at a time with pauses between columns; it is the fallback and
- * the reference the worker is checked against.
+ * worker thread. Each page's values go into typed arrays here as it lands
+ * (see `_column_builder.ts`: far cheaper than a structured clone of its
+ * rows), a full row group's buffers are transferred to the worker, not
+ * copied, and the encoded bytes come back, in order, to the file's sink.
+ * The inline encoder does the same work on the calling thread, a column at
+ * a time with pauses between columns; it is the fallback and the reference
+ * the worker is checked against.
  *
  * @module
  */
-import type { ParquetCodec, ParquetEncoder } from "./_inline_encoder.ts";
-import { describe, RowFailure } from "./_row_failure.ts";
+import {
+  type ParquetCodec,
+  type ParquetEncoder,
+  takeGroup,
+} from "./_inline_encoder.ts";
+import { ColumnBuilder } from "./_column_builder.ts";
+import { type BuiltGroup, transferList } from "./_column_group.ts";
+import { RowFailure } from "./_row_failure.ts";
 import type { Schema } from "./schema.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
@@ -25,20 +33,17 @@ export {
 } from "./_inline_encoder.ts";
 
 /**
- * A message to the encoder worker, about file `id`. `at` is the index in
- * the file of the first of `rows`, and `rows` of a group the rows sent so
- * far: a message the worker could not read (a value too deep to copy) is
- * then a gap it reports, never rows silently missing.
+ * A message to the encoder worker, about file `id`: a row group's columns
+ * (their buffers transferred), the footer, or the end of the file.
  */
 export type ToWorker =
   & { id: number }
   & (
-    | { t: "rows"; rows: readonly Row[]; at: number }
     | {
       t: "group";
       schema: Schema;
       codec: ParquetCodec;
-      rows: number;
+      group: BuiltGroup;
       meta?: string;
     }
     | { t: "finish"; schema: Schema; codec: ParquetCodec; meta?: string }
@@ -193,8 +198,9 @@ export class WorkerEncoder implements ParquetEncoder {
   #waiters: Waiter[] = [];
   #peakBytes = 0;
   #stopped = false;
-  // Rows sent to the worker so far.
-  #sent = 0;
+  readonly #builder = new ColumnBuilder();
+  // Rows of the groups before the one being filled.
+  #taken = 0;
 
   constructor(sink: Pick<FileSink, "write">, codec: ParquetCodec) {
     this.#sink = sink;
@@ -205,24 +211,28 @@ export class WorkerEncoder implements ParquetEncoder {
     return this.#peakBytes;
   }
 
-  add(rows: readonly Row[]): void {
-    if (this.#stopped || rows.length === 0) return;
-    const at = this.#sent;
-    this.#sent += rows.length;
-    this.#post({ id: this.id, t: "rows", rows, at });
+  add(rows: readonly Row[], schema: Schema, mayWiden: boolean): void {
+    if (!this.#stopped) this.#builder.add(rows, schema, mayWiden);
   }
 
   group(schema: Schema, meta?: string): Promise<void> {
-    const codec = this.#codec;
-    const rows = this.#sent;
+    const first = this.#taken;
+    this.#taken += this.#builder.rows;
+    let group: BuiltGroup;
+    try {
+      group = takeGroup(this.#builder, schema, first);
+    } catch (err) {
+      this.fail(err);
+      return Promise.reject(err);
+    }
     return this.#ask({
       id: this.id,
       t: "group",
       schema,
-      codec,
-      rows,
+      codec: this.#codec,
+      group,
       ...(meta === undefined ? {} : { meta }),
-    });
+    }, transferList(group));
   }
 
   async finish(schema: Schema, meta?: string): Promise<void> {
@@ -293,27 +303,16 @@ export class WorkerEncoder implements ParquetEncoder {
     for (const w of waiters) w.reject(this.#failure.error);
   }
 
-  #post(message: ToWorker): void {
+  #post(message: ToWorker, transfer: ArrayBuffer[]): void {
     try {
       this.#thread ??= threadFor(this);
-      this.#thread.worker.postMessage(message);
+      this.#thread.worker.postMessage(message, transfer);
     } catch (err) {
-      // A value that cannot be cloned (too deep, say) in a record.
-      this.fail(
-        message.t === "rows"
-          ? new RowFailure(
-            message.at,
-            `a record cannot be copied to the Parquet encoder (${
-              describe(err)
-            })`,
-            { cause: err, batch: true },
-          )
-          : err,
-      );
+      this.fail(err);
     }
   }
 
-  #ask(message: ToWorker): Promise<void> {
+  #ask(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure.error);
     if (this.#stopped) {
       return Promise.reject(new Error("the encoder was disposed"));
@@ -321,7 +320,7 @@ export class WorkerEncoder implements ParquetEncoder {
     const done = new Promise<void>((resolve, reject) =>
       this.#waiters.push({ resolve, reject })
     );
-    this.#post(message);
+    this.#post(message, transfer);
     return done;
   }
 

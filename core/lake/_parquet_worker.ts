@@ -1,8 +1,9 @@
 /**
- * The Parquet encoder worker (see `_parquet_encoder.ts`): rows arrive as
- * pages land, a `group` message encodes those since the last group, and
- * the encoded bytes go back to the file's owner, transferred, not copied.
- * It does no I/O of its own.
+ * The Parquet encoder worker (see `_parquet_encoder.ts`): a `group` message
+ * brings a row group's columns (built as pages landed, their buffers
+ * transferred), the worker encodes and compresses them, and the encoded
+ * bytes go back to the file's owner, transferred, not copied. It does no
+ * I/O of its own.
  *
  * @module
  */
@@ -15,16 +16,12 @@ import {
   type ToWorker,
 } from "./_parquet_encoder.ts";
 import { RowFailure } from "./_row_failure.ts";
-import type { Row } from "../connector/types.ts";
 
 const send = (message: FromWorker, transfer: Transferable[] = []) =>
   self.postMessage(message, transfer);
 
-/** One open file: the rows of its next group, and its encoder. */
+/** One open file: its encoder. */
 interface File {
-  rows: Row[];
-  // Rows received for the file so far, to find a message that never came.
-  received: number;
   encoder: GroupEncoder | undefined;
   failed: boolean;
 }
@@ -34,7 +31,7 @@ const files = new Map<number, File>();
 function fileOf(id: number): File {
   let file = files.get(id);
   if (!file) {
-    file = { rows: [], received: 0, encoder: undefined, failed: false };
+    file = { encoder: undefined, failed: false };
     files.set(id, file);
   }
   return file;
@@ -53,20 +50,6 @@ function encoderOf(id: number, file: File, codec: ParquetCodec): GroupEncoder {
 
 const noPause = () => Promise.resolve();
 
-/**
- * Throw when rows sent for `file` before row `sent` never arrived: a
- * message this thread could not read (a value nested too deeply to copy)
- * is dropped without a word, and the file would silently lack its rows.
- */
-function expect(file: File, sent: number): void {
-  if (file.received === sent) return;
-  throw new RowFailure(
-    file.received,
-    "a record never reached the Parquet encoder thread (a value nested too deeply to copy?)",
-    { batch: true },
-  );
-}
-
 // Loaded and able to encode: the owner may send files.
 send({ id: 0, t: "ready" });
 
@@ -84,23 +67,14 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     if (file.failed) return;
     try {
       switch (message.t) {
-        case "rows":
-          expect(file, message.at);
-          for (const row of message.rows) file.rows.push(row);
-          file.received += message.rows.length;
-          return;
-        case "group": {
-          expect(file, message.rows);
-          const group = file.rows;
-          file.rows = [];
+        case "group":
           await encoderOf(id, file, message.codec).encode(
             message.schema,
-            group,
+            message.group,
             noPause,
             message.meta,
           );
           break;
-        }
         case "finish":
           await encoderOf(id, file, message.codec).finish(
             message.schema,
@@ -112,7 +86,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       send({ id, t: "done", peakBytes: file.encoder?.peakBytes ?? 0 });
     } catch (err) {
       file.failed = true;
-      file.rows = [];
       const e = err instanceof Error ? err : new Error(String(err));
       const row = e instanceof RowFailure ? { row: e.row, batch: e.batch } : {};
       send({ id, t: "error", name: e.name, message: e.message, ...row });

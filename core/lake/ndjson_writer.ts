@@ -1,15 +1,15 @@
 /**
  * Records to newline-delimited JSON, compressed as it goes. Lines are
- * gathered into chunks of about `chunkBytes` and pushed through one streaming
- * compressor (node:zlib's zstd or gzip) whose output goes to the sink as it
- * comes, so memory holds about one chunk and the file is a single zstd frame
- * (or gzip member): every reader, even one that stops after the first frame,
- * reads all of it.
+ * gathered into chunks of about `chunkBytes` and handed straight to one
+ * node:zlib zstd (or gzip) compressor, whose output for a chunk goes to the
+ * sink as one write, so memory holds about one chunk and the file is a
+ * single zstd frame (or gzip member): every reader, even one that stops
+ * after the first frame, reads all of it.
  *
  * @module
  */
-import { Duplex } from "node:stream";
-import { createGzip, createZstdCompress } from "node:zlib";
+import type { Buffer } from "node:buffer";
+import { createGzip, createZstdCompress, type Gzip } from "node:zlib";
 import { exactJson } from "../connector/exact_json.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
@@ -249,51 +249,67 @@ function countLines(bytes: Uint8Array): number {
 }
 
 /**
- * One streaming compressor feeding a sink. Writes wait while the compressor
- * is backed up (its output waits on the sink), so nothing piles up in memory.
+ * One compressor feeding a sink, driven by its own write/end calls: no web
+ * stream adapters, and one sink write per chunk instead of one per 16 KiB
+ * of output. Each chunk is compressed and its output written before the
+ * next is taken, so nothing piles up in memory.
  */
 class Compressor {
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #pump: Promise<void>;
-  #failure: unknown;
+  readonly #zlib: Gzip;
+  readonly #sink: FileSink;
+  // Output not yet written, in order.
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  readonly #ended: Promise<void>;
 
   constructor(format: "zstd" | "gzip", sink: FileSink) {
-    const { readable, writable } = Duplex.toWeb(
-      format === "zstd" ? createZstdCompress() : createGzip(),
-    ) as unknown as {
-      readable: ReadableStream<Uint8Array>;
-      writable: WritableStream<Uint8Array>;
-    };
-    this.#writer = writable.getWriter();
-    this.#pump = (async () => {
-      for await (const chunk of readable) await sink.write(chunk);
-    })();
-    // A sink that fails must also fail the writes waiting on it, not leave them hanging.
-    this.#pump.catch((err) => {
-      this.#failure ??= err;
-      this.#writer.abort(err).catch(() => {});
+    this.#zlib = format === "zstd"
+      ? createZstdCompress() as unknown as Gzip
+      : createGzip();
+    this.#sink = sink;
+    this.#zlib.on("data", (chunk: Buffer) => {
+      this.#out.push(chunk);
+      this.#outBytes += chunk.length;
     });
+    this.#ended = new Promise<void>((resolve, reject) => {
+      this.#zlib.once("end", resolve);
+      this.#zlib.once("error", reject);
+    });
+    // Observed by end() and the write callbacks; never an uncaught event.
+    this.#ended.catch(() => {});
+    this.#zlib.on("error", () => {});
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    try {
-      await this.#writer.write(bytes);
-    } catch (err) {
-      throw this.#failure ?? err;
-    }
+    await new Promise<void>((resolve, reject) =>
+      this.#zlib.write(bytes, (err) => err ? reject(err) : resolve())
+    );
+    await this.#drain();
   }
 
   async end(): Promise<void> {
-    try {
-      await this.#writer.close();
-    } catch (err) {
-      throw this.#failure ?? err;
-    }
-    await this.#pump;
+    this.#zlib.end();
+    await this.#ended;
+    await this.#drain();
   }
 
-  async abort(): Promise<void> {
-    await this.#writer.abort(new Error("aborted")).catch(() => {});
-    await this.#pump.catch(() => {});
+  abort(): Promise<void> {
+    this.#out = [];
+    this.#zlib.destroy();
+    return Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#out.length === 0) return;
+    const parts = this.#out;
+    const bytes = new Uint8Array(this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    await this.#sink.write(bytes);
   }
 }

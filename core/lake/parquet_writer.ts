@@ -275,11 +275,8 @@ export class ParquetWriter {
         rows.length - from,
         this.#rowGroupSize - this.#inGroup,
       );
-      this.#encoder.add(
-        from === 0 && take === rows.length
-          ? rows
-          : rows.slice(from, from + take),
-      );
+      const page = rows.length === take ? rows : rows.slice(from, from + take);
+      this.#encoder.add(page, this.#schema, !this.#fixed);
       this.#inGroup += take;
       from += take;
       if (this.#inGroup < this.#rowGroupSize) break;

@@ -38,13 +38,16 @@ const unencodable = {
   },
 };
 
-// 3,000 levels are copied to the worker but cannot be read there (the
-// message is dropped); 20,000 cannot even be copied; inline, V8 stringifies
-// any depth, so a value whose JSON throws stands in.
+// Rows reach the encoder as columns, values converted on the writer's
+// thread (JSON as text), so either encoder knows the record: a value too
+// deep to stringify, one whose JSON throws, a bigint a DOUBLE would round.
 const cases = [
-  { encoder: "worker", depth: "3,000 deep", x: nested(3000) },
   { encoder: "worker", depth: "20,000 deep", x: nested(20_000) },
+  { encoder: "inline", depth: "20,000 deep", x: nested(20_000) },
+  { encoder: "worker", depth: "with no JSON", x: unencodable },
   { encoder: "inline", depth: "with no JSON", x: unencodable },
+  { encoder: "worker", depth: "rounded as a DOUBLE", x: 2n ** 53n + 1n },
+  { encoder: "inline", depth: "rounded as a DOUBLE", x: 2n ** 53n + 1n },
 ] as const;
 
 for (const { encoder, depth, x } of cases) {
@@ -52,7 +55,8 @@ for (const { encoder, depth, x } of cases) {
     await withStorage("inlet_rows_", async (lake, dir) => {
       const w = streamWriter(lake, encoder);
       await w.write([{ id: 0, x: null }], { page: 1, url: "http://x/2" });
-      await w.write([{ id: 1, x: { a: 1 } }, { id: 2, x }], {
+      const first = typeof x === "bigint" ? 0.5 : { a: 1 };
+      await w.write([{ id: 1, x: first }, { id: 2, x }], {
         page: 2,
         url: URL_3,
       });
@@ -62,16 +66,35 @@ for (const { encoder, depth, x } of cases) {
         (e: Error) => e,
       );
       assert.ok(err instanceof WriteError, String(err));
-      // Only the inline encoder knows which record of the page it was.
       assert.match(
         err.message,
-        encoder === "inline"
-          ? /^Cannot write record 2 of page 3 of "demo\/items": /
-          : /^Cannot write page 3 of "demo\/items": a record /,
+        /^Cannot write record 2 of page 3 of "demo\/items": field "x" /,
       );
       assert.ok(err.message.endsWith(` at ${URL_3}`), err.message);
       await w.abort();
       assert.equal(await hasParquet(`${dir}/${STREAM}`), false);
+    });
+  });
+}
+
+for (const encoder of ["worker", "inline"] as const) {
+  Deno.test(`StreamWriter (${encoder}): a record 3,000 deep lands whole, as JSON text`, async () => {
+    await withStorage("inlet_rows_", async (lake, dir) => {
+      const deep = [nested(3000), nested(2)];
+      const w = streamWriter(lake, encoder);
+      await w.write(deep.map((x, id) => ({ id, x })), { page: 0, url: URL_3 });
+      await w.commit({ done: true });
+      // As JSON text, or a struct over JSON where nested objects are
+      // structs: every level is there either way.
+      const rows = await duck(
+        `SELECT id, length(x::VARCHAR) >= 3000 * 5 AS whole FROM read_parquet(${
+          sqlString(`${dir}/${STREAM}/**/*.parquet`)
+        }) ORDER BY id`,
+      );
+      assert.deepEqual(rows, [{ id: 0n, whole: true }, {
+        id: 1n,
+        whole: false,
+      }]);
     });
   });
 }

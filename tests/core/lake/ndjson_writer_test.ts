@@ -97,6 +97,51 @@ Deno.test("NdjsonWriter: compressed bytes stream out before close, in bounded ch
   });
 });
 
+for (const compression of ["zstd", "gzip"] as const) {
+  Deno.test(`NdjsonWriter (${compression}): a chunk's compressed bytes reach the sink in one write, every line intact`, async () => {
+    await withStorage("inlet_ndjson_", async (lake) => {
+      const path = `a.${NdjsonWriter.extension(compression)}`;
+      const sink = await lake.create(path);
+      const writes: number[] = [];
+      const chunkBytes = 256 * 1024;
+      const w = await NdjsonWriter.create({
+        get bytesWritten() {
+          return sink.bytesWritten;
+        },
+        write: (c) => (writes.push(c.byteLength), sink.write(c)),
+        close: () => sink.close(),
+        abort: () => sink.abort(),
+      }, { compression, chunkBytes });
+      // Random text barely compresses: each chunk is well over 16 KiB out.
+      let raw = 0;
+      for (let b = 0; b < 100; b++) {
+        const rows = Array.from({ length: 10 }, (_, i) => ({
+          id: b * 10 + i,
+          blob: crypto.getRandomValues(new Uint8Array(1000)).toHex(),
+        }));
+        raw += rows.reduce((n, r) => n + JSON.stringify(r).length + 1, 0);
+        await w.write(rows);
+      }
+      assert.equal((await w.close()).records, 1000);
+      // A write per chunk handed over, and at most one for the stream's end.
+      assert.ok(
+        writes.length <= Math.ceil(raw / chunkBytes) + 1,
+        `${writes.length} writes for ${raw} bytes in chunks of ${chunkBytes}`,
+      );
+      const bytes = (await lake.get(path))!;
+      const text = new TextDecoder().decode(
+        compression === "zstd" ? zstdDecompressSync(bytes) : gunzipSync(bytes),
+      );
+      const lines = text.split("\n");
+      assert.equal(lines.pop(), "");
+      assert.deepEqual(
+        lines.map((l) => JSON.parse(l).id),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+    });
+  });
+}
+
 Deno.test("NdjsonWriter: a failing sink fails the writer instead of hanging it", async () => {
   await withStorage("inlet_ndjson_", async (lake) => {
     const sink = await lake.create("f.ndjson.gz");

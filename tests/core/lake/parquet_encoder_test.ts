@@ -67,9 +67,10 @@ Deno.test("parquet encoder: a file that fails on a shared thread fails alone", a
   const good = new WorkerEncoder(sink, "ZSTD");
   const bad = new WorkerEncoder({ write: () => Promise.resolve() }, "ZSTD");
   const rows: Row[] = [{ id: 1 }, { id: 2 }];
-  good.add(rows);
-  // A list where the schema says a whole number: the worker cannot encode it.
-  bad.add([{ id: [1, 2] }]);
+  const schema = [{ name: "id", type: "INT64" }] as const;
+  good.add(rows, schema, true);
+  // A list where the schema says a whole number: it cannot be encoded.
+  bad.add([{ id: [1, 2] }], schema, true);
   const [g, b] = await Promise.allSettled([
     good.group([{ name: "id", type: "INT64" }]),
     bad.group([{ name: "id", type: "INT64" }]),

@@ -112,7 +112,10 @@ Deno.test("pull: column types come from the records", async () => {
           sqlString(`${lake}/t/items/data/*.parquet`)
         }) WHERE id = 7`,
       );
-      assertEquals(JSON.parse(String(row!.meta)), { rank: 7, source: "api" });
+      // A nested object of a stable shape is a struct (an Iceberg struct),
+      // not JSON text.
+      assertMatch(String(types.meta), /^STRUCT\(/);
+      assertEquals(row!.meta, { rank: 7n, source: "api" });
       assertEquals(
         (row!.created_at as Date).toISOString(),
         "2024-01-01T00:07:00.000Z",
