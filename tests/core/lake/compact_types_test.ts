@@ -285,3 +285,85 @@ Deno.test("compact: structs, lists and declared types of a merge stream survive 
     assert.deepEqual(await schemaOf(lake), widened);
   });
 });
+
+Deno.test("compact: nested fields the table's schema keeps after a replace run without them keep their ids", async () => {
+  let run = 1;
+  // Run 1's objects have `user.legacy` (and `user.site.old`); run 2, which
+  // replaces every row, has neither: the schema keeps them.
+  const rows = () =>
+    Array.from({ length: 30 }, (_, i) => ({
+      id: i + 1,
+      user: {
+        login: `u${i + 1}-r${run}`,
+        site: { url: `s${run}`, ...(run === 1 ? { old: 1 } : {}) },
+        ...(run === 1 ? { legacy: "x" } : {}),
+      },
+    }));
+  await using server = serve(rows);
+  const c = testConnector(`http://127.0.0.1:${server.addr.port}`, {
+    items: {
+      path: "/items",
+      params: { limit: 10 },
+      recordsPath: "items",
+      primaryKey: "id",
+      writeDisposition: "replace",
+      paginator: offsetPaginator({ limit: 10, totalPath: "total" }),
+    },
+  }, "c");
+  await withTempDir("inlet-compact-types-", async (lake) => {
+    const dir = `${lake}/c/items`;
+    for (; run <= 2; run++) {
+      const r = await pull(c, { lake, concurrency: 2, fileRecords: 10 });
+      assert.equal(r.status, "ok", r.errors.join("\n"));
+    }
+    const schema = await schemaOf(lake);
+    const user = JSON.stringify(schema.fields.find((f) => f.name === "user"));
+    assert(user.includes('"legacy"') && user.includes('"old"'), user);
+    assert((await tableFiles(dir))!.data.length > 1);
+    const read = async () =>
+      await duck(
+        `SELECT id, user.login AS login, user.site.url AS url FROM ${await tableSource(
+          dir,
+        )} ORDER BY id`,
+      );
+    const before = await read();
+    assert.equal(before.length, 30);
+    assert.equal(before[29]!.login, "u30-r2");
+
+    const report = await compactTable(new LocalStorage(lake), "c/items");
+    assert.equal(report.rowsWritten, 30);
+    assert.equal((await tableFiles(dir))!.data.length, 1);
+    assert.deepEqual(await read(), before);
+    assert.deepEqual(await schemaOf(lake), schema);
+    const ice = (await icebergRead({ tableUrl: tableUrl(dir) }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+    // Files written after a nested field joined the schema hold it (null).
+    assert.deepEqual(ice[29]!.user, {
+      login: "u30-r2",
+      legacy: null,
+      site: { url: "s2", old: null },
+    });
+    // The compacted file's nested columns carry the table's ids.
+    const ids = new Map<string, number>();
+    const walk = (fields: unknown) => {
+      for (const f of fields as { id: number; name: string; type: unknown }[]) {
+        ids.set(f.name, f.id);
+        const t = f.type as { fields?: unknown };
+        if (typeof t === "object" && t.fields) walk(t.fields);
+      }
+    };
+    walk(schema.fields);
+    const file = (await tableFiles(dir))!.data[0]!;
+    const cols = await duck(
+      `SELECT name, field_id FROM parquet_schema(${
+        sqlString(file)
+      }) WHERE field_id IS NOT NULL`,
+    );
+    assert.deepEqual(
+      cols.map((r) => [r.name, Number(r.field_id)]).sort(),
+      ["id", "user", "login", "legacy", "site", "url", "old"].map((
+        n,
+      ) => [n, ids.get(n)]).sort(),
+    );
+  });
+});
