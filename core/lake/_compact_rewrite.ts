@@ -62,6 +62,56 @@ function fieldIds(id: number, type: IcebergType): string {
   return String(id);
 }
 
+type Field = { name: string; type: IcebergType };
+
+/**
+ * Pairs of fields of one struct (the table's or a nested one) whose names
+ * differ only in case, as `"a.B" and "a.b"`: DuckDB matches names without
+ * case, so it reads the second as `b_1` and cannot write the pair apart.
+ */
+function caseClashes(fields: readonly Field[], prefix = ""): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, string>();
+  for (const f of fields) {
+    const path = `${prefix}${f.name}`;
+    const key = f.name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) out.push(`"${first}" and "${path}"`);
+    else seen.set(key, path);
+    out.push(...nestedClashes(f.type, path));
+  }
+  return out;
+}
+
+function nestedClashes(type: IcebergType, path: string): string[] {
+  if (typeof type === "string") return [];
+  const t = type as unknown as Record<string, unknown>;
+  if (t.type === "struct" && Array.isArray(t.fields)) {
+    return caseClashes(t.fields as Field[], `${path}.`);
+  }
+  if (t.type === "list") {
+    return nestedClashes(t.element as IcebergType, `${path}.element`);
+  }
+  if (t.type === "map") {
+    return [
+      ...nestedClashes(t.key as IcebergType, `${path}.key`),
+      ...nestedClashes(t.value as IcebergType, `${path}.value`),
+    ];
+  }
+  return [];
+}
+
+function refuseCaseClashes(schema: IcebergSchema): void {
+  const clashes = caseClashes(schema.fields);
+  if (clashes.length > 0) {
+    throw new Error(
+      `Cannot compact: field(s) ${
+        clashes.join(", ")
+      } differ only in case, which DuckDB (the rewrite) cannot keep apart; the table is left as it is`,
+    );
+  }
+}
+
 async function scalar(conn: DuckConnection, sql: string): Promise<number> {
   const rows = (await conn.runAndReadAll(sql)).getRows();
   return Number(rows[0]?.[0] ?? 0);
@@ -71,8 +121,9 @@ async function scalar(conn: DuckConnection, sql: string): Promise<number> {
  * Write the rows of `files` (in order, each in row order) that no position
  * delete in `deletes` (local delete files) names into `out`, columns
  * carrying `schema`'s field ids. Refuses (throws, `out` to be discarded)
- * when the rows written are not the rows read less the rows deleted, or a
- * file holds another number of rows than its manifest says.
+ * when the rows written are not the rows read less the rows deleted, a
+ * file holds another number of rows than its manifest says, or two fields
+ * of one struct differ only in case (DuckDB would rename one).
  */
 export async function rewriteFiles(
   conn: DuckConnection,
@@ -81,6 +132,7 @@ export async function rewriteFiles(
   schema: IcebergSchema,
   out: string,
 ): Promise<RewriteCount> {
+  refuseCaseClashes(schema);
   const list = `[${files.map((f) => lit(f.local)).join(", ")}]`;
   const source =
     `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`;
