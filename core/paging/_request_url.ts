@@ -36,6 +36,18 @@ export function fillTemplate(
   );
 }
 
+/** A query value's `{name}` placeholders, filled with the raw values. */
+function fillQueryValue(
+  template: string,
+  vars: Record<string, string> | undefined,
+): string {
+  if (!vars) return template;
+  return template.replace(
+    /\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (whole, name: string) => vars[name] ?? whole,
+  );
+}
+
 /**
  * Build the URL of a page request: the source's own URL when it gave one,
  * else base URL + path + the merged query parameters.
@@ -69,7 +81,8 @@ export function requestUrl(
   const path = fillTemplate(req.path ?? stream.path, vars, true);
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(stream.params ?? {})) {
-    merged[k] = typeof v === "string" ? fillTemplate(v, vars) : String(v);
+    // Raw values: the query string below encodes each pair once.
+    merged[k] = typeof v === "string" ? fillQueryValue(v, vars) : String(v);
   }
   Object.assign(merged, extra, req.params ?? {});
   const prefix = baseUrl.replace(/\/+$/, "") +

@@ -88,3 +88,21 @@ Deno.test("withoutExtras: a next URL loses the extras it echoes, and is kept as 
   });
   assertEquals(withoutExtras(req, { key: "other" }) === req, true);
 });
+
+Deno.test("requestUrl: a placeholder in a query value is encoded once (a space is %20 or +, never %2520)", () => {
+  const stream = {
+    path: "/search/{repo}",
+    params: { q: "repo:{repo} is:{state}" },
+  };
+  const url = requestUrl(
+    "https://h.example.com",
+    stream,
+    { index: 0 },
+    {},
+    { repo: "a/b c", state: "open&x=1" },
+  );
+  const u = new URL(url);
+  assertEquals(u.pathname, "/search/a/b%20c");
+  assertEquals(u.searchParams.get("q"), "repo:a/b c is:open&x=1");
+  assertEquals([...u.searchParams.keys()], ["q"]);
+});
