@@ -7,25 +7,9 @@
  */
 import { bytes, expected, Fixed, Grow, u32 } from "./_column_fillers.ts";
 import type { BuiltColumn } from "./_column_group.ts";
+import { utf8Length } from "./_utf8_length.ts";
 
 const encoder = new TextEncoder();
-
-/** UTF-8 length of `s` as TextEncoder writes it, or -1 on a lone surrogate. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = s.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /**
  * STRING: the page's strings are encoded in one call (a call per value
