@@ -5,13 +5,8 @@ import { loadTable } from "../iceberg/table.ts";
 import type { CompactReport } from "../lake/compact_table.ts";
 import type { ExpireTableReport } from "../lake/expire_table.ts";
 import type { Storage } from "../lake/storage.ts";
-import { openLake } from "../run/open_lake.ts";
-import {
-  asLakeConnector,
-  type ConnectorInfo,
-  type ConnectorSource,
-} from "./connector_info.ts";
-import { resolveConnector } from "./_resolve_connector.ts";
+import type { ConnectorInfo, ConnectorSource } from "./connector_info.ts";
+import { type LakeStreamOptions, lakeStreams } from "./_lake_streams.ts";
 import type { CliIO } from "./cli_io.ts";
 import { collect } from "./_pull_flags.ts";
 import { parseDuration } from "./parse_duration.ts";
@@ -51,11 +46,7 @@ function positiveMiB(value: string): number {
   return n;
 }
 
-interface Opts {
-  stream: string[];
-  lake: string;
-  spec?: string;
-}
+type Opts = LakeStreamOptions;
 
 /** The lake and the stream tables a maintenance command works on. */
 async function tablesOf(
@@ -65,21 +56,14 @@ async function tablesOf(
   name: string,
   opts: Opts,
 ): Promise<{ storage: Storage; tables: string[] }> {
-  const connector = asLakeConnector(
-    await resolveConnector(registry, source, name, opts.spec),
+  const { connector, storage, streams } = await lakeStreams(
+    registry,
+    source,
+    io,
+    name,
+    opts,
   );
-  for (const s of opts.stream) {
-    if (!connector.streams[s]) {
-      throw new ConfigError(
-        `connector "${connector.name}" has no stream "${s}"`,
-      );
-    }
-  }
-  const storage = await openLake(opts.lake, io.env);
   const tables: string[] = [];
-  const streams = opts.stream.length
-    ? opts.stream
-    : Object.keys(connector.streams);
   for (const s of streams) {
     const prefix = `${connector.name}/${s}`;
     if ((await loadTable(storage, prefix)).metadata !== undefined) {

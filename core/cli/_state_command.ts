@@ -1,15 +1,9 @@
 import type { Command } from "commander";
 import { exactJson } from "../connector/exact_json.ts";
-import { ConfigError } from "../connector/errors.ts";
 import type { Registry } from "../connector/registry.ts";
 import { readStates, resetState } from "../lake/lake_reader.ts";
-import { openLake } from "../run/pull.ts";
-import {
-  asLakeConnector,
-  type ConnectorInfo,
-  type ConnectorSource,
-} from "./connector_info.ts";
-import { resolveConnector } from "./_resolve_connector.ts";
+import type { ConnectorInfo, ConnectorSource } from "./connector_info.ts";
+import { lakeStreams } from "./_lake_streams.ts";
 import type { CliIO } from "./cli_io.ts";
 import { collect } from "./_pull_flags.ts";
 
@@ -42,20 +36,13 @@ export function stateCommand(
           spec?: string;
         },
       ) => {
-        const connector = asLakeConnector(
-          await resolveConnector(registry, source, name, opts.spec),
+        const { connector, storage, streams } = await lakeStreams(
+          registry,
+          source,
+          io,
+          name,
+          opts,
         );
-        for (const s of opts.stream) {
-          if (!connector.streams[s]) {
-            throw new ConfigError(
-              `connector "${connector.name}" has no stream "${s}"`,
-            );
-          }
-        }
-        const storage = await openLake(opts.lake, io.env);
-        const streams = opts.stream.length
-          ? opts.stream
-          : Object.keys(connector.streams);
         if (opts.reset) {
           const n = await resetState(storage, connector, streams);
           io.out(
