@@ -61,21 +61,13 @@ function retained(
     const parent = s["parent-snapshot-id"];
     s = parent === undefined ? undefined : byId.get(parent);
   }
+  const kept = (s: Snapshot) =>
+    s["timestamp-ms"] >= options.olderThan ||
+    options.keep?.has(s["snapshot-id"]) === true;
   // Newest first: keep up to the last young or pinned snapshot of the line.
-  let last = 0;
-  for (const [i, s] of line.entries()) {
-    if (
-      s["timestamp-ms"] >= options.olderThan ||
-      options.keep?.has(s["snapshot-id"])
-    ) last = i;
-  }
+  const last = Math.max(0, line.findLastIndex(kept));
   const keep = new Set(line.slice(0, last + 1).map((s) => s["snapshot-id"]));
-  for (const s of snapshots) {
-    if (
-      s["timestamp-ms"] >= options.olderThan ||
-      options.keep?.has(s["snapshot-id"])
-    ) keep.add(s["snapshot-id"]);
-  }
+  for (const s of snapshots) if (kept(s)) keep.add(s["snapshot-id"]);
   return keep;
 }
 
