@@ -18,6 +18,7 @@ import {
   RateBudget,
   type RateBudgetOptions,
 } from "../../../core/http/rate_budget.ts";
+import { seededRandom, SimEvents } from "./_sim_events.ts";
 
 /** A source that serves `capacity` requests at once and answers 429 past it. */
 export interface ShedSource {
@@ -39,52 +40,6 @@ export interface ClientSimResult {
   budget: RateBudget;
 }
 
-/** Timer events on a binary heap, earliest first, ties in order of scheduling. */
-class Events {
-  #heap: { t: number; seq: number; run: () => void }[] = [];
-  #seq = 0;
-  get size(): number {
-    return this.#heap.length;
-  }
-  push(t: number, run: () => void): void {
-    const h = this.#heap;
-    h.push({ t, seq: this.#seq++, run });
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-  pop(): { t: number; run: () => void } {
-    const h = this.#heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      while (true) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function before(
-  a: { t: number; seq: number },
-  b: { t: number; seq: number },
-): boolean {
-  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
-}
-
 /**
  * Fetch `pages` pages through one `HttpClient` with `workers` requests
  * wanting to go out at once (the engine's pool), against `source`.
@@ -101,12 +56,8 @@ export async function simulateClient(
 ): Promise<ClientSimResult> {
   const T0 = 1_800_000_000_000;
   let now = T0;
-  const events = new Events();
-  let state = options.seed ?? 7;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
+  const events = new SimEvents();
+  const random = seededRandom(options.seed ?? 7);
   const sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -179,7 +130,7 @@ export async function simulateClient(
   };
   await tick();
   while (!finished && events.size > 0) {
-    const event = events.pop();
+    const event = events.pop()!;
     now = event.t;
     event.run();
     await tick();

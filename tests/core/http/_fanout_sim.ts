@@ -12,6 +12,7 @@
 import { pooledMap } from "../../../core/async/pool.ts";
 import { AdaptiveLimiter } from "../../../core/http/adaptive_limiter.ts";
 import { HttpClient, newRequestStats } from "../../../core/http/http.ts";
+import { seededRandom, SimEvents } from "./_sim_events.ts";
 
 /** The modelled source and client. */
 export interface FanoutModel {
@@ -40,19 +41,9 @@ export interface FanoutResult {
 /** Pull `pages` pages in order from the modelled source; see {@linkcode FanoutModel}. */
 export async function simulateFanout(m: FanoutModel): Promise<FanoutResult> {
   let now = 1_000_000;
-  const events: { t: number; seq: number; run: () => void }[] = [];
-  let seq = 0;
-  const at = (t: number, run: () => void) => {
-    const event = { t, seq: seq++, run };
-    let i = events.length;
-    while (i > 0 && events[i - 1]!.t > t) i--;
-    events.splice(i, 0, event);
-  };
-  let state = m.seed ?? 11;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
+  const events = new SimEvents();
+  const at = (t: number, run: () => void) => events.push(t, run);
+  const random = seededRandom(m.seed ?? 11);
   const capacity = m.capacity ?? 32;
   const serviceMs = m.serviceMs ?? 20;
   let busy = 0;
@@ -102,7 +93,7 @@ export async function simulateFanout(m: FanoutModel): Promise<FanoutResult> {
   };
   await settle();
   while (!done) {
-    const event = events.shift();
+    const event = events.pop();
     if (!event) {
       // Nothing scheduled: what is left waits on a real (macro) task.
       await new Promise((resolve) => setTimeout(resolve, 0));

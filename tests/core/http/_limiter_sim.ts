@@ -11,6 +11,7 @@ import {
   type DropCost,
 } from "../../../core/http/adaptive_limiter.ts";
 import type { PermitOutcome } from "../../../core/http/limiter.ts";
+import { seededRandom, SimEvents } from "./_sim_events.ts";
 
 // A deterministic discrete-event model of a source and a client, on a fake
 // clock: no real sleeps, no network. The source serves `capacity(t)`
@@ -57,20 +58,9 @@ export async function simulate(
   },
 ): Promise<SimResult> {
   let now = 0;
-  const events: { t: number; seq: number; run: () => void }[] = [];
-  let seq = 0;
-  // A sorted insert is plenty for a few hundred pending events.
-  const at = (t: number, run: () => void) => {
-    const event = { t, seq: seq++, run };
-    let i = events.length;
-    while (i > 0 && events[i - 1]!.t > t) i--;
-    events.splice(i, 0, event);
-  };
-  let state = options.seed ?? 7;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
+  const events = new SimEvents();
+  const at = (t: number, run: () => void) => events.push(t, run);
+  const random = seededRandom(options.seed ?? 7);
   const limiter = new AdaptiveLimiter({ ...options.limiter, now: () => now });
   let busy = 0;
   const waiting: (() => void)[] = [];
@@ -128,8 +118,8 @@ export async function simulate(
     for (let i = 0; i < 4; i++) await null;
   };
   await settle();
-  while (events.length > 0) {
-    const event = events.shift()!;
+  while (events.size > 0) {
+    const event = events.pop()!;
     now = event.t;
     event.run();
     await settle();

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { AwsClient } from "aws4fetch";
 import { S3Storage } from "../../../core/lake/s3_storage.ts";
 import { startS3Server } from "../../../core/testing/s3_server.ts";
+import { withS3Fetch } from "../../_s3_fetch.ts";
 import {
   CommitConflictError,
   commitSnapshot,
@@ -17,29 +18,6 @@ import {
   positionDeleteFile,
 } from "../../../core/iceberg/mod.ts";
 import { readWithIcebird, writeDataFile } from "./_table_kit.ts";
-
-/**
- * icebird fetches `s3://bucket/key` as `https://bucket.s3.amazonaws.com/key`,
- * unsigned; this routes those requests to the test server, signed.
- */
-async function withS3Fetch<T>(
-  client: AwsClient,
-  endpoint: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const real = globalThis.fetch;
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-    const url = String(input instanceof Request ? input.url : input);
-    const m = /^https:\/\/([^.]+)\.s3\.amazonaws\.com\/(.*)$/.exec(url);
-    if (!m) return real(input, init);
-    return client.fetch(`${endpoint}/${m[1]}/${m[2]}`, init);
-  }) as typeof fetch;
-  try {
-    return await fn();
-  } finally {
-    globalThis.fetch = real;
-  }
-}
 
 Deno.test("on S3: merges commit, a race is refused, icebird reads one row per key", async () => {
   const server = await startS3Server();

@@ -14,30 +14,11 @@ import { S3Storage } from "../../../core/lake/s3_storage.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { startApiServer } from "../../../core/testing/api_server.ts";
 import { startS3Server } from "../../../core/testing/s3_server.ts";
+import { withS3Fetch } from "../../_s3_fetch.ts";
 import { offsetStream, testConnector } from "../../_connectors.ts";
 import { sumTo } from "../../_duckdb.ts";
 
 type Row = Record<string, unknown>;
-
-/** icebird reads `s3://b/k` as `https://b.s3.amazonaws.com/k`: route it to the test server, signed. */
-async function withS3Fetch<T>(
-  client: AwsClient,
-  endpoint: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const real = globalThis.fetch;
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-    const url = String(input instanceof Request ? input.url : input);
-    const m = /^https:\/\/([^.]+)\.s3\.amazonaws\.com\/(.*)$/.exec(url);
-    if (!m) return real(input, init);
-    return client.fetch(`${endpoint}/${m[1]}/${m[2]}`, init);
-  }) as typeof fetch;
-  try {
-    return await fn();
-  } finally {
-    globalThis.fetch = real;
-  }
-}
 
 function byId(rows: Row[]): Record<string, string> {
   return Object.fromEntries(
