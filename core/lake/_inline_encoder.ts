@@ -6,6 +6,7 @@
  */
 import { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { zstdCompressSync } from "node:zlib";
+import { ZSTD_OPTIONS } from "./_zstd_level.ts";
 import { ColumnBuilder } from "./_column_builder.ts";
 import { type BuiltGroup, columnValues } from "./_column_group.ts";
 import { fileColumns, schemaElements } from "./_parquet_columns.ts";
@@ -104,7 +105,9 @@ export class GroupEncoder {
         ? {}
         : { kvMetadata: [{ key: "iceberg.schema", value: meta }] }),
       codec: this.#codec,
-      compressors: { ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes) },
+      compressors: {
+        ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes, ZSTD_OPTIONS),
+      },
       createdBy: "inlet",
     });
     return this.#pq;

@@ -83,13 +83,17 @@ export function workersAvailable(url: URL = WORKER): Promise<boolean> {
     probe = new Promise<boolean>((resolve) => {
       let worker: Worker;
       try {
+        started++;
         worker = new Worker(url, { type: "module" });
       } catch {
         resolve(false);
         return;
       }
       const done = (ok: boolean) => {
-        worker.terminate();
+        // Under a hold, the probe's started worker is the first thread.
+        if (ok && holds > 0 && url.href === WORKER.href) {
+          threads.push(new EncoderThread(forget, worker));
+        } else worker.terminate();
         resolve(ok);
       };
       worker.onmessage = (e: MessageEvent<FromWorker>) =>
@@ -120,8 +124,9 @@ class EncoderThread {
   readonly worker: Worker;
   readonly files = new Map<number, WorkerEncoder>();
 
-  constructor(onGone: (thread: EncoderThread) => void) {
-    this.worker = new Worker(WORKER, { type: "module" });
+  constructor(onGone: (thread: EncoderThread) => void, worker?: Worker) {
+    if (worker === undefined) started++;
+    this.worker = worker ?? new Worker(WORKER, { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (e.data.t !== "ready") this.files.get(e.data.id)?.receive(e.data);
     };
@@ -145,9 +150,16 @@ class EncoderThread {
 const threads: EncoderThread[] = [];
 let nextId = 1;
 
+let started = 0;
+
 /** Worker threads running now (for tests: none once every file is done). */
 export function encoderThreads(): number {
   return threads.length;
+}
+
+/** Worker threads started so far, the probe's included (for tests). */
+export function encoderThreadStarts(): number {
+  return started;
 }
 
 function forget(thread: EncoderThread): void {
@@ -155,11 +167,51 @@ function forget(thread: EncoderThread): void {
   if (at >= 0) threads.splice(at, 1);
 }
 
-/** A thread for a new file: a new one while under the cap, else the least busy. */
+let holds = 0;
+
+/**
+ * Keep idle encoder threads until the returned handle is disposed: a pull
+ * holds them for its run, so a file after a commit, or the next stream's,
+ * finds a thread started and its encoding code compiled (a start costs
+ * about 0.1 CPU-s, and the warm-up as much again). Without a hold, a thread
+ * ends with its last file, as nothing else would end it and a live worker
+ * keeps the process running.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encoderThreads, holdEncoderThreads } from "./_parquet_encoder.ts";
+ * {
+ *   using _held = holdEncoderThreads();
+ * }
+ * assert.equal(encoderThreads(), 0);
+ * ```
+ */
+export function holdEncoderThreads(): Disposable {
+  holds++;
+  let released = false;
+  return {
+    [Symbol.dispose]() {
+      if (released) return;
+      released = true;
+      if (--holds > 0) return;
+      for (const thread of threads.filter((t) => t.files.size === 0)) {
+        forget(thread);
+        thread.worker.terminate();
+      }
+    },
+  };
+}
+
+/**
+ * A thread for a new file: an idle one, else a new one while under the cap,
+ * else the least busy.
+ */
 function threadFor(file: WorkerEncoder): EncoderThread {
-  let thread = threads.length < MAX_WORKERS
-    ? undefined
-    : threads.reduce((a, b) => (b.files.size < a.files.size ? b : a));
+  let thread = threads.find((t) => t.files.size === 0) ??
+    (threads.length < MAX_WORKERS
+      ? undefined
+      : threads.reduce((a, b) => (b.files.size < a.files.size ? b : a)));
   if (!thread) {
     thread = new EncoderThread(forget);
     threads.push(thread);
@@ -168,10 +220,13 @@ function threadFor(file: WorkerEncoder): EncoderThread {
   return thread;
 }
 
-/** A file is done with its thread; an idle thread ends, so the process can exit. */
+/**
+ * A file is done with its thread; an idle thread ends, so the process can
+ * exit, unless a hold keeps it for the next file.
+ */
 function release(thread: EncoderThread, file: WorkerEncoder): void {
   if (!thread.files.delete(file.id)) return;
-  if (thread.files.size > 0) {
+  if (thread.files.size > 0 || holds > 0) {
     thread.worker.postMessage({ id: file.id, t: "drop" } satisfies ToWorker);
     return;
   }

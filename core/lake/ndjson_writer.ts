@@ -10,6 +10,7 @@
  */
 import type { Buffer } from "node:buffer";
 import { createGzip, createZstdCompress, type Gzip } from "node:zlib";
+import { ZSTD_OPTIONS } from "./_zstd_level.ts";
 import { exactJson } from "../connector/exact_json.ts";
 import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
@@ -228,9 +229,11 @@ export class NdjsonWriter {
   async #flush(): Promise<void> {
     if (this.#lines.length === 0) return;
     const bytes = encoder.encode(this.#lines.join("\n") + "\n");
+    // JSON text never holds a raw newline (JSON.stringify escapes it), so
+    // the bytes hold exactly one line per string joined.
+    this.#written += this.#lines.length;
     this.#lines = [];
     this.#pending = 0;
-    this.#written += countLines(bytes);
     try {
       if (this.#out) await this.#out.write(bytes);
       else await this.#sink.write(bytes);
@@ -239,13 +242,6 @@ export class NdjsonWriter {
       throw err;
     }
   }
-}
-
-/** Newlines in `bytes` (a native scan, not a loop over every byte). */
-function countLines(bytes: Uint8Array): number {
-  let n = 0;
-  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 /**
@@ -264,7 +260,7 @@ class Compressor {
 
   constructor(format: "zstd" | "gzip", sink: FileSink) {
     this.#zlib = format === "zstd"
-      ? createZstdCompress() as unknown as Gzip
+      ? createZstdCompress(ZSTD_OPTIONS) as unknown as Gzip
       : createGzip();
     this.#sink = sink;
     this.#zlib.on("data", (chunk: Buffer) => {

@@ -28,6 +28,7 @@ import type { FileSink } from "./storage.ts";
 import type { Row } from "../connector/types.ts";
 
 export { SchemaChange };
+export { holdEncoderThreads } from "./_parquet_encoder.ts";
 
 /**
  * Where a batch of records came from, for messages: the page (0-based) and

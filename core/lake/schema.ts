@@ -39,6 +39,7 @@ import { objectType, structHolds, widenStruct } from "./_struct_type.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
 import { parseTimestamp } from "./parse_timestamp.ts";
+import { columnKeeps } from "./_column_keeps.ts";
 
 export { parseTimestamp };
 
@@ -343,6 +344,7 @@ export function inferSchema(
       if (declared?.has(key)) continue;
       const was = types.get(key);
       const value = row[key];
+      if (was !== undefined && columnKeeps(was, value)) continue;
       if (
         was !== undefined && was.startsWith("STRUCT<") &&
         typeof value === "object" && value !== null && !Array.isArray(value) &&

@@ -12,6 +12,7 @@ import type { Limiter } from "../http/limiter.ts";
 import { newStreamStats, type StreamStats } from "../paging/paginate.ts";
 import type { Storage } from "../lake/storage.ts";
 import { newRunId } from "../lake/stream_table.ts";
+import { holdEncoderThreads } from "../lake/parquet_writer.ts";
 import { authParts } from "./_auth_parts.ts";
 import { concurrencyOf, poolWidthOf, runHttp } from "./_run_http.ts";
 import { pullStream } from "./_stream_pull.ts";
@@ -119,6 +120,8 @@ export async function pull(
     poolWidth,
     emit,
   };
+  // One encoder thread serves every file of the run, started once.
+  using _threads = holdEncoderThreads();
   const streamSummaries: StreamSummary[] = await Promise.all(
     names.map((name) => pullStream(run, name, statsByStream.get(name)!)),
   );
