@@ -343,7 +343,8 @@ Deno.test("pooledMap over an infinite source stops pulling when the consumer bre
     if (taken.length === 10) break;
   }
   assertEquals(taken, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert(pulledSync <= 10 + 8 + 8, `pulled ${pulledSync}`);
+  // Ordered: up to 4 × 8 finished results may wait to be taken.
+  assert(pulledSync <= 10 + 8 + 4 * 8, `pulled ${pulledSync}`);
   // Async infinite source.
   const pulled = { n: 0 };
   const finallyRan = { v: false };
@@ -468,4 +469,33 @@ Deno.test("pooledMap with a concurrency function follows its value as it grows a
     );
     assert.ok(seen.every((s) => s.inFlight <= Math.max(1, s.width)));
   }
+});
+
+Deno.test("pooledMap ordered: one slow item does not stall the pool until 4 x concurrency results wait behind it", async () => {
+  let release!: () => void;
+  const slow = new Promise<void>((r) => release = r);
+  let started = 0;
+  const it = pooledMap(
+    Array.from({ length: 100 }, (_, i) => i),
+    async (i) => {
+      started++;
+      if (i === 0) await slow;
+      return i;
+    },
+    { concurrency: 4 },
+  )[Symbol.asyncIterator]();
+  const first = it.next();
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+  // Item 0 holds one slot; the other three keep the source served until
+  // 16 finished results wait behind it (it was 4, a quarter of the work).
+  assert(started >= 1 + 16 && started <= 1 + 16 + 3, `started ${started}`);
+  release();
+  assertEquals((await first).value, 0);
+  let n = 1;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    assertEquals(r.value, n++);
+  }
+  assertEquals(n, 100);
 });
