@@ -23,6 +23,8 @@ import {
 } from "./_column_fillers.ts";
 import { TextFiller } from "./_text_filler.ts";
 import type { BuiltColumn, BuiltGroup } from "./_column_group.ts";
+import { StructFiller } from "./_struct_filler.ts";
+import { typedFields } from "../iceberg/lake_columns.ts";
 import { columnData, fileColumns } from "./_parquet_columns.ts";
 import { describe, RowFailure } from "./_row_failure.ts";
 import type { Column, ColumnType, Schema } from "./schema.ts";
@@ -51,6 +53,14 @@ function fillerFor(type: ColumnType, maxBytes: number): Filler | undefined {
     const element = fillerFor(type.slice(5, -1) as ColumnType, maxBytes);
     if (element && !(element instanceof ListFiller)) {
       return new ListFiller(element);
+    }
+  }
+  // The fields the file stores, in its order (see `structColumns`).
+  const fields = type.startsWith("STRUCT<") ? typedFields(type) : undefined;
+  if (fields && fields.length > 0) {
+    const fillers = fields.map(([, t]) => fillerFor(t, maxBytes));
+    if (fillers.every((f) => f !== undefined)) {
+      return new StructFiller(fields.map(([name]) => name), fillers);
     }
   }
   return undefined;

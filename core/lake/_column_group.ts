@@ -32,6 +32,13 @@ export type BuiltColumn =
     ends: Uint32Array;
     element: BuiltColumn;
   }
+  // A struct: its stored fields' columns, `names[k]` filled by `fields[k]`.
+  | {
+    kind: "struct";
+    present: Uint8Array;
+    names: string[];
+    fields: BuiltColumn[];
+  }
   // Values already converted by `columnData` (the columns built no other way).
   | { kind: "values"; values: unknown[] };
 
@@ -85,6 +92,17 @@ export function columnValues(column: BuiltColumn, rows: number): unknown[] {
       }
       return out;
     }
+    case "struct": {
+      const { present, names } = column;
+      const fields = column.fields.map((f) => columnValues(f, rows));
+      for (let i = 0; i < rows; i++) {
+        if (!present[i]) continue;
+        const o: Record<string, unknown> = {};
+        for (let k = 0; k < names.length; k++) o[names[k]!] = fields[k]![i];
+        out[i] = o;
+      }
+      return out;
+    }
     case "list": {
       const { present, ends } = column;
       const elements = columnValues(
@@ -110,6 +128,7 @@ export function transferList(group: BuiltGroup): ArrayBuffer[] {
       if (ArrayBuffer.isView(value)) out.add(value.buffer as ArrayBuffer);
     }
     if (column.kind === "list") visit(column.element);
+    if (column.kind === "struct") column.fields.forEach(visit);
   };
   for (const column of group.columns) visit(column);
   return [...out];

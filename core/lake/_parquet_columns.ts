@@ -179,10 +179,15 @@ function timestamp(value: unknown): unknown {
 function struct(column: Column): Convert {
   const fields = structColumns(column).map((f) => {
     const convert = converter(f.type, f);
+    // Text as UTF-8 bytes, as a column of its own would be (and as the
+    // struct's typed columns give it): the same file either way.
+    const utf8 = (v: unknown) => typeof v === "string" ? encoder.encode(v) : v;
     return {
       name: f.name,
-      convert: f.type === "JSON"
-        ? (v: unknown) => encoder.encode(convert(v) as string)
+      convert: f.type === "JSON" || f.type === "STRING"
+        ? (v: unknown) => utf8(convert(v))
+        : f.type === "LIST<STRING>"
+        ? (v: unknown) => (convert(v) as unknown[]).map(utf8)
         : convert,
     };
   });

@@ -184,6 +184,15 @@ function rowArb(nested: boolean): fc.Arbitrary<Row> {
       fc.jsonValue({ maxDepth: 2 }),
       { maxKeys: 3 },
     );
+    // A struct of a stable shape (fields may be missing or null), one
+    // nested: built as typed columns, not converted.
+    fields.o = fc.record({
+      rank: nullish(fc.integer()),
+      source: nullish(text),
+      at: isoMicros,
+      tags: fc.array(text, { maxLength: 2 }),
+      inner: fc.record({ x: fc.integer(), y: fc.boolean() }),
+    }, { requiredKeys: [] });
     fields.dec = fc.oneof(
       fc.integer(),
       fc.bigInt({ min: 2n ** 63n, max: 10n ** 37n }),
