@@ -9,6 +9,7 @@ import { zstdCompressSync } from "node:zlib";
 import { ZSTD_OPTIONS } from "./_zstd_level.ts";
 import { ColumnBuilder } from "./_column_builder.ts";
 import { type BuiltGroup, columnValues } from "./_column_group.ts";
+import { leafPages } from "./_leaf_pages.ts";
 import { fileColumns, schemaElements } from "./_parquet_columns.ts";
 import { writeGroupByColumn } from "./_parquet_group.ts";
 import { RowFailure } from "./_row_failure.ts";
@@ -85,6 +86,7 @@ export class GroupEncoder {
         group.rows,
         (i) => columnValues(group.columns[i]!, group.rows),
         pause,
+        (i) => leafPages(group.columns[i]!, group.rows),
       );
     } catch (err) {
       throw err instanceof RowFailure ? err.shifted(first) : err;

@@ -18,11 +18,13 @@ import type { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { writeColumn } from "hyparquet-writer/src/column.js";
 import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
 import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
+import type { LeafPage } from "./_leaf_pages.ts";
 
 // hyparquet (the reader) is not a direct dependency: take its types from here.
 type SchemaTree = Parameters<typeof encodeNestedValues>[0][number];
 type ColumnChunk = ReturnType<typeof writeColumn>["chunk"];
 type Encoder = Parameters<typeof writeColumn>[0]["column"];
+type PageData = ReturnType<typeof encodeNestedValues>;
 
 /** hyparquet-writer's default data page size. */
 const PAGE_SIZE = 1024 * 1024;
@@ -61,16 +63,23 @@ export async function writeGroupByColumn(
   rows: number,
   column: (i: number) => unknown[],
   pause: () => Promise<void>,
+  leaves?: (i: number) => LeafPage[] | undefined,
 ): Promise<void> {
   const resolve = schemaPathResolver(pq.schema);
   const start = pq.writer.offset;
   const chunks: ColumnChunk[] = [];
   for (let i = 0; i < names.length; i++) {
-    const data = column(i);
-    if (data.length !== rows) {
+    const paths = leafPaths(resolve([names[i]!]));
+    // Leaves built already (see `_leaf_pages.ts`), else walked from values.
+    const built = leaves?.(i);
+    if (built !== undefined && built.length !== paths.length) {
+      throw new Error(`parquet column ${names[i]} has ${paths.length} leaves`);
+    }
+    const data = built === undefined ? column(i) : [];
+    if (built === undefined && data.length !== rows) {
       throw new Error("parquet columns must have the same length");
     }
-    for (const leaf of leafPaths(resolve([names[i]!]))) {
+    for (const [k, leaf] of paths.entries()) {
       const schemaPath = leaf.map((node) => node.element);
       const element = schemaPath[schemaPath.length - 1]!;
       const result = writeColumn({
@@ -89,10 +98,11 @@ export async function writeGroupByColumn(
           columnIndex: false,
           offsetIndex: true,
         },
-        pageData: encodeNestedValues(
-          leaf,
-          data as Parameters<typeof encodeNestedValues>[1],
-        ),
+        pageData: (built?.[k] as PageData | undefined) ??
+          encodeNestedValues(
+            leaf,
+            data as Parameters<typeof encodeNestedValues>[1],
+          ),
       });
       // Byte bounds are views into the whole column's bytes: copy them, or
       // the footer-to-be would keep every row group's strings alive.

@@ -193,6 +193,13 @@ function rowArb(nested: boolean): fc.Arbitrary<Row> {
       tags: fc.array(text, { maxLength: 2 }),
       inner: fc.record({ x: fc.integer(), y: fc.boolean() }),
     }, { requiredKeys: [] });
+    fields.m = fc.record({
+      rank: nullish(fc.integer()),
+      source: nullish(text),
+      score: fc.double({ noNaN: true }),
+      on: fc.boolean(),
+      at: isoMicros,
+    }, { requiredKeys: [] });
     fields.dec = fc.oneof(
       fc.integer(),
       fc.bigInt({ min: 2n ** 63n, max: 10n ** 37n }),
