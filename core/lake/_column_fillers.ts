@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseTimestamp } from "./parse_timestamp.ts";
+import { parseTimestamp, timestampMicros } from "./parse_timestamp.ts";
 import type { BuiltColumn } from "./_column_group.ts";
 
 /** Fills one column; `push` throws on a value the column cannot hold. */
@@ -53,7 +53,6 @@ export const bytes = (n: number) => new Uint8Array(n);
 /** See {@linkcode bytes}. */
 export const u32 = (n: number) => new Uint32Array(n);
 const f64 = (n: number) => new Float64Array(n);
-const i64 = (n: number) => new BigInt64Array(n);
 
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 
@@ -191,32 +190,51 @@ export class BoolFiller extends Fixed {
 
 /** TIMESTAMP: UTC microseconds of ISO strings and Dates. */
 export class MicrosFiller extends Fixed {
-  readonly #micros = new Grow(i64);
+  // Microseconds as doubles where exact (any date within 285 years of
+  // 1970): no bigint a value on this thread. Others ride aside by index.
+  readonly #nums = new Grow(f64);
+  readonly #bigAt: number[] = [];
+  readonly #bigs: bigint[] = [];
 
   push(value: unknown): void {
-    let micros: bigint | undefined;
-    if (typeof value === "string") micros = parseTimestamp(value);
-    else if (value instanceof Date) micros = BigInt(value.getTime()) * 1000n;
-    // Microseconds already (a declared epoch column, converted upstream).
+    let micros: number | bigint;
+    if (typeof value === "string") {
+      micros = timestampMicros(value);
+      if (Number.isNaN(micros)) {
+        throw new RangeError("not an ISO-8601 date-time");
+      }
+      if (!Number.isSafeInteger(micros)) micros = parseTimestamp(value)!;
+    } else if (value instanceof Date) {
+      micros = BigInt(value.getTime()) * 1000n;
+    } // Microseconds already (a declared epoch column, converted upstream).
     else if (typeof value === "bigint") micros = value;
     else throw expected("a timestamp", value);
-    if (micros === undefined) throw new RangeError("not an ISO-8601 date-time");
-    this.mark(1);
-    this.#micros.reserve(1);
-    this.#micros.array[this.#micros.length++] = micros;
+    const i = this.mark(1);
+    this.#nums.reserve(1);
+    this.#nums.length++;
+    if (typeof micros === "number") this.#nums.array[i] = micros;
+    else {
+      if (micros < INT64_MIN || micros > INT64_MAX) {
+        throw new RangeError("beyond the INT64 microseconds a timestamp holds");
+      }
+      this.#bigAt.push(i);
+      this.#bigs.push(micros);
+    }
   }
 
   pushNull(): void {
     this.mark(0);
-    this.#micros.reserve(1);
-    this.#micros.length++;
+    this.#nums.reserve(1);
+    this.#nums.length++;
   }
 
   take(): BuiltColumn {
     return {
       kind: "micros",
       present: this.present.view(),
-      micros: this.#micros.view(),
+      nums: this.#nums.view(),
+      bigAt: this.#bigAt,
+      bigs: this.#bigs,
     };
   }
 }

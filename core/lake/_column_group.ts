@@ -24,7 +24,14 @@ export type BuiltColumn =
   }
   | { kind: "double"; present: Uint8Array; nums: Float64Array }
   | { kind: "bool"; present: Uint8Array; bits: Uint8Array }
-  | { kind: "micros"; present: Uint8Array; micros: BigInt64Array }
+  // Microseconds, as "int" holds its numbers.
+  | {
+    kind: "micros";
+    present: Uint8Array;
+    nums: Float64Array;
+    bigAt: number[];
+    bigs: bigint[];
+  }
   | { kind: "bytes"; present: Uint8Array; bytes: Uint8Array; ends: Uint32Array }
   | {
     kind: "list";
@@ -59,14 +66,6 @@ export function columnValues(column: BuiltColumn, rows: number): unknown[] {
   switch (column.kind) {
     case "null":
       return out;
-    case "int": {
-      const { present, nums } = column;
-      for (let i = 0; i < rows; i++) if (present[i]) out[i] = BigInt(nums[i]!);
-      for (let k = 0; k < column.bigAt.length; k++) {
-        out[column.bigAt[k]!] = column.bigs[k];
-      }
-      return out;
-    }
     case "double": {
       const { present, nums } = column;
       for (let i = 0; i < rows; i++) if (present[i]) out[i] = nums[i];
@@ -77,9 +76,13 @@ export function columnValues(column: BuiltColumn, rows: number): unknown[] {
       for (let i = 0; i < rows; i++) if (present[i]) out[i] = bits[i] === 1;
       return out;
     }
+    case "int":
     case "micros": {
-      const { present, micros } = column;
-      for (let i = 0; i < rows; i++) if (present[i]) out[i] = micros[i];
+      const { present, nums } = column;
+      for (let i = 0; i < rows; i++) if (present[i]) out[i] = BigInt(nums[i]!);
+      for (let k = 0; k < column.bigAt.length; k++) {
+        out[column.bigAt[k]!] = column.bigs[k];
+      }
       return out;
     }
     case "bytes": {

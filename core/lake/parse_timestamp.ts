@@ -21,10 +21,44 @@
  * ```
  */
 export function parseTimestamp(text: string): bigint | undefined {
+  const micros = timestampMicros(text);
+  if (Number.isNaN(micros)) return undefined;
+  return Number.isSafeInteger(micros)
+    ? BigInt(micros)
+    : BigInt(lastMs) * 1000n + BigInt(lastSubMs);
+}
+
+/**
+ * {@linkcode parseTimestamp} as a number, without a `bigint` (four of
+ * them a value, which the garbage collector then spends on): the
+ * microseconds when exact (within 285 years of 1970), else a value that is
+ * not a safe integer (parse again with `parseTimestamp`), or `NaN` for text
+ * that is not a date-time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timestampMicros } from "./parse_timestamp.ts";
+ * assert.equal(timestampMicros("1970-01-01T00:00:01.5Z"), 1_500_000);
+ * assert(Number.isNaN(timestampMicros("2024-02-30T00:00:00Z")));
+ * assert(!Number.isSafeInteger(timestampMicros("9999-12-31T23:59:59.999999Z")));
+ * ```
+ */
+export function timestampMicros(text: string): number {
+  const ms = parseMs(text);
+  return Number.isNaN(ms) ? NaN : ms * 1000 + lastSubMs;
+}
+
+// The last text parsed: its whole milliseconds, and the microseconds past them.
+let lastMs = 0;
+let lastSubMs = 0;
+
+/** Milliseconds since the epoch (and `lastSubMs`), or `NaN`. */
+function parseMs(text: string): number {
   // Hand-parsed, not a regex and a Date: this runs for every string value
   // of every record (type inference and conversion), twice per timestamp.
   const n = text.length;
-  if (n < 19 || n > 35) return undefined;
+  if (n < 19 || n > 35) return NaN;
   const year = digits(text, 0, 4), month = digits(text, 5, 2);
   const day = digits(text, 8, 2), hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2), second = digits(text, 17, 2);
@@ -34,7 +68,7 @@ export function parseTimestamp(text: string): bigint | undefined {
     text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON ||
     text.charCodeAt(16) !== COLON
   ) {
-    return undefined;
+    return NaN;
   }
   let i = 19;
   let micros = 0;
@@ -48,7 +82,7 @@ export function parseTimestamp(text: string): bigint | undefined {
       places++;
       i++;
     }
-    if (places === 0) return undefined;
+    if (places === 0) return NaN;
     for (let p = places; p < 6; p++) micros *= 10;
   }
   let offsetMinutes = 0;
@@ -59,21 +93,23 @@ export function parseTimestamp(text: string): bigint | undefined {
     } else if ((c === PLUS || c === MINUS) && i + 6 === n) {
       const oh = digits(text, i + 1, 2), om = digits(text, i + 4, 2);
       if (oh < 0 || om < 0 || text.charCodeAt(i + 3) !== COLON) {
-        return undefined;
+        return NaN;
       }
-      if (oh > 23 || om > 59) return undefined;
+      if (oh > 23 || om > 59) return NaN;
       offsetMinutes = (c === MINUS ? -1 : 1) * (oh * 60 + om);
     } else {
-      return undefined;
+      return NaN;
     }
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return undefined;
+    return NaN;
   }
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = daysFromCivil(year, month, day) * 86_400_000 +
-    ((hour * 60 + minute) * 60 + second) * 1000 - offsetMinutes * 60_000;
-  return BigInt(ms) * 1000n + BigInt(micros);
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  lastMs = daysFromCivil(year, month, day) * 86_400_000 +
+    ((hour * 60 + minute) * 60 + second) * 1000 - offsetMinutes * 60_000 +
+    Math.floor(micros / 1000);
+  lastSubMs = micros % 1000;
+  return lastMs;
 }
 
 const ZERO = 48, DASH = 45, COLON = 58, DOT = 46, T = 84, Z = 90;

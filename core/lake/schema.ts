@@ -38,7 +38,7 @@ import {
 import { objectType, structHolds, widenStruct } from "./_struct_type.ts";
 import { SchemaError } from "../connector/errors.ts";
 import type { Row } from "../connector/types.ts";
-import { parseTimestamp } from "./parse_timestamp.ts";
+import { parseTimestamp, timestampMicros } from "./parse_timestamp.ts";
 import { columnKeeps } from "./_column_keeps.ts";
 
 export { parseTimestamp };
@@ -110,7 +110,7 @@ function scalarType(value: unknown): ScalarType | "NULL" | undefined {
         ? "INT64"
         : "DOUBLE";
     case "string":
-      return parseTimestamp(value) === undefined ? "STRING" : "TIMESTAMP";
+      return Number.isNaN(timestampMicros(value)) ? "STRING" : "TIMESTAMP";
     case "boolean":
       return "BOOLEAN";
     case "bigint":
