@@ -27,6 +27,8 @@ interface Waiter<R> {
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
+/** Room behind a running earlier item, in multiples of `maxBuffered`. */
+const ORDERED_SLACK = 4;
 /**
  * The iterator behind {@linkcode pooledMap}, its arguments already checked:
  * it pulls the source, runs the calls and hands results to the consumer.
@@ -137,12 +139,20 @@ export class PooledMap<T, R> implements AsyncIterableIterator<R> {
     }
   }
 
+  // Results behind a running earlier item wait for it, not the consumer:
+  // one slow item (a retried page) must not stall the pool.
+  #room(): boolean {
+    const max = this.#maxBuffered();
+    if (this.#buffered < max) return true;
+    return this.#ordered && this.#entries.peek()?.state === "pending" &&
+      this.#buffered < ORDERED_SLACK * max;
+  }
+
   /** Start calls while there is room, pulling the source one item at a time. */
   #pump(): void {
     while (
       this.#started && !this.#stopped &&
-      this.#active.size < this.#concurrency() &&
-      this.#buffered < this.#maxBuffered()
+      this.#active.size < this.#concurrency() && this.#room()
     ) {
       if (this.#held) {
         const { item } = this.#held;

@@ -37,12 +37,13 @@ export interface PooledMapOptions {
    * starting work until the consumer pulls; an integer >= 1. Started but
    * untaken items never exceed `concurrency + maxBuffered`.
    *
-   * In ordered mode the results finished behind a slow earlier item count,
-   * so the default leaves room for them: a page retried after a 5xx takes
-   * two or three latencies, and with room for only `concurrency` results
-   * the pool would stop starting work until it landed (a source with 10 %
-   * random 503s was then served at 0.70 of its clean rate, not 0.96).
-   * @default {concurrency} unordered, `4 × concurrency` ordered (read as it changes, when a function)
+   * In ordered mode, while the next result to yield is still running,
+   * results finished behind it may take up to 4 × `maxBuffered`: they wait
+   * for it, not for the consumer. A page retried after a 5xx takes two or
+   * three latencies, and with room for only `maxBuffered` results the pool
+   * would stop starting work until it landed (a source with 10 % random
+   * 503s was then served at 0.70 of its clean rate, not 0.96).
+   * @default {concurrency} (read as it changes, when a function)
    */
   maxBuffered?: number;
 }
@@ -122,22 +123,16 @@ export function pooledMap<T, R>(
   const width = typeof concurrency === "function"
     ? () => Math.max(1, Math.floor(concurrency()) || 1)
     : checkedCount("concurrency", concurrency);
-  const ordered = options.ordered ?? true;
-  const maxBuffered = options.maxBuffered !== undefined
-    ? checkedCount("maxBuffered", options.maxBuffered)
-    : ordered
-    ? () => ORDERED_SLACK * width()
-    : width;
+  const maxBuffered = options.maxBuffered === undefined
+    ? width
+    : checkedCount("maxBuffered", options.maxBuffered);
   return new PooledMap(source, fn, {
     concurrency: width,
     maxBuffered,
-    ordered,
+    ordered: options.ordered ?? true,
     signal: options.signal,
   });
 }
-
-/** Default `maxBuffered` of an ordered pool, in multiples of its width. */
-const ORDERED_SLACK = 4;
 
 function checkedCount(name: string, n: unknown): () => number {
   if (!Number.isInteger(n) || (n as number) < 1) {
