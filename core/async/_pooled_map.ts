@@ -6,24 +6,7 @@
  */
 
 import { Fifo } from "./_fifo.ts";
-
-interface SourceIterator<T> {
-  /** A result now (sync source) or later (async source). */
-  next(): IteratorResult<T> | Promise<IteratorResult<T>>;
-  return?(): unknown;
-}
-
-interface Entry<R> {
-  index: number;
-  state: "pending" | "ok" | "err";
-  value: R | undefined;
-  error: unknown;
-}
-
-interface Waiter<R> {
-  resolve(result: IteratorResult<R>): void;
-  reject(reason: unknown): void;
-}
+import type { Entry, SourceIterator, Waiter } from "./_pool_entries.ts";
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
