@@ -82,27 +82,15 @@ export abstract class Fixed implements Filler {
   }
 }
 
-/** INT64: numbers as doubles (every INT64 number is one), bigints aside. */
-export class IntFiller extends Fixed {
+/**
+ * INT64 values as doubles, exact for every safe integer, and the few other
+ * bigints aside by index: no bigint per value on the pull's thread. INT64
+ * and TIMESTAMP (microseconds) columns both store so.
+ */
+abstract class Int64Filler extends Fixed {
   readonly #nums = new Grow(f64);
   readonly #bigAt: number[] = [];
   readonly #bigs: bigint[] = [];
-
-  push(value: unknown): void {
-    if (typeof value === "number") {
-      if (!Number.isInteger(value)) {
-        throw new RangeError(`${value} is not an integer`);
-      }
-      this.#put(value);
-    } else if (typeof value === "bigint") {
-      if (value < INT64_MIN || value > INT64_MAX) {
-        throw new RangeError(`${value} is beyond INT64`);
-      }
-      this.#bigAt.push(this.#nums.length);
-      this.#bigs.push(value);
-      this.#put(0);
-    } else throw expected("an integer", value);
-  }
 
   pushNull(): void {
     this.mark(0);
@@ -110,20 +98,51 @@ export class IntFiller extends Fixed {
     this.#nums.length++;
   }
 
-  #put(n: number): void {
+  /** `n` is an integer. */
+  protected putNumber(n: number): void {
     this.mark(1);
     this.#nums.reserve(1);
     this.#nums.array[this.#nums.length++] = n;
   }
 
-  take(): BuiltColumn {
+  protected putBig(value: bigint): void {
+    if (value < INT64_MIN || value > INT64_MAX) {
+      throw new RangeError(`${value} is beyond INT64`);
+    }
+    this.#bigAt.push(this.#nums.length);
+    this.#bigs.push(value);
+    this.putNumber(0);
+  }
+
+  protected columns(): {
+    present: Uint8Array;
+    nums: Float64Array;
+    bigAt: number[];
+    bigs: bigint[];
+  } {
     return {
-      kind: "int",
       present: this.present.view(),
       nums: this.#nums.view(),
       bigAt: this.#bigAt,
       bigs: this.#bigs,
     };
+  }
+}
+
+/** INT64: integral numbers and bigints within INT64. */
+export class IntFiller extends Int64Filler {
+  push(value: unknown): void {
+    if (typeof value === "number") {
+      if (!Number.isInteger(value)) {
+        throw new RangeError(`${value} is not an integer`);
+      }
+      this.putNumber(value);
+    } else if (typeof value === "bigint") this.putBig(value);
+    else throw expected("an integer", value);
+  }
+
+  take(): BuiltColumn {
+    return { kind: "int", ...this.columns() };
   }
 }
 
@@ -188,54 +207,28 @@ export class BoolFiller extends Fixed {
   }
 }
 
-/** TIMESTAMP: UTC microseconds of ISO strings and Dates. */
-export class MicrosFiller extends Fixed {
-  // Microseconds as doubles where exact (any date within 285 years of
-  // 1970): no bigint a value on this thread. Others ride aside by index.
-  readonly #nums = new Grow(f64);
-  readonly #bigAt: number[] = [];
-  readonly #bigs: bigint[] = [];
-
+/**
+ * TIMESTAMP: UTC microseconds of ISO strings and Dates, as numbers where
+ * exact (any date within 285 years of 1970).
+ */
+export class MicrosFiller extends Int64Filler {
   push(value: unknown): void {
-    let micros: number | bigint;
     if (typeof value === "string") {
-      micros = timestampMicros(value);
+      const micros = timestampMicros(value);
       if (Number.isNaN(micros)) {
         throw new RangeError("not an ISO-8601 date-time");
       }
-      if (!Number.isSafeInteger(micros)) micros = parseTimestamp(value)!;
+      if (Number.isSafeInteger(micros)) this.putNumber(micros);
+      else this.putBig(parseTimestamp(value)!);
     } else if (value instanceof Date) {
-      micros = BigInt(value.getTime()) * 1000n;
+      this.putBig(BigInt(value.getTime()) * 1000n);
     } // Microseconds already (a declared epoch column, converted upstream).
-    else if (typeof value === "bigint") micros = value;
+    else if (typeof value === "bigint") this.putBig(value);
     else throw expected("a timestamp", value);
-    const i = this.mark(1);
-    this.#nums.reserve(1);
-    this.#nums.length++;
-    if (typeof micros === "number") this.#nums.array[i] = micros;
-    else {
-      if (micros < INT64_MIN || micros > INT64_MAX) {
-        throw new RangeError("beyond the INT64 microseconds a timestamp holds");
-      }
-      this.#bigAt.push(i);
-      this.#bigs.push(micros);
-    }
-  }
-
-  pushNull(): void {
-    this.mark(0);
-    this.#nums.reserve(1);
-    this.#nums.length++;
   }
 
   take(): BuiltColumn {
-    return {
-      kind: "micros",
-      present: this.present.view(),
-      nums: this.#nums.view(),
-      bigAt: this.#bigAt,
-      bigs: this.#bigs,
-    };
+    return { kind: "micros", ...this.columns() };
   }
 }
 
