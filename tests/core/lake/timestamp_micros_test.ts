@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { MicrosFiller } from "../../../core/lake/_column_fillers.ts";
+import { columnValues } from "../../../core/lake/_column_group.ts";
 import {
   parseTimestamp,
   timestampMicros,
@@ -42,4 +44,19 @@ Deno.test("timestampMicros: exactly parseTimestamp's microseconds when safe, a n
     }),
     { seed: 1414, numRuns: 5000 },
   );
+});
+
+Deno.test("MicrosFiller: microseconds beyond INT64 are refused, never wrapped", () => {
+  const f = new MicrosFiller();
+  assert.throws(() => f.push(2n ** 63n), RangeError);
+  f.push(2n ** 63n - 1n);
+  f.push("9999-12-31T23:59:59.999999Z");
+  f.push("2024-01-02T03:04:05.000006Z");
+  const built = f.take();
+  assert.equal(built.kind, "micros");
+  assert.deepEqual(columnValues(built, 3), [
+    2n ** 63n - 1n,
+    parseTimestamp("9999-12-31T23:59:59.999999Z"),
+    1704164645000006n,
+  ]);
 });
