@@ -18,13 +18,13 @@ import type { ParquetWriter as HyParquetWriter } from "hyparquet-writer";
 import { writeColumn } from "hyparquet-writer/src/column.js";
 import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
 import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
-import type { LeafPage } from "./_leaf_pages.ts";
+import type { TypedLeaf } from "./_leaf_pages.ts";
+import { writeLeafChunk, writesLeaf } from "./_leaf_chunk.ts";
 
 // hyparquet (the reader) is not a direct dependency: take its types from here.
 type SchemaTree = Parameters<typeof encodeNestedValues>[0][number];
 type ColumnChunk = ReturnType<typeof writeColumn>["chunk"];
 type Encoder = Parameters<typeof writeColumn>[0]["column"];
-type PageData = ReturnType<typeof encodeNestedValues>;
 
 /** hyparquet-writer's default data page size. */
 const PAGE_SIZE = 1024 * 1024;
@@ -51,6 +51,26 @@ function leafPaths(path: SchemaTree[]): SchemaTree[][] {
   );
 }
 
+/** How `pq` encodes the leaf column at `leaf`. */
+function encoderOf(pq: HyParquetWriter, leaf: SchemaTree[]): Encoder {
+  const schemaPath = leaf.map((node) => node.element);
+  const element = schemaPath[schemaPath.length - 1]!;
+  return {
+    columnName: schemaPath.slice(1).map((s) => s.name).join("."),
+    element: asBytes(element),
+    schemaPath,
+    codec: pq.codec,
+    compressors: pq.compressors as Encoder["compressors"],
+    stats: pq.statistics,
+    ...(pq.statisticsTruncateLength !== undefined
+      ? { statisticsTruncateLength: pq.statisticsTruncateLength }
+      : {}),
+    pageSize: PAGE_SIZE,
+    columnIndex: false,
+    offsetIndex: true,
+  };
+}
+
 /**
  * Append one row group of `rows` rows to `pq`: column `i` is built by
  * `column(i)` just before it is encoded, and `pause()` is awaited after each
@@ -63,47 +83,38 @@ export async function writeGroupByColumn(
   rows: number,
   column: (i: number) => unknown[],
   pause: () => Promise<void>,
-  leaves?: (i: number) => LeafPage[] | undefined,
+  leaves?: (i: number) => TypedLeaf[] | undefined,
 ): Promise<void> {
   const resolve = schemaPathResolver(pq.schema);
   const start = pq.writer.offset;
   const chunks: ColumnChunk[] = [];
   for (let i = 0; i < names.length; i++) {
     const paths = leafPaths(resolve([names[i]!]));
+    const encoders = paths.map((leaf) => encoderOf(pq, leaf));
     // Leaves built already (see `_leaf_pages.ts`), else walked from values.
     const built = leaves?.(i);
     if (built !== undefined && built.length !== paths.length) {
       throw new Error(`parquet column ${names[i]} has ${paths.length} leaves`);
     }
-    const data = built === undefined ? column(i) : [];
-    if (built === undefined && data.length !== rows) {
+    const typed = built?.every((leaf, k) => writesLeaf(encoders[k]!, leaf))
+      ? built
+      : undefined;
+    const data = typed === undefined ? column(i) : [];
+    if (typed === undefined && data.length !== rows) {
       throw new Error("parquet columns must have the same length");
     }
     for (const [k, leaf] of paths.entries()) {
-      const schemaPath = leaf.map((node) => node.element);
-      const element = schemaPath[schemaPath.length - 1]!;
-      const result = writeColumn({
-        writer: pq.writer,
-        column: {
-          columnName: schemaPath.slice(1).map((s) => s.name).join("."),
-          element: asBytes(element),
-          schemaPath,
-          codec: pq.codec,
-          compressors: pq.compressors as Encoder["compressors"],
-          stats: pq.statistics,
-          ...(pq.statisticsTruncateLength !== undefined
-            ? { statisticsTruncateLength: pq.statisticsTruncateLength }
-            : {}),
-          pageSize: PAGE_SIZE,
-          columnIndex: false,
-          offsetIndex: true,
-        },
-        pageData: (built?.[k] as PageData | undefined) ??
-          encodeNestedValues(
+      const encoder = encoders[k]!;
+      const result = typed
+        ? writeLeafChunk(pq.writer, encoder, typed[k]!)
+        : writeColumn({
+          writer: pq.writer,
+          column: encoder,
+          pageData: encodeNestedValues(
             leaf,
             data as Parameters<typeof encodeNestedValues>[1],
           ),
-      });
+        });
       // Byte bounds are views into the whole column's bytes: copy them, or
       // the footer-to-be would keep every row group's strings alive.
       const stats = result.chunk.meta_data?.statistics;
