@@ -52,6 +52,9 @@ export function timestampMicros(text: string): number {
 // The last text parsed: its whole milliseconds, and the microseconds past them.
 let lastMs = 0;
 let lastSubMs = 0;
+// The last valid date parsed (yyyymmdd) and its days since the epoch.
+let lastDate = -1;
+let lastDays = 0;
 
 /** Milliseconds since the epoch (and `lastSubMs`), or `NaN`. */
 function parseMs(text: string): number {
@@ -101,11 +104,17 @@ function parseMs(text: string): number {
       return NaN;
     }
   }
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return NaN;
-  }
   if (hour > 23 || minute > 59 || second > 59) return NaN;
-  lastMs = daysFromCivil(year, month, day) * 86_400_000 +
+  // Timestamps of a page mostly share their day: check and count it once.
+  const date = (year * 100 + month) * 100 + day;
+  if (date !== lastDate) {
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+      return NaN;
+    }
+    lastDate = date;
+    lastDays = daysFromCivil(year, month, day);
+  }
+  lastMs = lastDays * 86_400_000 +
     ((hour * 60 + minute) * 60 + second) * 1000 - offsetMinutes * 60_000 +
     Math.floor(micros / 1000);
   lastSubMs = micros % 1000;

@@ -60,3 +60,43 @@ Deno.test("MicrosFiller: microseconds beyond INT64 are refused, never wrapped", 
     1704164645000006n,
   ]);
 });
+
+/** Microseconds of `text` by `Date` (an independent count of days), or NaN. */
+function byDate(text: string): number {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$/
+      .exec(text);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as number[];
+  const date = new Date(0);
+  date.setUTCFullYear(y!, mo! - 1, d!);
+  // Date rolls February 30 over into March: the text was no date.
+  if (date.getUTCMonth() !== mo! - 1 || date.getUTCDate() !== d!) return NaN;
+  date.setUTCHours(h!, mi!, s!, 0);
+  const zone = m[8] ?? "Z";
+  const offset = zone === "Z" ? 0 : (zone[0] === "-" ? -1 : 1) *
+    (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const micros = Number((m[7] ?? "").padEnd(6, "0").slice(0, 6));
+  return (date.getTime() - offset * 60_000) * 1000 + micros;
+}
+
+Deno.test("timestampMicros: one text after another (days counted once a date) agrees with Date, impossible dates included", () => {
+  // Dates near each other, so consecutive texts often share a day.
+  const near = fc.record({
+    year: fc.constantFrom(1900, 1970, 2000, 2023, 2024, 2100),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 27, max: 31 }),
+    time: fc.constantFrom("00:00:00Z", "12:34:56.789Z", "23:59:59+02:00"),
+  }).map((t) => `${t.year}-${pad(t.month, 2)}-${pad(t.day, 2)}T${t.time}`);
+  fc.assert(
+    fc.property(fc.array(fc.oneof(near, iso), { maxLength: 30 }), (texts) => {
+      for (const text of texts) {
+        const want = byDate(text);
+        const got = timestampMicros(text);
+        if (Number.isNaN(want)) assert(Number.isNaN(got), text);
+        else if (Number.isSafeInteger(got)) assert.equal(got, want, text);
+      }
+    }),
+    { seed: 1414, numRuns: 2000 },
+  );
+});
