@@ -80,6 +80,14 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
  * assert(stats.requests === 1 && res.attempts === 1);
  * ```
  */
+
+/**
+ * Epoch milliseconds, to the microsecond and never going back: latencies
+ * are judged by it, and `Date.now`'s whole milliseconds made every latency
+ * of a fast source 0 or 1, so a limit thrashed between 1 and a few.
+ */
+const preciseNow = (): number => performance.timeOrigin + performance.now();
+
 export class HttpClient {
   #fetch: typeof fetch;
   #timeoutMs: number;
@@ -132,7 +140,7 @@ export class HttpClient {
     this.#redact = liveRedactor(options.secrets ?? [], options.auth);
     this.#onEvent = options.onEvent;
     this.#sleep = options.sleep ?? realSleep;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? preciseNow;
     this.#rules = {
       maxAttempts,
       stallTimeoutMs,

@@ -112,7 +112,10 @@ export interface HttpOptions {
   onEvent?: (event: HttpEvent) => void;
   /** Waits between attempts; rejects with `signal.reason` on abort. @default a timer */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Clock, epoch ms (latency, HTTP dates). @default Date.now */
+  /**
+   * Clock, epoch ms (latency, HTTP dates).
+   * @default {performance.timeOrigin + performance.now()}
+   */
   now?: () => number;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;

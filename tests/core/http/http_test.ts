@@ -795,3 +795,36 @@ Deno.test("http: once as many bodies as the limit are still coming, a permit wai
   assertEquals(server.count, 3);
   assertEquals(limiter.inFlight, 0);
 });
+
+Deno.test("HttpClient: latencies reach the limiter finer than whole milliseconds, so a fast source's limit has something to judge", async () => {
+  await using server = scripted(() => Response.json({ ok: true }));
+  const latencies: number[] = [];
+  const inner = new FixedLimiter(1);
+  const recording: Limiter = {
+    async acquire(signal, options): Promise<Permit> {
+      const permit = await inner.acquire(signal, options);
+      return {
+        ...permit,
+        release(outcome: PermitOutcome) {
+          if (outcome !== "ignore") latencies.push(outcome.latencyMs);
+          permit.release(outcome);
+        },
+      };
+    },
+    get limit() {
+      return inner.limit;
+    },
+    get inFlight() {
+      return inner.inFlight;
+    },
+    get queued() {
+      return inner.queued;
+    },
+  };
+  const http = new HttpClient({ limiter: () => recording });
+  for (let i = 0; i < 20; i++) await http.getJson({ url: `${server.url}/x` });
+  assertEquals(latencies.length, 20);
+  assert(latencies.every((ms) => ms >= 0), String(latencies));
+  // Whole milliseconds (Date.now) made a loopback answer 0 or 1 ms.
+  assert(latencies.some((ms) => !Number.isInteger(ms)), String(latencies));
+});
