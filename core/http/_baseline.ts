@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { QUEUE_FLOOR_MS } from "./_limiter_tuning.ts";
 
 /** Share of the gap a lower window median moves the baseline down by. */
 const BASELINE_STEP = 0.25;
@@ -23,6 +24,14 @@ export class Baseline {
   /** No baseline yet, its clock started at `now`. */
   constructor(now: number) {
     this.#at = now;
+  }
+
+  /**
+   * The latency accepted before `tolerance` (x the baseline) says the
+   * source queues: at least the baseline + `QUEUE_FLOOR_MS`.
+   */
+  accepted(tolerance: number): number {
+    return Math.max(this.value * tolerance, this.value + QUEUE_FLOOR_MS);
   }
 
   /** Follow a window's median `latency` down. */

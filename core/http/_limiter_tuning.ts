@@ -10,6 +10,13 @@
  * enough queue at the source to cover the client's own pauses, no more.
  */
 export const TOLERANCE = 1.5;
+/**
+ * Queueing latency always accepted, whatever the baseline, ms: a source
+ * that answers in a fraction of a millisecond (on the same machine, say)
+ * varies by that much with the client's own work per answer, and a limit
+ * cut for it runs too few requests at once to keep either side busy.
+ */
+export const QUEUE_FLOOR_MS = 1;
 /** Slow start stops once latency is this far over the baseline. */
 export const SLOW_START_TOLERANCE = 1.5;
 /** Multiplicative decrease on a drop (429/503/timeout). */

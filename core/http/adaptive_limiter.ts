@@ -43,47 +43,47 @@ export type { LimitChange } from "./limit_change.ts";
  * A limiter that finds the concurrency a source sustains, in the manner of
  * TCP congestion control and Netflix's Gradient/Vegas limiters. Latency is
  * judged by the median of a window of completions (one round trip, at least
- * 8 samples) against a baseline, the unloaded median latency:
+ * 8 samples) against the accepted latency: 1.5x the unloaded median, and
+ * at least that + 1 ms (the client's own work per answer varies so much):
  *
  * - Slow start: +1 per completion (doubling per round trip) while the limit
  *   is in use; it ends on a drop, at the level of the last drop, or once a
- *   window's median exceeds 1.5x the baseline.
- * - Then, per window: a median above 1.5x the baseline in two windows in a
- *   row (one window may be the client's own pause: a GC, a long encode)
- *   multiplies the limit by `clamp(1.5 * baseline / median, 0.5, 0.9)`,
- *   with the lower of the two medians; otherwise +1, up to the level of
- *   the last drop, and above it only after a wait that doubles after every
- *   failed probe (4 to 64 windows, and at least 1024 requests at the
- *   longest) and returns to 4 windows after a probe that held, whose step
- *   then doubles (so a source that got faster is re-found in a few probes).
+ *   window's median exceeds the accepted latency.
+ * - Then, per window: a median above it in two windows in a row (one
+ *   window may be the client's own pause: a GC, a long encode) multiplies
+ *   the limit by `clamp(accepted / median, 0.5, 0.9)` with the lower of
+ *   the two medians; otherwise +1, up to the level of the last drop, and
+ *   above it only after a wait that doubles after every failed probe (4 to
+ *   64 windows, and at least 1024 requests at the longest) and returns to 4
+ *   windows after a probe that held, whose step then doubles (so a source
+ *   that got faster is re-found in a few probes).
  *   A drop that asked for a wait (`retryAfterMs`, see {@linkcode DropCost})
- *   also holds probes off for 50 times that wait (at most 5 s), so that
- *   failed probes' waits take little of the time.
+ *   holds probes off for 50 times that wait (at most 5 s) too.
  * - A drop, for a request granted after the last decrease, sets the drop
  *   level to the in-flight count at which the request went out, minus one
- *   (or still in flight at its answer, if more), and the limit to `min(0.9 * limit, that level)`, at once; after a
- *   failed probe (a drop above the previous level), to that level. A drop
+ *   (or still in flight at its answer, if more), and the limit to
+ *   `min(0.9 * limit, that level)`, at once; after a failed probe (a drop
+ *   above the previous level), to that level. A drop
  *   is a 429, a timeout or an answer that asks for a wait; a 5xx that asks
  *   for none counts only when over a quarter of at least 64 answers since
  *   the last decrease are (then x0.9): a source's random faults do not
  *   pull the limit down.
  * - After a storm (drops at every level took the limit under a quarter of
- *   the most requests served at once without a drop), one window without
- *   a drop restarts slow start up to that level; a drop on the way makes
- *   the level it happened at the new one.
+ *   the most requests served at once without a drop), one window without a
+ *   drop restarts slow start up to that level (a drop on the way sets it).
  * - The baseline follows window medians down (a quarter of the way per
  *   window, so one lucky window does not set it). It is re-measured every
  *   `max(15 s, 300 baselines)`, once when slow start first ends (unless it
- *   grew the limit fourfold, which a source already queueing at the
- *   initial limit would not have allowed), and when
- *   latency-driven decreases cut the limit by a fifth without cutting
- *   latency by a tenth (latency that stays high while the limit falls means
- *   the source itself got slower). Re-measuring halves the limit, and halves
- *   it again while that still cuts the median latency of the requests made
- *   at each level (as many as the level, 4 to 32) by a quarter, so the
- *   source's queue drains and its service time shows; then the limit is
- *   restored. A baseline that rose by half restarts slow start.
- * - The limit grows only while at least half of it is in use, and stays in
+ *   grew the limit fourfold, which a source already queueing at the initial
+ *   limit would not have allowed), and when latency-driven decreases cut
+ *   the limit by a fifth without cutting latency by a tenth (latency that
+ *   stays high while the limit falls means the source itself got slower).
+ *   Re-measuring halves the limit, and halves it again while that still
+ *   cuts the median latency of the requests made at each level (as many as
+ *   the level, 4 to 32) by a quarter, so the source's queue drains and its
+ *   service time shows; then the limit is restored. A baseline that rose by
+ *   half restarts slow start.
+ * - The limit grows only while at least half of it is in use, within
  *   `[min, max]`.
  *
  * @example
@@ -236,7 +236,7 @@ export class AdaptiveLimiter implements Limiter {
   /** Latency over `tolerance` x baseline, unless pinned or climbing back after a storm. */
   #queueing(latency: number, tolerance = T.TOLERANCE): boolean {
     if (!this.#followLatency || this.#ceiling.recovering) return false;
-    return latency > this.#baseline.value * tolerance;
+    return latency > this.#baseline.accepted(tolerance);
   }
 
   /** Whether the limit was in use (at least half) when this permit was granted. */
@@ -269,7 +269,7 @@ export class AdaptiveLimiter implements Limiter {
       const high = Math.min(before, latency);
       const gradient = Math.min(
         T.MAX_GRADIENT,
-        Math.max(T.MIN_GRADIENT, (this.#baseline.value * T.TOLERANCE) / high),
+        Math.max(T.MIN_GRADIENT, this.#baseline.accepted(T.TOLERANCE) / high),
       );
       // Latency that stays as high after the limit fell by a fifth is not
       // our queue: the source itself got slower, so the baseline is stale.

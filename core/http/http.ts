@@ -33,6 +33,7 @@ import { type RetryRules, RetryTally } from "./_retry_tally.ts";
 import { liveRedactor } from "./_redact.ts";
 import { requestHeaders, withAuth } from "./_request_headers.ts";
 import { Settlement } from "./_settlement.ts";
+import { preciseNow } from "./_precise_now.ts";
 
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
 export type { HttpRequest, HttpResponse } from "./http_request.ts";
@@ -80,13 +81,6 @@ type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
  * assert(stats.requests === 1 && res.attempts === 1);
  * ```
  */
-
-/**
- * Epoch milliseconds, to the microsecond and never going back: latencies
- * are judged by it, and `Date.now`'s whole milliseconds made every latency
- * of a fast source 0 or 1, so a limit thrashed between 1 and a few.
- */
-const preciseNow = (): number => performance.timeOrigin + performance.now();
 
 export class HttpClient {
   #fetch: typeof fetch;

@@ -75,38 +75,15 @@ export function writeLeafChunk(
   encodings.push(encoding);
   const pages = pageBounds(leaf, dictionary, column.pageSize);
   const data_page_offset = BigInt(writer.offset);
-  const locations = [];
-  let k = 0;
-  let prevStart = 0;
-  let firstRow = 0n;
-  for (const [start, end] of pages) {
-    const pageOffset = writer.offset;
-    const values = valuesIn(leaf, start, end);
-    uncompressed += writePage(
-      writer,
-      column,
-      leaf,
-      [start, end],
-      encoding,
-      () => {
-        const bytes = pageValues(leaf, dense, dictionary, encoding, k, values);
-        k += values;
-        return bytes;
-      },
-    );
-    if (leaf.rep) {
-      // The row the page starts with, counted as `writeColumn` counts it.
-      for (let i = prevStart + 1; i <= start; i++) {
-        if (leaf.rep[i] === 0) firstRow++;
-      }
-    } else firstRow = BigInt(start);
-    locations.push({
-      offset: BigInt(pageOffset),
-      compressed_page_size: writer.offset - pageOffset,
-      first_row_index: firstRow,
-    });
-    prevStart = start;
-  }
+  const data = writePages(
+    writer,
+    column,
+    leaf,
+    pages,
+    encoding,
+    (k, values) => pageValues(leaf, dense, dictionary, encoding, k, values),
+  );
+  uncompressed += data.uncompressed;
   const written: Written = {
     chunk: {
       meta_data: {
@@ -141,9 +118,59 @@ export function writeLeafChunk(
     },
   };
   if (column.offsetIndex && pages.length > 1) {
-    written.offsetIndex = { page_locations: locations };
+    written.offsetIndex = { page_locations: data.locations };
   }
   return written;
+}
+
+/** Where a data page is, for the offset index. */
+interface PageLocation {
+  offset: bigint;
+  compressed_page_size: number;
+  first_row_index: bigint;
+}
+
+/**
+ * The data pages of slot ranges `pages`, in order; `encode(k, values)`
+ * gives a page's `values` values from the `k`-th on. Returns their
+ * uncompressed size and where each is.
+ */
+function writePages(
+  writer: Writer,
+  column: Encoder,
+  leaf: TypedLeaf,
+  pages: Array<[number, number]>,
+  encoding: Encoding,
+  encode: (k: number, values: number) => Uint8Array,
+): { uncompressed: number; locations: PageLocation[] } {
+  const locations: PageLocation[] = [];
+  let uncompressed = 0;
+  let k = 0;
+  let prevStart = 0;
+  let firstRow = 0n;
+  for (const [start, end] of pages) {
+    const pageOffset = writer.offset;
+    const values = valuesIn(leaf, start, end);
+    const range: [number, number] = [start, end];
+    uncompressed += writePage(writer, column, leaf, range, encoding, () => {
+      const bytes = encode(k, values);
+      k += values;
+      return bytes;
+    });
+    if (leaf.rep) {
+      // The row the page starts with, counted as `writeColumn` counts it.
+      for (let i = prevStart + 1; i <= start; i++) {
+        if (leaf.rep[i] === 0) firstRow++;
+      }
+    } else firstRow = BigInt(start);
+    locations.push({
+      offset: BigInt(pageOffset),
+      compressed_page_size: writer.offset - pageOffset,
+      first_row_index: firstRow,
+    });
+    prevStart = start;
+  }
+  return { uncompressed, locations };
 }
 
 /** The positions of the leaf's values, in slot order. */

@@ -234,3 +234,18 @@ Deno.test("AdaptiveLimiter validates its options", () => {
   assertEquals(new AdaptiveLimiter({ initial: 500, max: 64 }).limit, 64);
   assertEquals(new AdaptiveLimiter({ initial: 1, min: 3 }).limit, 3);
 });
+
+Deno.test("AdaptiveLimiter accepts a queue of under a millisecond at a sub-millisecond source", async () => {
+  // A source (and client) on one machine: each answer takes 0.15 ms of a
+  // pair of busy threads, so latency grows with every request in flight.
+  // Tolerating only 1.5x its 0.15 ms held about 3 in flight, too few for
+  // either side to work on several at once; a millisecond of queue is
+  // nothing to a data pull.
+  const r = await simulate(
+    { mode: "queue", capacity: () => 2, service: () => 0.15 },
+    { requests: 20_000 },
+  );
+  const mean = meanLimit(r, 50, r.end);
+  assert(mean >= 6, `mean limit ${mean}`);
+  assert(mean <= 40, `mean limit ${mean}`);
+});
