@@ -151,11 +151,11 @@ function writePages(
   for (const [start, end] of pages) {
     const pageOffset = writer.offset;
     const values = valuesIn(leaf, start, end);
-    const range: [number, number] = [start, end];
-    uncompressed += writePage(writer, column, leaf, range, encoding, () => {
-      const bytes = encode(k, values);
-      k += values;
-      return bytes;
+    const page = encode(k, values);
+    k += values;
+    uncompressed += writePage(writer, column, leaf, [start, end], {
+      encoding,
+      page,
     });
     if (leaf.rep) {
       // The row the page starts with, counted as `writeColumn` counts it.
@@ -292,16 +292,16 @@ function pageValues(
 }
 
 /**
- * One data page v2 of slots `start` to `end`: levels, then the values
- * `encode` gives, compressed. Returns its uncompressed size with header.
+ * One data page v2 of slots `start` to `end`: levels, then `page` (its
+ * values, encoded as `encoding`), compressed. Returns its uncompressed
+ * size with header.
  */
 function writePage(
   writer: Writer,
   column: Encoder,
   leaf: TypedLeaf,
   [start, end]: [number, number],
-  encoding: Encoding,
-  encode: () => Uint8Array,
+  { encoding, page }: { encoding: Encoding; page: Uint8Array },
 ): number {
   const levels = new ByteWriter();
   let repBytes = 0;
@@ -320,7 +320,6 @@ function writePage(
     def,
     Math.ceil(Math.log2(leaf.maxDef + 1)),
   );
-  const page = encode();
   const compressed = column.compressors[column.codec]?.(page) ?? page;
   const headerStart = writer.offset;
   writePageHeader(writer, {

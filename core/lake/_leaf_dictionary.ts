@@ -144,10 +144,19 @@ function buildBytes(
   const entries: number[] = [];
   const indexes = new Int32Array(dense.length);
   let total = 0, distinct = 0;
+  let before = -1; // The previous value's position: runs skip the hash.
   for (let k = 0; k < dense.length; k++) {
     const p = dense[k]!;
     const from = startOf(ends, p), to = ends[p]!;
     total += to - from;
+    if (
+      before >= 0 &&
+      sameBytes(bytes, startOf(ends, before), ends[before]!, from, to)
+    ) {
+      indexes[k] = indexes[k - 1]!;
+      continue;
+    }
+    before = p;
     const hash = hashBytes(bytes, from, to);
     const bucket = buckets.get(hash);
     let index = -1;

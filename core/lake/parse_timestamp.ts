@@ -62,12 +62,14 @@ function parseMs(text: string): number {
   // of every record (type inference and conversion), twice per timestamp.
   const n = text.length;
   if (n < 19 || n > 35) return NaN;
-  const year = digits(text, 0, 4), month = digits(text, 5, 2);
-  const day = digits(text, 8, 2), hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  const century = two(text, 0), yy = two(text, 2);
+  const year = century * 100 + yy, month = two(text, 5);
+  const day = two(text, 8), hour = two(text, 11);
+  const minute = two(text, 14), second = two(text, 17);
   if (
-    year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 ||
-    second < 0 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
+    century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 ||
+    minute < 0 || second < 0 ||
+    text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH ||
     text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON ||
     text.charCodeAt(16) !== COLON
   ) {
@@ -94,7 +96,7 @@ function parseMs(text: string): number {
     if (c === Z && i + 1 === n) {
       // UTC.
     } else if ((c === PLUS || c === MINUS) && i + 6 === n) {
-      const oh = digits(text, i + 1, 2), om = digits(text, i + 4, 2);
+      const oh = two(text, i + 1), om = two(text, i + 4);
       if (oh < 0 || om < 0 || text.charCodeAt(i + 3) !== COLON) {
         return NaN;
       }
@@ -124,15 +126,10 @@ function parseMs(text: string): number {
 const ZERO = 48, DASH = 45, COLON = 58, DOT = 46, T = 84, Z = 90;
 const PLUS = 43, MINUS = 45;
 
-/** The number in `count` ASCII digits at `from`, or -1. */
-function digits(text: string, from: number, count: number): number {
-  let v = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = text.charCodeAt(i) - ZERO;
-    if (!(d >= 0 && d <= 9)) return -1;
-    v = v * 10 + d;
-  }
-  return v;
+/** The number in the two ASCII digits at `at`, or -1 (small enough to inline). */
+function two(text: string, at: number): number {
+  const a = text.charCodeAt(at) - ZERO, b = text.charCodeAt(at + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
