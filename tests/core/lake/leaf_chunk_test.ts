@@ -19,6 +19,7 @@ import {
 } from "../../../core/lake/_parquet_columns.ts";
 import { GroupEncoder } from "../../../core/lake/_inline_encoder.ts";
 import { inferSchema, type Schema } from "../../../core/lake/schema.ts";
+import { duck, sqlString } from "../../_duckdb.ts";
 
 const SEED = 2718;
 
@@ -207,5 +208,75 @@ Deno.test("typed leaves: the edges random shapes rarely reach write the same byt
     const typed = await encode(schema, rows, true);
     const reference = await encode(schema, rows, false);
     assert(Buffer.from(typed).equals(reference), name);
+  }
+});
+
+Deno.test("typed leaves: DuckDB reads back dictionaries, pages past 1 MiB, lists and structs exactly", async () => {
+  // 3,000 rows: text of ~600 bytes a value (several pages a column), a
+  // list of it (pages split between rows), low-cardinality columns
+  // (dictionaries), a struct; nulls and empty lists among them.
+  const long = (i: number) =>
+    `${"é".repeat(i % 5)}${"x".repeat(500 + i % 200)}-${i}`;
+  const rows: Row[] = Array.from({ length: 3000 }, (_, i) => ({
+    id: i,
+    text: i % 11 === 0 ? null : long(i),
+    kind: ["a", "b", "c"][i % 3]!,
+    big: i % 13 === 0 ? 2n ** 60n + BigInt(i) : i * 7,
+    tags: i % 17 === 0
+      ? null
+      : Array.from({ length: i % 4 }, (_, j) => long(i + j)),
+    meta: i % 19 === 0 ? null : { rank: i % 10, on: i % 2 === 0 },
+  }));
+  const schema = inferSchema(rows, { stream: "t/leaves" });
+  const bytes = await encode(schema, rows, true);
+  const meta = parquetMetadata(
+    bytes.buffer.slice(bytes.byteOffset) as ArrayBuffer,
+  );
+  const pages = (path: string) =>
+    meta.row_groups[0]!.columns.find((c) =>
+      c.meta_data?.path_in_schema.join(".") === path
+    )?.meta_data?.encoding_stats?.at(-1)?.count ?? 0;
+  assert(pages("text") > 1 && pages("tags.list.element") > 1, "several pages");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/t.parquet`, bytes);
+    const [got] = await duck(
+      `SELECT count(*) AS n, sum(id) AS ids, count(text) AS texts,
+        sum(length(text)) AS chars, count(DISTINCT kind) AS kinds,
+        sum(big) AS big, count(tags) AS lists,
+        sum(len(tags)) AS elements, sum(list_sum([length(t) for t in tags])) AS tagChars,
+        count(meta) AS metas, sum(meta.rank) AS ranks,
+        count(*) FILTER (WHERE meta.on) AS ons
+      FROM read_parquet(${sqlString(`${dir}/t.parquet`)})`,
+    );
+    const texts = rows.filter((r) => r.text !== null);
+    const lists = rows.filter((r) => r.tags !== null);
+    const metas = rows.filter((r) => r.meta !== null);
+    const chars = (s: string) => [...s].length;
+    assert.deepEqual(got, {
+      n: 3000n,
+      ids: BigInt(2999 * 3000 / 2),
+      texts: BigInt(texts.length),
+      chars: BigInt(texts.reduce((n, r) => n + chars(r.text as string), 0)),
+      kinds: 3n,
+      big: rows.reduce((n, r) => n + BigInt(r.big as number | bigint), 0n),
+      lists: BigInt(lists.length),
+      elements: BigInt(
+        lists.reduce((n, r) => n + (r.tags as string[]).length, 0),
+      ),
+      tagChars: BigInt(
+        lists.reduce(
+          (n, r) => n + (r.tags as string[]).reduce((m, t) => m + chars(t), 0),
+          0,
+        ),
+      ),
+      metas: BigInt(metas.length),
+      ranks: BigInt(
+        metas.reduce((n, r) => n + (r.meta as { rank: number }).rank, 0),
+      ),
+      ons: BigInt(metas.filter((r) => (r.meta as { on: boolean }).on).length),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
