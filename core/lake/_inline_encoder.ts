@@ -45,6 +45,13 @@ export interface ParquetEncoder {
   readonly peakBytes: number;
 }
 
+// One function for every file: a new closure per file changed the call
+// target at each page's compression, and V8 threw its optimized page
+// writer away each time.
+const COMPRESSORS = {
+  ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes, ZSTD_OPTIONS),
+};
+
 /**
  * The encoding itself: a hyparquet-writer over a byte buffer handed to
  * `out` after every row group and the footer. Both encoders run this.
@@ -107,9 +114,7 @@ export class GroupEncoder {
         ? {}
         : { kvMetadata: [{ key: "iceberg.schema", value: meta }] }),
       codec: this.#codec,
-      compressors: {
-        ZSTD: (bytes: Uint8Array) => zstdCompressSync(bytes, ZSTD_OPTIONS),
-      },
+      compressors: COMPRESSORS,
       createdBy: "inlet",
     });
     return this.#pq;
