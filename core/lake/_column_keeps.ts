@@ -4,6 +4,7 @@
  * @module
  */
 import type { LakeColumnType } from "../iceberg/lake_columns.ts";
+import { timestampMicros } from "./parse_timestamp.ts";
 
 /**
  * True when a column of type `was` holds `value` as it is: the common case
@@ -20,14 +21,17 @@ import type { LakeColumnType } from "../iceberg/lake_columns.ts";
  * assert(columnKeeps("DOUBLE", 3));
  * assert(columnKeeps("LIST<STRING>", ["a", null]));
  * assert(!columnKeeps("INT64", 2.5)); // widens to DOUBLE: inferred, not kept
- * assert(!columnKeeps("TIMESTAMP", "2024-01-02T03:04:05Z")); // must be parsed
+ * assert(columnKeeps("TIMESTAMP", "2024-01-02T03:04:05Z"));
+ * assert(!columnKeeps("TIMESTAMP", "soon")); // widens to STRING: inferred
  * assert(!columnKeeps("STRING", 1)); // a conflict, reported by inference
  * ```
  */
 export function columnKeeps(was: LakeColumnType, value: unknown): boolean {
   switch (typeof value) {
     case "string":
-      return was === "STRING";
+      // A timestamp column keeps text that parses (the parse is the check).
+      return was === "STRING" ||
+        (was === "TIMESTAMP" && !Number.isNaN(timestampMicros(value)));
     case "number":
       return was === "DOUBLE" ||
         (was === "INT64" && Number.isInteger(value) &&
