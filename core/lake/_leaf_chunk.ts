@@ -225,24 +225,16 @@ function pageBounds(
   const column = leaf.values;
   const slots = pos.length;
   if (!pageSize) return [[0, slots]];
-  const fixed = dictionary
-    ? 4
-    : column.kind === "bool"
-    ? 0.125
-    : column.kind === "bytes"
-    ? -1
-    : 8;
+  // Text weighs its own bytes (unless indexed by a dictionary); the rest a
+  // fixed size per value.
+  const ends = !dictionary && column.kind === "bytes" ? column.ends : undefined;
+  const fixed = dictionary ? 4 : column.kind === "bool" ? 0.125 : 8;
   const out: Array<[number, number]> = [];
   let start = 0;
   let bytes = 0;
   for (let s = 0; s < slots; s++) {
     const p = pos[s]!;
-    const size = p < 0
-      ? 0
-      : fixed >= 0
-      ? fixed
-      : (column as { ends: Uint32Array }).ends[p]! -
-        startOf((column as { ends: Uint32Array }).ends, p);
+    const size = p < 0 ? 0 : ends ? ends[p]! - startOf(ends, p) : fixed;
     bytes += size;
     if (bytes >= pageSize && s > start && (!rep || rep[s] === 0)) {
       out.push([start, s]);
