@@ -111,3 +111,42 @@ export async function latestEntry(
 export async function hasParquet(dir: string): Promise<boolean> {
   return ((await tableFiles(dir))?.data.length ?? 0) > 0;
 }
+
+/**
+ * A file sink in memory: what a writer wrote, chunk by chunk, and as one
+ * byte array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemorySink } from "./_lake.ts";
+ * const sink = new MemorySink();
+ * await sink.write(new Uint8Array([1, 2]));
+ * await sink.write(new Uint8Array([3]));
+ * assert.deepEqual([...sink.bytes()], [1, 2, 3]);
+ * ```
+ */
+export class MemorySink {
+  readonly chunks: Uint8Array[] = [];
+  bytesWritten = 0;
+  write(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk.slice());
+    this.bytesWritten += chunk.length;
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  abort(): Promise<void> {
+    return Promise.resolve();
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.bytesWritten);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}

@@ -30,36 +30,10 @@ import {
   type Schema,
 } from "../../../core/lake/schema.ts";
 import { duck, sqlString } from "../../_duckdb.ts";
-import { withStorage } from "../../_lake.ts";
+import { MemorySink, withStorage } from "../../_lake.ts";
 
 const STREAM = "demo/items";
 const SEED = 1414;
-
-/** A sink in memory. */
-class MemorySink {
-  readonly chunks: Uint8Array[] = [];
-  bytesWritten = 0;
-  write(chunk: Uint8Array): Promise<void> {
-    this.chunks.push(chunk.slice());
-    this.bytesWritten += chunk.length;
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  abort(): Promise<void> {
-    return Promise.resolve();
-  }
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.bytesWritten);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  }
-}
 
 const decoder = new TextDecoder();
 

@@ -20,31 +20,15 @@ import {
 import { GroupEncoder } from "../../../core/lake/_inline_encoder.ts";
 import { inferSchema, type Schema } from "../../../core/lake/schema.ts";
 import { duck, sqlString } from "../../_duckdb.ts";
+import { MemorySink, withTempDir } from "../../_lake.ts";
 
 const SEED = 2718;
 
-/** A sink in memory. */
-function memorySink() {
-  const chunks: Uint8Array[] = [];
-  return {
-    chunks,
-    write(chunk: Uint8Array): Promise<void> {
-      chunks.push(chunk.slice());
-      return Promise.resolve();
-    },
-    bytes(): Uint8Array {
-      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return out;
-    },
-  };
-}
-
-/** A small deterministic generator (mulberry32), for big groups fast. */
+/**
+ * A small deterministic generator (mulberry32), for big groups fast. Not
+ * the simulations' `seededRandom`: its multiply outgrows a double's 53
+ * bits, and with it these runs no longer reached several pages a column.
+ */
 function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -144,7 +128,7 @@ async function encode(
       })),
     };
   }
-  const sink = memorySink();
+  const sink = new MemorySink();
   const encoder = new GroupEncoder(sink, "ZSTD");
   await encoder.encode(schema, group, () => Promise.resolve());
   await encoder.finish(schema);
@@ -196,6 +180,11 @@ Deno.test("typed leaves: the edges random shapes rarely reach write the same byt
       { length: 131_073 },
       (_, i) => ({ n: i * 3, d: i / 2 }),
     ),
+    // A dictionary's indexes weigh 4 bytes each: 262,144 fill a page.
+    "dictionary pages of exactly 1 MiB": Array.from(
+      { length: 262_145 },
+      (_, i) => ({ k: i % 3 }),
+    ),
     // Empty text weighs its 4-byte length prefix in the sample: a
     // dictionary, where counting text bytes alone would have said plain.
     "empty text in the sample": Array.from(
@@ -237,8 +226,7 @@ Deno.test("typed leaves: DuckDB reads back dictionaries, pages past 1 MiB, lists
       c.meta_data?.path_in_schema.join(".") === path
     )?.meta_data?.encoding_stats?.at(-1)?.count ?? 0;
   assert(pages("text") > 1 && pages("tags.list.element") > 1, "several pages");
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("inlet_leaves_", async (dir) => {
     await Deno.writeFile(`${dir}/t.parquet`, bytes);
     const [got] = await duck(
       `SELECT count(*) AS n, sum(id) AS ids, count(text) AS texts,
@@ -276,7 +264,5 @@ Deno.test("typed leaves: DuckDB reads back dictionaries, pages past 1 MiB, lists
       ),
       ons: BigInt(metas.filter((r) => (r.meta as { on: boolean }).on).length),
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
