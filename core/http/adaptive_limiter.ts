@@ -44,7 +44,7 @@ export type { LimitChange } from "./limit_change.ts";
  * TCP congestion control and Netflix's Gradient/Vegas limiters. Latency is
  * judged by the median of a window of completions (one round trip, at least
  * 8 samples) against the accepted latency: 1.5x the unloaded median, and
- * at least that + 1 ms (the client's own work per answer varies so much):
+ * at least the median + 1 ms (the client's own work per answer varies so):
  *
  * - Slow start: +1 per completion (doubling per round trip) while the limit
  *   is in use; it ends on a drop, at the level of the last drop, or once a
