@@ -6,7 +6,7 @@
  */
 
 import { Fifo } from "./_fifo.ts";
-import type { Entry, SourceIterator, Waiter } from "./_pool_entries.ts";
+import { Entry, type SourceIterator, type Waiter } from "./_pool_entries.ts";
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
@@ -215,7 +215,7 @@ export class PooledMap<T, R> implements AsyncIterableIterator<R> {
     this.#active.set(index, controller);
     let entry: Entry<R> | undefined;
     if (this.#ordered) {
-      entry = { index, state: "pending", value: undefined, error: undefined };
+      entry = new Entry<R>(index);
       this.#entries.push(entry);
     }
     let promise: Promise<R>;
@@ -292,10 +292,10 @@ export class PooledMap<T, R> implements AsyncIterableIterator<R> {
         if (head?.state === "ok") {
           this.#entries.shift();
           this.#buffered--;
-          this.#waiters.shift()!.resolve({
-            done: false,
-            value: head.value as R,
-          });
+          const value = head.value as R;
+          // The consumer owns the result alone from now on.
+          head.value = undefined;
+          this.#waiters.shift()!.resolve({ done: false, value });
           continue;
         }
         if (head?.state === "err") {

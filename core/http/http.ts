@@ -34,13 +34,14 @@ import { liveRedactor } from "./_redact.ts";
 import { requestHeaders, withAuth } from "./_request_headers.ts";
 import { Settlement } from "./_settlement.ts";
 import { preciseNow } from "./_precise_now.ts";
+import { JsonAnswer } from "./_json_answer.ts";
 
 export type { HttpEvent, HttpOptions } from "./http_options.ts";
 export type { HttpRequest, HttpResponse } from "./http_request.ts";
 export { newRequestStats, type RequestStats } from "./request_stats.ts";
 export { RetryBudget, type RetryBudgetOptions } from "./retry_budget.ts";
 
-type Attempted = Omit<HttpResponse, "attempts"> | { failure: Failure };
+type Attempted = JsonAnswer | { failure: Failure };
 
 /**
  * A JSON client for one run: every stream shares it, and with it the retry
@@ -215,7 +216,8 @@ export class HttpClient {
       }
       if (!("failure" in result)) {
         this.#progressAt = this.#now();
-        return { ...result, attempts: attempt };
+        result.attempts = attempt;
+        return result;
       }
       const failure = result.failure;
       tally.check(failure);
@@ -349,13 +351,8 @@ export class HttpClient {
     const allowInvalidUtf8 = req.allowInvalidUtf8 ?? false;
     const body = parseBody(response, bytes, allowInvalidUtf8, at);
     if ("failure" in body) return body;
-    return {
-      url: response.url || url,
-      status,
-      headers: response.headers,
-      body: body.value,
-      bytes: bytes.length,
-    };
+    const { headers } = response, n = bytes.length;
+    return new JsonAnswer(response.url || url, status, headers, body.value, n);
   }
 
   // A failure on the wire: the caller's abort wins, then our timeout.

@@ -20,6 +20,7 @@ import { checkNextLink, checkWindowEnd, specWarning } from "./_spec_warning.ts";
 import { requestBody, requestUrl, withoutExtras } from "./_request_url.ts";
 import { DemandGate } from "../async/demand_gate.ts";
 import { pooledMap } from "../async/pool.ts";
+import { FetchedPage, LandingPage } from "./_fetched_page.ts";
 import type {
   Next,
   PageRequest,
@@ -108,7 +109,7 @@ class Tally {
     const position: PagePosition = { page: page.request.index };
     if (next) position.next = withoutExtras(next, this.source.params);
     if (this.anchor !== undefined) position.anchor = this.anchor;
-    return { ...page, records, position };
+    return new LandingPage(page, records, position);
   }
 }
 
@@ -145,14 +146,15 @@ async function fetchPage(
     const at = { ...where, url: res.url };
     records = extractRecords(res.body, stream.recordsPath, at, stream);
   }
-  return {
-    request: req,
-    url: res.url,
-    status: res.status,
-    headers: res.headers,
-    body: res.body,
+  // A class, not a literal: see _fetched_page.ts.
+  return new FetchedPage(
+    req,
+    res.url,
+    res.status,
+    res.headers,
+    res.body,
     records,
-  };
+  );
 }
 
 /** The first page of the sequence, fetched or, for a resumed seed, recalled. */

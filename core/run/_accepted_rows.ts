@@ -42,6 +42,10 @@ export function takeRows(
   const dependent = stream.parent !== undefined;
   const first = !dependent && lane.item !== undefined ? lane.item + 1 : 0;
   const skip = lane.skip;
+  // The common case lands the page's own array: no copy to allocate or hold.
+  if (first === 0 && !(skip && stream.partition) && rows.length <= limit) {
+    return { keep: rows, upTo: rows.length - 1 };
+  }
   const isSkipped = (r: Row): boolean => {
     if (!skip || !stream.partition) return false;
     const v = getPath(r, stream.partition.field);
