@@ -16,6 +16,7 @@ import {
   type ToWorker,
 } from "./_parquet_encoder.ts";
 import { RowFailure } from "./_row_failure.ts";
+import { releaseGroup } from "./_column_group.ts";
 
 const send = (message: FromWorker, transfer: Transferable[] = []) =>
   self.postMessage(message, transfer);
@@ -68,12 +69,18 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     try {
       switch (message.t) {
         case "group":
-          await encoderOf(id, file, message.codec).encode(
-            message.schema,
-            message.group,
-            noPause,
-            message.meta,
-          );
+          try {
+            await encoderOf(id, file, message.codec).encode(
+              message.schema,
+              message.group,
+              noPause,
+              message.meta,
+            );
+          } finally {
+            // Encoded (pages written, statistics copied): nothing reads
+            // the group's buffers again.
+            releaseGroup(message.group);
+          }
           break;
         case "finish":
           await encoderOf(id, file, message.codec).finish(
