@@ -16,7 +16,6 @@ import {
   type ToWorker,
 } from "./_parquet_encoder.ts";
 import { RowFailure } from "./_row_failure.ts";
-import { releaseGroup } from "./_column_group.ts";
 
 const send = (message: FromWorker, transfer: Transferable[] = []) =>
   self.postMessage(message, transfer);
@@ -69,18 +68,12 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     try {
       switch (message.t) {
         case "group":
-          try {
-            await encoderOf(id, file, message.codec).encode(
-              message.schema,
-              message.group,
-              noPause,
-              message.meta,
-            );
-          } finally {
-            // Encoded (pages written, statistics copied): nothing reads
-            // the group's buffers again.
-            releaseGroup(message.group);
-          }
+          await encoderOf(id, file, message.codec).encode(
+            message.schema,
+            message.group,
+            noPause,
+            message.meta,
+          );
           break;
         case "finish":
           await encoderOf(id, file, message.codec).finish(
