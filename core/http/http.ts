@@ -82,7 +82,6 @@ type Attempted = JsonAnswer | { failure: Failure };
  * assert(stats.requests === 1 && res.attempts === 1);
  * ```
  */
-
 export class HttpClient {
   #fetch: typeof fetch;
   #timeoutMs: number;

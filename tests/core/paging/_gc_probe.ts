@@ -5,8 +5,9 @@
  * what teach V8 to allocate an object literal's objects in the old
  * generation. Then it takes the remaining pages and drops them.
  *
- * Prints `{"pages":n,"alive":k}`: `k` is how many of the dropped pages'
- * records arrays a young-generation GC could not free. Any holder left in
+ * Prints `{"pages":n,"alive":k,"of":w}`: `k` is how many of the `w`
+ * dropped pages' records arrays watched a young-generation GC could not
+ * free. Any holder left in
  * the old generation (a dead page, pool entry or iterator result) keeps
  * them until the next full GC.
  *
@@ -17,6 +18,7 @@ import { newStreamStats, paginate } from "../../../core/paging/paginate.ts";
 import { offsetPaginator } from "../../../core/paging/paginators.ts";
 import type { JsonFetcher } from "../../../core/paging/stream_source.ts";
 import type { HttpRequest } from "../../../core/http/http_request.ts";
+import { JsonAnswer } from "../../../core/http/_json_answer.ts";
 
 const PAGES = 30_000, PAGE = 5, STALLED = 600, STALL_AT = 20_000;
 
@@ -35,20 +37,15 @@ const text = (offset: number) =>
     })),
   });
 
-// The HTTP client's answer, made as a class for the probe's own part not
-// to be what holds a page.
-class Answer {
-  status = 200;
-  headers = new Headers();
-  attempts = 1;
-  bytes = 0;
-  constructor(readonly url: string, readonly body: unknown) {}
-}
-
 const fetcher: JsonFetcher = {
   getJson(req: HttpRequest) {
     const offset = Number(new URL(req.url).searchParams.get("offset") ?? 0);
-    return Promise.resolve(new Answer(req.url, JSON.parse(text(offset))));
+    // The client's own answer class: a literal here could be what holds
+    // the page.
+    const body = JSON.parse(text(offset));
+    return Promise.resolve(
+      new JsonAnswer(req.url, 200, new Headers(), body, 0),
+    );
   },
 };
 
