@@ -8,6 +8,7 @@
 
 import { type CpuRun, type Engine, ENGINES } from "./_bench_cpu.ts";
 import { startServerProcess } from "./_bench_server.ts";
+import { pullV8FlagsArg } from "../core/cli/pull_v8_flags.ts";
 import type { BenchRow } from "./_bench_table.ts";
 
 const CHILD = new URL("./_bench_cpu.ts", import.meta.url).pathname;
@@ -48,7 +49,17 @@ async function pullOnce(
   engine: Engine,
 ): Promise<CpuRun> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", CHILD, url, String(records), engine],
+    // inlet with the V8 flags of `deno task pull`; the bare loop as a plain
+    // script runs, with V8's defaults.
+    args: [
+      "run",
+      "--allow-all",
+      ...(engine === "bare" ? [] : [pullV8FlagsArg()]),
+      CHILD,
+      url,
+      String(records),
+      engine,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).output();

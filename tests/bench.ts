@@ -38,6 +38,7 @@ import {
 } from "./_bench_server.ts";
 import { type BenchRow, benchTable } from "./_bench_table.ts";
 import { cpuMode } from "./_bench_cpu_mode.ts";
+import { pullV8FlagsArg } from "../core/cli/pull_v8_flags.ts";
 
 /** Sizes of one bench: full, or `--quick`. */
 interface Sizes {
@@ -690,7 +691,15 @@ async function memoryMode(sizes: Sizes) {
   > = {};
   for (const n of [sizes.memory.small, sizes.memory.large]) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", child, server.url, String(n)],
+      // The V8 flags of `deno task pull`: this is the pull a user runs.
+      args: [
+        "run",
+        "--allow-all",
+        pullV8FlagsArg(),
+        child,
+        server.url,
+        String(n),
+      ],
       stdout: "piped",
       stderr: "inherit",
     }).output();

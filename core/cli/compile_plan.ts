@@ -8,6 +8,7 @@
 import { authEnv } from "../connector/auth_env.ts";
 import { ConfigError } from "../connector/errors.ts";
 import { ENGINE_ENV } from "./sandbox.ts";
+import { pullV8FlagsArg } from "./pull_v8_flags.ts";
 import type { ConnectorDef } from "../connector/types.ts";
 import { unknownConnector } from "./_unknown_connector.ts";
 
@@ -232,6 +233,7 @@ export function compilePlan(
     // The lake's folder is only known at run time.
     "--allow-read",
     "--allow-write",
+    pullV8FlagsArg(),
     ...(opts.include ?? DEFAULT_INCLUDE).flatMap((m) => ["--include", m]),
     ...(target ? ["--target", target] : []),
     "--output",

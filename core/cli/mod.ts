@@ -20,5 +20,6 @@ export {
 } from "./new_connector.ts";
 export * from "./progress.ts";
 export * from "./project.ts";
+export * from "./pull_v8_flags.ts";
 export * from "./sandbox.ts";
 export * from "./version.ts";

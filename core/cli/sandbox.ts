@@ -13,6 +13,7 @@
 
 import { resolve } from "node:path";
 import type { Connector } from "../connector/connector.ts";
+import { PULL_V8_FLAGS } from "./pull_v8_flags.ts";
 
 /**
  * Environment variables the engine itself may read in the child, besides a
@@ -267,7 +268,11 @@ export async function runSandboxed(
     // Our process group, not a session of its own: whoever kills our group
     // kills the child in the same instant.
     detached: false,
-    env: { ...options.childEnv, INLET_SANDBOX_CHILD: "1" },
+    env: {
+      ...options.childEnv,
+      DENO_V8_FLAGS: childV8Flags(options.childEnv),
+      INLET_SANDBOX_CHILD: "1",
+    },
   }).spawn();
 
   const stdin = child.stdin.getWriter();
@@ -306,4 +311,18 @@ export async function runSandboxed(
   } finally {
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
   }
+}
+
+/**
+ * The child's `DENO_V8_FLAGS`: {@linkcode PULL_V8_FLAGS}, then the caller's
+ * own (given for the child, or this process's), which V8 applies last.
+ */
+function childV8Flags(childEnv: Record<string, string> | undefined): string {
+  let theirs = childEnv?.DENO_V8_FLAGS;
+  try {
+    theirs ??= Deno.env.get("DENO_V8_FLAGS");
+  } catch {
+    // Not allowed to read it: the child gets ours alone.
+  }
+  return [...PULL_V8_FLAGS, ...(theirs ? [theirs] : [])].join(",");
 }
