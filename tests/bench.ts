@@ -39,6 +39,7 @@ import {
 import { type BenchRow, benchTable } from "./_bench_table.ts";
 import { cpuMode } from "./_bench_cpu_mode.ts";
 import { pullV8FlagsArg } from "../core/cli/pull_v8_flags.ts";
+import { fetchLoops, socketLoops } from "./_bench_plain_clients.ts";
 
 /** Sizes of one bench: full, or `--quick`. */
 interface Sizes {
@@ -422,11 +423,49 @@ async function shedMode(sizes: Sizes, concurrency: number | "auto") {
       }; ${target}`,
     }),
   });
+  if (concurrency === "auto") await plainShedRows(server, phys, sizes);
   traces.push(
     `shed (${concurrency}): the limit every 0.5 s: ` +
       m.samples.map((x) => `${(x.atMs / 1000).toFixed(1)}s:${x.limit}`)
         .join(" "),
   );
+}
+
+/**
+ * What plain clients that know the capacity (32 loops, no limiter) reach on
+ * the same shedding source: over `fetch`, as inlet, and over sockets with
+ * HTTP/1.1 by hand, to tell the transport's share of the gap to 1 from
+ * inlet's.
+ */
+async function plainShedRows(
+  server: ServerProcess,
+  phys: number,
+  sizes: Sizes,
+) {
+  const clients = [
+    ["plain fetch, 32 loops", fetchLoops],
+    ["plain sockets, 32 loops", socketLoops],
+  ] as const;
+  for (const [run, loops] of clients) {
+    const before = await server.stats();
+    const r = await loops(server.url, sizes.records, 32);
+    const after = await server.stats();
+    const requests = after.requests - before.requests;
+    const throttled = after.throttled - before.throttled;
+    record({
+      mode: "shed 32@20ms (429, Retry-After: 1, retry-after-ms: 20)",
+      run,
+      records: r.records,
+      seconds: r.seconds,
+      ratio: r.records / r.seconds / phys,
+      of: `${fmt(phys)} items/s`,
+      limit: "32",
+      requests,
+      throttled,
+      note: `429s ${pct(throttled, requests)} of requests; the capacity, ` +
+        `known in advance; parses pages, lands nothing`,
+    });
+  }
 }
 
 /**
