@@ -7,7 +7,9 @@
  * this process (every thread, the encoder's worker included) over the pull,
  * by `process.cpuUsage` (getrusage).
  *
- * Engines: `parquet` and `ndjson` pull with `pull()` into a temp lake;
+ * Engines: `parquet` and `ndjson` pull with `pull()` into a temp lake
+ * (`parquet-http1` as `parquet`, with `INLET_HTTP=http1`: the GETs on
+ * inlet's own HTTP/1.1 connections instead of `fetch`);
  * `bare` is the floor inlet is compared with: a plain `fetch` loop (a few
  * pages in flight) that parses each page and writes its records as NDJSON
  * lines to a file, with no retries, limiter, paging state or lake.
@@ -30,7 +32,7 @@ export interface CpuRun {
 }
 
 /** The ways of pulling the bench compares. */
-export const ENGINES = ["bare", "parquet", "ndjson"] as const;
+export const ENGINES = ["bare", "parquet", "ndjson", "parquet-http1"] as const;
 /** One of {@linkcode ENGINES}. */
 export type Engine = typeof ENGINES[number];
 
@@ -95,7 +97,7 @@ async function run(url: string, records: number, engine: Engine) {
       const summary = await pull(offsetConnector(url), {
         lake: dir,
         limit: records,
-        format: engine,
+        format: engine === "ndjson" ? "ndjson" : "parquet",
       });
       if (summary.status !== "ok") throw new Error(summary.errors.join("\n"));
       landed = summary.records;

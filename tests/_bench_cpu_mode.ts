@@ -18,6 +18,7 @@ const TARGETS: Record<Engine, number | undefined> = {
   bare: undefined,
   parquet: 1.5,
   ndjson: 1.2,
+  "parquet-http1": undefined,
 };
 
 /**
@@ -60,6 +61,7 @@ async function pullOnce(
       String(records),
       engine,
     ],
+    env: { INLET_HTTP: engine === "parquet-http1" ? "http1" : "fetch" },
     stdout: "piped",
     stderr: "inherit",
   }).output();

@@ -10,6 +10,8 @@
 import { parseArgs } from "node:util";
 import demo from "../../connectors/demo.ts";
 import { HttpClient } from "../http/http.ts";
+import { useHttp1Agent } from "../http/use_http1_agent.ts";
+import { Http1Agent } from "../http/http1_agent.ts";
 import { Progress, summaryTable } from "./progress.ts";
 import { pull, type RunSummary } from "../run/pull.ts";
 import { startApiServer } from "../testing/api_server.ts";
@@ -48,6 +50,10 @@ export interface DemoResult {
   path: string;
   /** Whether `stop` ended the pull before every record landed. */
   stopped: boolean;
+  /** Requests the sample API answered: the timed sequential ones and the pull's. */
+  requests: number;
+  /** The most requests the sample API was serving at once. */
+  maxInFlight: number;
 }
 
 /**
@@ -111,15 +117,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     if (summary.status === "failed") {
       throw new Error(summary.errors.join("\n"));
     }
-    return report(write, summary, perPageMs, lake);
+    const { requests, maxInFlight } = server.stats;
+    return {
+      ...report(write, summary, perPageMs, lake),
+      requests,
+      maxInFlight,
+    };
   } finally {
     await server.close();
   }
 }
 
-// The per-page latency the way a sequential loop would see it.
+// The per-page latency the way a sequential loop would see it, over the
+// transport the pull uses.
 async function perPageLatency(url: string): Promise<number> {
-  const probe = new HttpClient();
+  using agent = useHttp1Agent() ? new Http1Agent() : undefined;
+  const probe = new HttpClient(agent ? { fetch: agent.fetch } : {});
   const samples = 10;
   const t0 = performance.now();
   for (let i = 0; i < samples; i++) {
@@ -135,7 +148,7 @@ function report(
   summary: RunSummary,
   perPageMs: number,
   lake: string,
-): DemoResult {
+): Omit<DemoResult, "requests" | "maxInFlight"> {
   write(`\n${summaryTable(summary)}\n\n`);
   const stopped = summary.status === "stopped";
   const path = `${lake}/demo/items`;

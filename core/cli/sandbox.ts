@@ -14,6 +14,7 @@
 import { resolve } from "node:path";
 import type { Connector } from "../connector/connector.ts";
 import { PULL_V8_FLAGS } from "./pull_v8_flags.ts";
+import { proxySet } from "../http/use_http1_agent.ts";
 
 /**
  * Environment variables the engine itself may read in the child, besides a
@@ -271,6 +272,9 @@ export async function runSandboxed(
     env: {
       ...options.childEnv,
       DENO_V8_FLAGS: childV8Flags(options.childEnv),
+      // The child may not read the proxy variables (they can hold
+      // credentials); `fetch` in it still uses them.
+      INLET_PROXY_SET: proxySet() ? "1" : "0",
       INLET_SANDBOX_CHILD: "1",
     },
   }).spawn();

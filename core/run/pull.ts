@@ -9,6 +9,8 @@ import { AdaptiveLimiter } from "../http/adaptive_limiter.ts";
 import type { Connector } from "../connector/connector.ts";
 import { ConfigError } from "../connector/errors.ts";
 import type { Limiter } from "../http/limiter.ts";
+import { useHttp1Agent } from "../http/use_http1_agent.ts";
+import { Http1Agent } from "../http/http1_agent.ts";
 import { newStreamStats, type StreamStats } from "../paging/paginate.ts";
 import type { Storage } from "../lake/storage.ts";
 import { newRunId } from "../lake/stream_table.ts";
@@ -77,16 +79,17 @@ export async function pull(
   await checkStreams(connector, options, storage, names);
   const { concurrency, maxConcurrency } = concurrencyOf(options);
   const env = options.env ?? ((n: string) => Deno.env.get(n));
-  const auth = authParts(connector, env, {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.timeoutMs !== undefined
-      ? { timeoutMs: options.timeoutMs }
-      : {}),
-  });
+  // INLET_HTTP=http1: the run's own keep-alive connections for its GETs,
+  // closed with the run.
+  using agent = options.fetch || !useHttp1Agent()
+    ? undefined
+    : new Http1Agent();
+  const wire = agent ? { ...options, fetch: agent.fetch } : options;
+  const auth = authParts(connector, env, wire);
   const emit = options.onEvent ?? (() => {});
   const { http, limiters } = runHttp(
     connector,
-    options,
+    wire,
     { concurrency, maxConcurrency },
     auth,
     emit,

@@ -27,12 +27,15 @@ async function childNewSpaceMiB(
   });
 }
 
-Deno.test("v8 flags: the pull task, a compiled binary and the sandboxed child all run with them", async () => {
+Deno.test("v8 flags: the pull task, the bench, a compiled binary and the sandboxed child all run with them", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   const task = (config.tasks.pull.command as string).split(" ");
   assert.equal(task[0], "deno");
   assert.equal(task[1], "run");
   assert(task.includes(pullV8FlagsArg()), config.tasks.pull.command);
+  // The bench pulls in its own process too: as the pull task would.
+  const bench = (config.tasks.bench.command as string).split(" ");
+  assert(bench.includes(pullV8FlagsArg()), config.tasks.bench.command);
   const gh = { name: "gh", baseUrl: "https://api.github.com", streams: {} };
   assert(compileArgs(gh, [gh], { out: "dist" }).includes(pullV8FlagsArg()));
 });

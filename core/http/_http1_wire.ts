@@ -1,0 +1,116 @@
+/**
+ * What `Http1Agent` writes and makes of an answer: the request
+ * head, the `Response`, content codings undone.
+ *
+ * @module
+ */
+
+import {
+  brotliDecompressSync,
+  gunzipSync,
+  inflateRawSync,
+  inflateSync,
+} from "node:zlib";
+import { type Http1Answer, Http1FramingError } from "./_http1_reader.ts";
+
+export function requestHeaders(given: Headers): Headers {
+  const headers = new Headers(given);
+  if (!headers.has("accept")) headers.set("accept", "*/*");
+  if (!headers.has("accept-encoding")) {
+    headers.set("accept-encoding", "gzip, br");
+  }
+  if (!headers.has("user-agent")) {
+    headers.set("user-agent", `Deno/${Deno.version.deno}`);
+  }
+  return headers;
+}
+
+export function requestHead(url: URL, headers: Headers): string {
+  // URL and Headers have checked every character: none can end a line.
+  let head =
+    `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const [name, value] of headers) {
+    if (name !== "host") head += `${name}: ${value}\r\n`;
+  }
+  return head + "\r\n";
+}
+
+/**
+ * `connecting`, or the signal's reason if it aborts first (a connection
+ * made after that is closed as it arrives).
+ */
+export function untilAborted(
+  connecting: Promise<Deno.Conn>,
+  signal: AbortSignal | undefined,
+): Promise<Deno.Conn> {
+  if (!signal) return connecting;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      connecting.then((c) => c.close(), () => {});
+      reject(signal.reason);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    connecting.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}
+
+export function toResponse(
+  a: Http1Answer,
+  url: URL,
+  redirected: boolean,
+): Response {
+  if (a.status < 200 || a.status > 599) {
+    throw new Http1FramingError(`status ${a.status}`);
+  }
+  const body = decode(a.body, a.headers.get("content-encoding"));
+  let res: Response;
+  try {
+    res = new Response(hasBody(a) ? body as Uint8Array<ArrayBuffer> : null, {
+      status: a.status,
+      statusText: a.statusText,
+      headers: a.headers,
+    });
+  } catch (cause) {
+    throw new Http1FramingError(`status ${a.status} ${a.statusText}`, {
+      cause,
+    });
+  }
+  Object.defineProperty(res, "url", { value: url.href });
+  if (redirected) Object.defineProperty(res, "redirected", { value: true });
+  return res;
+}
+
+function hasBody(a: Http1Answer): boolean {
+  return a.status !== 204 && a.status !== 304;
+}
+
+/** The body with its content codings undone, last applied first. */
+function decode(body: Uint8Array, codings: string | null): Uint8Array {
+  if (codings === null || body.length === 0) return body;
+  let out = body;
+  const list = codings.split(",").map((s) => s.trim().toLowerCase());
+  for (const c of list.reverse()) {
+    if (c === "" || c === "identity") continue;
+    if (c === "gzip" || c === "x-gzip") out = gunzipSync(out);
+    else if (c === "br") out = brotliDecompressSync(out);
+    else if (c === "deflate") {
+      // Some servers send raw deflate where the coding means zlib's format.
+      try {
+        out = inflateSync(out);
+      } catch {
+        out = inflateRawSync(out);
+      }
+    } else throw new Http1FramingError(`content-encoding "${codings}"`);
+  }
+  return out;
+}
+
+export async function writeAll(
+  conn: Deno.Conn,
+  bytes: Uint8Array,
+): Promise<void> {
+  for (let n = 0; n < bytes.length;) n += await conn.write(bytes.subarray(n));
+}
