@@ -13,6 +13,7 @@ import {
 } from "node:zlib";
 import { type Http1Answer, Http1FramingError } from "./_http1_reader.ts";
 
+/** `given` plus what `fetch` sends unless told otherwise. */
 export function requestHeaders(given: Headers): Headers {
   const headers = new Headers(given);
   if (!headers.has("accept")) headers.set("accept", "*/*");
@@ -25,6 +26,7 @@ export function requestHeaders(given: Headers): Headers {
   return headers;
 }
 
+/** A GET's request line and header section for `url`. */
 export function requestHead(url: URL, headers: Headers): string {
   // URL and Headers have checked every character: none can end a line.
   let head =
@@ -57,6 +59,11 @@ export function untilAborted(
   });
 }
 
+/**
+ * The `Response` `fetch` would give for answer `a` to `url`: content codings
+ * undone. Throws {@linkcode Http1FramingError} where `Response` cannot hold
+ * it (a status outside 200–599, say).
+ */
 export function toResponse(
   a: Http1Answer,
   url: URL,
@@ -108,6 +115,7 @@ function decode(body: Uint8Array, codings: string | null): Uint8Array {
   return out;
 }
 
+/** Write every byte of `bytes`. */
 export async function writeAll(
   conn: Deno.Conn,
   bytes: Uint8Array,
