@@ -8,8 +8,8 @@
  * by `process.cpuUsage` (getrusage).
  *
  * Engines: `parquet` and `ndjson` pull with `pull()` into a temp lake
- * (`parquet-http1` as `parquet`, with `INLET_HTTP=http1`: the GETs on
- * inlet's own HTTP/1.1 connections instead of `fetch`);
+ * (`parquet-fetch` as `parquet`, with `INLET_HTTP=fetch`: the GETs through
+ * Deno's `fetch` instead of inlet's own HTTP/1.1 connections);
  * `bare` is the floor inlet is compared with: a plain `fetch` loop (a few
  * pages in flight) that parses each page and writes its records as NDJSON
  * lines to a file, with no retries, limiter, paging state or lake.
@@ -32,7 +32,7 @@ export interface CpuRun {
 }
 
 /** The ways of pulling the bench compares. */
-export const ENGINES = ["bare", "parquet", "ndjson", "parquet-http1"] as const;
+export const ENGINES = ["bare", "parquet", "ndjson", "parquet-fetch"] as const;
 /** One of {@linkcode ENGINES}. */
 export type Engine = typeof ENGINES[number];
 

@@ -18,7 +18,7 @@ const TARGETS: Record<Engine, number | undefined> = {
   bare: undefined,
   parquet: 1.5,
   ndjson: 1.2,
-  "parquet-http1": undefined,
+  "parquet-fetch": undefined,
 };
 
 /**
@@ -61,7 +61,7 @@ async function pullOnce(
       String(records),
       engine,
     ],
-    env: { INLET_HTTP: engine === "parquet-http1" ? "http1" : "fetch" },
+    env: { INLET_HTTP: engine === "parquet-fetch" ? "fetch" : "" },
     stdout: "piped",
     stderr: "inherit",
   }).output();

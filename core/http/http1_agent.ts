@@ -1,7 +1,8 @@
 /**
  * `Http1Agent`: plain GETs over kept-alive HTTP/1.1 connections of its own,
  * behind the signature of `fetch`, with Deno's `fetch` for everything else.
- * A pull uses one when `INLET_HTTP=http1` asks (see `useHttp1Agent`).
+ * A pull uses one unless `INLET_HTTP=fetch` or a proxy says otherwise (see
+ * `useHttp1Agent`).
  *
  * @module
  */

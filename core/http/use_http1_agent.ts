@@ -19,10 +19,9 @@ const PROXY_VARS = [
 ];
 
 /**
- * Whether a run uses an {@linkcode Http1Agent}: only when `INLET_HTTP=http1`
- * asks for it (Deno's `fetch` is the default), and never when a proxy is
- * set or the variables that would set one cannot be read, since only
- * `fetch` speaks to proxies. A sandboxed child learns from
+ * Whether a run uses an {@linkcode Http1Agent}: yes unless `INLET_HTTP=fetch`
+ * says no, or a proxy is set or the variables that would set one cannot be
+ * read, since only `fetch` speaks to proxies. A sandboxed child learns from
  * `INLET_PROXY_SET` what its parent saw.
  *
  * @example
@@ -39,7 +38,7 @@ export function useHttp1Agent(): boolean {
       return undefined;
     }
   };
-  if (read("INLET_HTTP") !== "http1") return false;
+  if (read("INLET_HTTP") === "fetch") return false;
   const told = read("INLET_PROXY_SET");
   if (told === "0" || told === "1") return told === "0";
   return !proxySet();

@@ -79,8 +79,8 @@ export async function pull(
   await checkStreams(connector, options, storage, names);
   const { concurrency, maxConcurrency } = concurrencyOf(options);
   const env = options.env ?? ((n: string) => Deno.env.get(n));
-  // INLET_HTTP=http1: the run's own keep-alive connections for its GETs,
-  // closed with the run.
+  // The run's own keep-alive connections for its GETs (fetch for the rest,
+  // and for all with INLET_HTTP=fetch or a proxy), closed with the run.
   using agent = options.fetch || !useHttp1Agent()
     ? undefined
     : new Http1Agent();

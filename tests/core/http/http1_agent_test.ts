@@ -370,7 +370,7 @@ Deno.test("http1 agent: speaks TLS with the certificates fetch trusts (DENO_CERT
   }
 });
 
-Deno.test("http1 agent: with a proxy set, a pull asking for the agent goes through the proxy (by fetch)", async () => {
+Deno.test("http1 agent: with a proxy set, a pull goes through the proxy (by fetch)", async () => {
   await using api = await startApiServer({ records: 120 });
   const seen: string[] = [];
   const proxy = createServer((req, res) => {
@@ -402,11 +402,7 @@ Deno.test("http1 agent: with a proxy set, a pull asking for the agent goes throu
       console.log(s.status, s.records);`;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["eval", "--ext=ts", script],
-      env: {
-        INLET_HTTP: "http1",
-        HTTP_PROXY: `http://127.0.0.1:${port}`,
-        NO_PROXY: "",
-      },
+      env: { HTTP_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: "" },
     }).output();
     assert(out.success, dec.decode(out.stderr));
     assert.equal(dec.decode(out.stdout).trim(), "ok 120");
@@ -418,7 +414,7 @@ Deno.test("http1 agent: with a proxy set, a pull asking for the agent goes throu
   }
 });
 
-Deno.test("http1 agent: a pull uses it only when INLET_HTTP=http1 asks, and lands the same records", async () => {
+Deno.test("http1 agent: a pull uses it unless INLET_HTTP=fetch, and lands the same records either way", async () => {
   await using api = await startApiServer({ records: 1000 });
   const real = globalThis.fetch;
   const landed: Array<[string | undefined, number, number]> = [];
@@ -429,7 +425,7 @@ Deno.test("http1 agent: a pull uses it only when INLET_HTTP=http1 asks, and land
   };
   const before = Deno.env.get("INLET_HTTP");
   try {
-    for (const mode of [undefined, "http1"]) {
+    for (const mode of [undefined, "fetch"]) {
       if (mode) Deno.env.set("INLET_HTTP", mode);
       else Deno.env.delete("INLET_HTTP");
       fetches = 0;
@@ -449,10 +445,10 @@ Deno.test("http1 agent: a pull uses it only when INLET_HTTP=http1 asks, and land
     if (before === undefined) Deno.env.delete("INLET_HTTP");
     else Deno.env.set("INLET_HTTP", before);
   }
-  assert.deepEqual(landed.map(([m, n]) => [m, n]), [[undefined, 1000], [
-    "http1",
-    1000,
-  ]]);
-  assert(landed[0]![2] >= 20, "fetch carried the default pull");
-  assert.equal(landed[1]![2], 0, "the agent carried INLET_HTTP=http1's");
+  assert.deepEqual(landed.map(([m, n]) => [m, n]), [
+    [undefined, 1000],
+    ["fetch", 1000],
+  ]);
+  assert.equal(landed[0]![2], 0, "the agent carried the default pull");
+  assert(landed[1]![2] >= 20, "fetch carried INLET_HTTP=fetch's");
 });
