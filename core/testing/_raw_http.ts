@@ -16,6 +16,10 @@ export interface RawRequest {
   url: URL;
   /** Header names lower-cased. */
   headers: Record<string, string>;
+  /** The request line and header lines as sent, without the empty line. */
+  head: string;
+  /** Which connection it came on, from 0 in the order they were accepted. */
+  connection: number;
 }
 
 /** What the server does with one request. */
@@ -28,6 +32,10 @@ export type RawReply =
   }
   /** Close the connection without answering (a reset, as the client sees it). */
   | { type: "reset" }
+  /** Send these bytes as they are (a whole answer, framing mistakes and all). */
+  | { type: "bytes"; bytes: string | Uint8Array; close?: boolean }
+  /** Never answer; the connection stays open until the client or close() ends it. */
+  | { type: "hang" }
   /** Announce the whole body, send its first `sendBytes` bytes, close. */
   | {
     type: "truncate";
@@ -96,7 +104,11 @@ async function readHead(
   }
 }
 
-function parseHead(text: string, base: string): RawRequest {
+function parseHead(
+  text: string,
+  base: string,
+  connection: number,
+): RawRequest {
   const [line = "", ...rest] = text.split("\r\n");
   const [method = "GET", target = "/"] = line.split(" ");
   const headers: Record<string, string> = {};
@@ -106,12 +118,19 @@ function parseHead(text: string, base: string): RawRequest {
       headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
     }
   }
-  return { method, target, url: new URL(target, base), headers };
+  const url = new URL(target, base);
+  return { method, target, url, headers, head: text, connection };
 }
 
 /** Answer one reply; false when the connection must close after it. */
 async function answer(conn: Deno.Conn, reply: RawReply): Promise<boolean> {
   if (reply.type === "reset") return false;
+  if (reply.type === "hang") return true;
+  if (reply.type === "bytes") {
+    const b = reply.bytes;
+    await writeAll(conn, typeof b === "string" ? enc.encode(b) : b);
+    return !reply.close;
+  }
   const body = typeof reply.body === "string"
     ? enc.encode(reply.body)
     : reply.body;
@@ -156,15 +175,15 @@ export function serveRaw(
   const url = `http://127.0.0.1:${port}`;
   const conns = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
-  let count = 0;
-  const serveConn = async (conn: Deno.Conn) => {
+  let count = 0, connections = 0;
+  const serveConn = async (conn: Deno.Conn, connection: number) => {
     const buffered = { bytes: new Uint8Array(0) };
     try {
       for (;;) {
         const text = await readHead(conn, buffered);
         if (text === undefined) return;
         count++;
-        const reply = await handler(parseHead(text, url));
+        const reply = await handler(parseHead(text, url, connection));
         if (!(await answer(conn, reply))) return;
       }
     } catch {
@@ -182,7 +201,7 @@ export function serveRaw(
     try {
       for await (const conn of listener) {
         conns.add(conn);
-        const t = serveConn(conn);
+        const t = serveConn(conn, connections++);
         tasks.add(t);
         t.finally(() => tasks.delete(t));
       }

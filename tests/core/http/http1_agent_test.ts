@@ -13,10 +13,36 @@ import { readStream } from "../../../core/testing/kit.ts";
 import { pull } from "../../../core/run/pull.ts";
 import { offsetConnector } from "../../_bench_connectors.ts";
 import { withTempDir } from "../../_lake.ts";
-import { lengthAnswer, startRawServer } from "./_raw_server.ts";
+import { type RawRequest, serveRaw } from "../../../core/testing/_raw_http.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** A raw server whose replies are bytes as written, and what it was sent. */
+function startRawServer(
+  reply: (
+    req: RawRequest,
+  ) => { send: string | Uint8Array; close?: boolean; hang?: boolean },
+) {
+  const requests: RawRequest[] = [];
+  const server = serveRaw((req) => {
+    requests.push(req);
+    const r = reply(req);
+    if (r.hang) return { type: "hang" };
+    return {
+      type: "bytes",
+      bytes: r.send,
+      ...(r.close ? { close: true } : {}),
+    };
+  });
+  return Object.assign(server, { requests });
+}
+
+/** An answer with a `content-length`, and `extra` header lines. */
+function lengthAnswer(body: string, extra = ""): string {
+  const n = enc.encode(body).length;
+  return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${n}\r\n\r\n${body}`;
+}
 
 /** A byte source that hands out `wire` in the given read sizes. */
 function chunks(wire: Uint8Array, sizes: number[]) {
