@@ -104,6 +104,19 @@ export class Http1Reader {
       }
       head = await this.#head(false);
     }
+    try {
+      return await this.#body(head, method);
+    } catch (err) {
+      if (err instanceof Http1FramingError || !(err instanceof TypeError)) {
+        throw err;
+      }
+      throw new TypeError("the connection closed while reading a body", {
+        cause: err,
+      });
+    }
+  }
+
+  async #body(head: Http1Head, method: string): Promise<Http1Answer> {
     const { status, headers } = head;
     let reusable = head.minor === 1
       ? !hasToken(headers.get("connection"), "close")
@@ -115,7 +128,8 @@ export class Http1Reader {
     } else if (te !== null) {
       const codings = te.split(",").map((s) => s.trim().toLowerCase());
       if (codings.at(-1) !== "chunked" || codings.length !== 1) {
-        // RFC 9112 6.3: a body read to the close of the connection.
+        // RFC 9112 6.3 would read such a body to the close of the
+        // connection: left to fetch.
         throw new Http1FramingError(`transfer-encoding "${te}"`);
       }
       body = await this.#chunked();

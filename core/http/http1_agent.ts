@@ -32,7 +32,8 @@ export interface Http1AgentOptions {
   /**
    * A connection idle this long is closed rather than used again: servers
    * close idle connections (Node's default after 5 s) and a request sent as
-   * one does is lost with it. @default {2000}
+   * one does is lost with it. 0 keeps none: every request gets a new
+   * connection, closed after its answer. @default {2000}
    */
   idleMs?: number;
 }
@@ -193,7 +194,8 @@ export class Http1Agent implements Disposable {
       } finally {
         signal?.removeEventListener("abort", onAbort);
         this.#busy.delete(c);
-        if (answer?.reusable && c.reader.buffered === 0 && !this.#closed) {
+        const keep = answer?.reusable && c.reader.buffered === 0;
+        if (keep && this.#idleMs > 0 && !this.#closed) {
           c.idleSince = performance.now();
           this.#put(url.origin, c);
         } else closeQuietly(c.conn);

@@ -23,6 +23,7 @@ import {
   type PermitOutcome,
 } from "../../../core/http/limiter.ts";
 import { RateBudget } from "../../../core/http/rate_budget.ts";
+import { Http1Agent } from "../../../core/http/http1_agent.ts";
 
 // A loopback server answering request n (from 0) with `reply(n, req)`.
 function scripted(
@@ -104,6 +105,12 @@ function fakeTime(start = Date.parse("2024-01-01T00:00:00Z")) {
   };
 }
 
+// `http_agent_parity_test.ts` sets this to run these tests again through
+// inlet's own HTTP/1.1 connections (a new one per request: no connection
+// outlives its test).
+const viaAgent = () =>
+  (globalThis as { inletHttpTestAgent?: boolean }).inletHttpTestAgent === true;
+
 function client(options: HttpOptions = {}) {
   const time = fakeTime();
   const events: HttpEvent[] = [];
@@ -113,6 +120,7 @@ function client(options: HttpOptions = {}) {
     random: () => 0.5,
     timeoutMs: 5_000,
     onEvent: (e) => events.push(e),
+    ...(viaAgent() ? { fetch: new Http1Agent({ idleMs: 0 }).fetch } : {}),
     ...options,
   });
   return { http, time, events };
@@ -726,7 +734,13 @@ function heldJson(head: string, until: Promise<void>, tail: string): Response {
   });
 }
 
-Deno.test("http: the permit is freed when the status line arrives, before the body is read", async () => {
+// inlet's own connections hand an answer over whole, so there the permit
+// waits for the body: as it does for a body still coming over fetch.
+Deno.test({
+  name:
+    "http: the permit is freed when the status line arrives, before the body is read",
+  ignore: viaAgent(),
+}, async () => {
   // Request 0 answers its status line at once and holds the rest of its
   // body until request 1 has been served: with one permit, request 1 can
   // only go out if the permit was freed before request 0's body ended.
