@@ -47,15 +47,26 @@ export function untilAborted(
 ): Promise<Deno.Conn> {
   if (!signal) return connecting;
   return new Promise((resolve, reject) => {
+    // Whichever comes first settles it; a connection made after an abort
+    // is closed, one handed over is the caller's to close.
+    let settled = false;
     const onAbort = () => {
+      if (settled) return;
+      settled = true;
       connecting.then((c) => c.close(), () => {});
       reject(signal.reason);
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    connecting.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
+    connecting.then((c) => {
+      if (settled) return;
+      settled = true;
+      resolve(c);
+    }, (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    }).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 

@@ -105,7 +105,7 @@ export class Http1Agent implements Disposable {
   close(): void {
     this.#closed = true;
     for (const list of this.#idle.values()) {
-      for (const c of list) c.conn.close();
+      for (const c of list) closeQuietly(c.conn);
     }
     this.#idle.clear();
     for (const c of this.#busy) closeQuietly(c.conn);
@@ -179,6 +179,11 @@ export class Http1Agent implements Disposable {
     for (;;) {
       const kept = this.#take(url.origin);
       const c = kept ?? await this.#connect(url, signal);
+      if (signal?.aborted) {
+        // Aborted while connecting finished: no listener saw it.
+        closeQuietly(c.conn);
+        throw signal.reason;
+      }
       this.#busy.add(c);
       const onAbort = () => closeQuietly(c.conn);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -194,7 +199,10 @@ export class Http1Agent implements Disposable {
       } finally {
         signal?.removeEventListener("abort", onAbort);
         this.#busy.delete(c);
-        const keep = answer?.reusable && c.reader.buffered === 0;
+        // An abort after the answer was read but before this ran closed the
+        // connection already: it must not go back to the pool.
+        const keep = answer?.reusable && c.reader.buffered === 0 &&
+          !signal?.aborted;
         if (keep && this.#idleMs > 0 && !this.#closed) {
           c.idleSince = performance.now();
           this.#put(url.origin, c);

@@ -303,6 +303,26 @@ Deno.test("http1 agent: a body cut short is an error; an abort closes the connec
   await assert.rejects(pending, (e) => e === reason);
 });
 
+Deno.test("http1 agent: a connection whose signal aborted as its answer was taken is not kept", async () => {
+  await using raw = startRawServer(() => ({ send: lengthAnswer("[1]") }));
+  using agent = new Http1Agent();
+  // A kept connection first, so the aborted request makes no new one.
+  assert.deepEqual(await (await agent.fetch(`${raw.url}/a`)).json(), [1]);
+  const ctl = new AbortController();
+  const signal = ctl.signal;
+  // The abort lands after the answer was read, just before the agent lets
+  // go of the signal: the listener closes the connection then.
+  signal.removeEventListener = (type: string, fn: EventListener) => {
+    ctl.abort(new Error("late"));
+    EventTarget.prototype.removeEventListener.call(signal, type, fn);
+  };
+  const late = await agent.fetch(`${raw.url}/b`, { signal });
+  assert.deepEqual(await late.json(), [1]);
+  assert.deepEqual(await (await agent.fetch(`${raw.url}/c`)).json(), [1]);
+  assert.deepEqual(raw.requests.map((r) => r.connection), [0, 0, 1]);
+  agent.close();
+});
+
 Deno.test("http1 agent: follows redirects like fetch, and drops credentials when the origin changes", async () => {
   await using other = startRawServer(() => ({ send: lengthAnswer('"there"') }));
   await using raw = startRawServer((req) => {
