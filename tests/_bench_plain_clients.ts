@@ -5,16 +5,21 @@
  * API, each waiting what a 429's `retry-after-ms` asks (else `Retry-After`
  * seconds) and asking again. No limiter, lake or state: they only parse.
  *
- * - {@linkcode fetchLoops}: Deno's `fetch`, as inlet uses it.
+ * - {@linkcode fetchLoops}: Deno's `fetch` (inlet's with `INLET_HTTP=fetch`).
  * - {@linkcode socketLoops}: HTTP/1.1 written by hand on kept-alive TCP
- *   connections, one per loop: no `fetch` between the loop and the socket.
- *   It reads only what the test API sends (`Content-Length` or chunked
- *   bodies) and throws on anything else.
+ *   connections, one per loop, answers read by the framing inlet's own
+ *   connections use (`Http1Reader`): no `fetch` between the loop and the
+ *   socket.
  *
  * @module
  */
 
+import { Http1Reader } from "../core/http/_http1_reader.ts";
+import { writeAll } from "../core/http/_http1_wire.ts";
 import { PAGE } from "./_bench_connectors.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** What a plain client's run did. */
 export interface PlainRun {
@@ -130,105 +135,17 @@ export function socketLoops(
   return loops(records, inFlight, async () => {
     const conn = await Deno.connect({ hostname, port: Number(port) });
     conn.setNoDelay(true);
-    const reader = new ByteReader(conn);
-    const enc = new TextEncoder();
+    const reader = new Http1Reader(conn);
     const get = async (path: string) => {
       const head = `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`;
-      const bytes = enc.encode(head);
-      for (let n = 0; n < bytes.length;) {
-        n += await conn.write(bytes.subarray(n));
-      }
-      return await reader.response();
+      await writeAll(conn, enc.encode(head));
+      const a = await reader.answer("GET");
+      return {
+        status: a.status,
+        header: (n: string) => a.headers.get(n),
+        body: dec.decode(a.body),
+      };
     };
     return Object.assign(get, { [Symbol.dispose]: () => conn.close() });
   });
-}
-
-/** Buffered reads of HTTP/1.1 answers from one connection. */
-class ByteReader {
-  #conn: Deno.Conn;
-  #buf = new Uint8Array(1 << 16);
-  #start = 0;
-  #end = 0;
-  #dec = new TextDecoder();
-
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-  }
-
-  async response() {
-    const lines = (await this.#line("\r\n\r\n")).split("\r\n");
-    const status = Number(lines[0]!.split(" ")[1]);
-    const headers = new Map<string, string>();
-    for (const l of lines.slice(1)) {
-      const i = l.indexOf(":");
-      headers.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim());
-    }
-    const chunks: string[] = [];
-    if (headers.get("transfer-encoding") === "chunked") {
-      for (;;) {
-        const size = parseInt(await this.#line("\r\n"), 16);
-        if (!Number.isFinite(size)) throw new Error("bad chunk size");
-        if (size === 0) {
-          await this.#line("\r\n");
-          break;
-        }
-        chunks.push(await this.#take(size));
-        await this.#line("\r\n");
-      }
-    } else if (headers.has("content-length")) {
-      chunks.push(await this.#take(Number(headers.get("content-length"))));
-    } else throw new Error("an answer without a length");
-    const header = (n: string) => headers.get(n.toLowerCase()) ?? null;
-    return { status, header, body: chunks.join("") };
-  }
-
-  // Text up to `end` (consumed, not returned).
-  async #line(end: string): Promise<string> {
-    const stop = [...end].map((c) => c.charCodeAt(0));
-    for (;;) {
-      const at = find(this.#buf, this.#start, this.#end, stop);
-      if (at >= 0) {
-        const text = this.#dec.decode(this.#buf.subarray(this.#start, at));
-        this.#start = at + stop.length;
-        return text;
-      }
-      await this.#fill();
-    }
-  }
-
-  async #take(n: number): Promise<string> {
-    while (this.#end - this.#start < n) await this.#fill();
-    const text = this.#dec.decode(
-      this.#buf.subarray(this.#start, this.#start + n),
-    );
-    this.#start += n;
-    return text;
-  }
-
-  async #fill(): Promise<void> {
-    if (this.#start > 0) {
-      this.#buf.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
-    }
-    if (this.#end === this.#buf.length) {
-      const bigger = new Uint8Array(this.#buf.length * 2);
-      bigger.set(this.#buf);
-      this.#buf = bigger;
-    }
-    const n = await this.#conn.read(this.#buf.subarray(this.#end));
-    if (n === null) throw new Error("the connection closed mid-answer");
-    this.#end += n;
-  }
-}
-
-function find(buf: Uint8Array, from: number, to: number, what: number[]) {
-  outer: for (let i = from; i + what.length <= to; i++) {
-    for (let j = 0; j < what.length; j++) {
-      if (buf[i + j] !== what[j]) continue outer;
-    }
-    return i;
-  }
-  return -1;
 }

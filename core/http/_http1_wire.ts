@@ -13,20 +13,12 @@ import {
 } from "node:zlib";
 import { type Http1Answer, Http1FramingError } from "./_http1_reader.ts";
 
-/** `given` plus what `fetch` sends unless told otherwise. */
-export function requestHeaders(given: Headers): Headers {
-  const headers = new Headers(given);
-  if (!headers.has("accept")) headers.set("accept", "*/*");
-  if (!headers.has("accept-encoding")) {
-    headers.set("accept-encoding", "gzip, br");
-  }
-  if (!headers.has("user-agent")) {
-    headers.set("user-agent", `Deno/${Deno.version.deno}`);
-  }
-  return headers;
-}
+const USER_AGENT = `Deno/${Deno.version.deno}`;
 
-/** A GET's request line and header section for `url`. */
+/**
+ * A GET's request line and header section for `url`: `headers`, plus what
+ * `fetch` sends unless told otherwise.
+ */
 export function requestHead(url: URL, headers: Headers): string {
   // URL and Headers have checked every character: none can end a line.
   let head =
@@ -34,6 +26,9 @@ export function requestHead(url: URL, headers: Headers): string {
   for (const [name, value] of headers) {
     if (name !== "host") head += `${name}: ${value}\r\n`;
   }
+  if (!headers.has("accept")) head += "accept: */*\r\n";
+  if (!headers.has("accept-encoding")) head += "accept-encoding: gzip, br\r\n";
+  if (!headers.has("user-agent")) head += `user-agent: ${USER_AGENT}\r\n`;
   return head + "\r\n";
 }
 

@@ -15,7 +15,6 @@ import {
 } from "./_http1_reader.ts";
 import {
   requestHead,
-  requestHeaders,
   toResponse,
   untilAborted,
   writeAll,
@@ -133,11 +132,13 @@ export class Http1Agent implements Disposable {
     }
     let url = first;
     const signal = init?.signal ?? undefined;
-    const given = new Headers(init?.headers);
-    const headers = requestHeaders(given);
+    // Read only: a redirect to another origin works on a copy.
+    let headers = init?.headers instanceof Headers
+      ? init.headers
+      : new Headers(init?.headers);
     for (let hop = 0;; hop++) {
       if (this.#fetchOnly.has(url.origin)) {
-        return this.#fallback(url.href, { ...init, headers: given });
+        return this.#fallback(url.href, { ...init, headers });
       }
       signal?.throwIfAborted();
       let answer: Http1Answer;
@@ -159,10 +160,8 @@ export class Http1Agent implements Disposable {
       }
       const next = new URL(answer.headers.get("location")!, url);
       if (next.origin !== url.origin) {
-        for (const h of CREDENTIALS) {
-          headers.delete(h);
-          given.delete(h);
-        }
+        headers = new Headers(headers);
+        for (const h of CREDENTIALS) headers.delete(h);
       }
       url = next;
     }
