@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { QUEUE_FLOOR_MS } from "./_limiter_tuning.ts";
+import { QUEUE_FLOOR_MS, SLOW_START_TOLERANCE } from "./_limiter_tuning.ts";
 
 /** Share of the gap a lower window median moves the baseline down by. */
 const BASELINE_STEP = 0.25;
@@ -54,10 +54,22 @@ export class Baseline {
     return now - this.#at >= interval;
   }
 
-  /** A re-measure ended at `now`, with the `baseline` it measured, if any. */
-  measured(now: number, baseline: number | undefined): void {
+  /**
+   * A re-measure ended at `now`, with the `baseline` it measured, if any:
+   * whether slow start should run again. It should if the source got
+   * slower (how far the limit may go is unknown again), or if the first
+   * check lowered the baseline: the first one was inflated (by the
+   * client's own start-up, say), so slow start took a queue that was not
+   * there for one and stopped short.
+   */
+  measured(now: number, baseline: number | undefined): boolean {
+    const before = this.value;
+    const first = !this.checked;
     this.#at = now;
     this.checked = true;
-    if (baseline !== undefined) this.value = baseline;
+    if (baseline === undefined) return false;
+    this.value = baseline;
+    return baseline > before * SLOW_START_TOLERANCE ||
+      (first && baseline < before);
   }
 }

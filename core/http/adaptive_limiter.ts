@@ -47,8 +47,9 @@ export type { LimitChange } from "./limit_change.ts";
  * at least the median + 1 ms (the client's own work per answer varies so):
  *
  * - Slow start: +1 per completion (doubling per round trip) while the limit
- *   is in use; it ends on a drop, at the level of the last drop, or once a
- *   window's median exceeds the accepted latency.
+ *   is in use and the answer came within the accepted latency; it ends on a
+ *   drop, at the level of the last drop, or once the medians of two windows
+ *   in a row exceed the accepted latency.
  * - Then, per window: a median above it in two windows in a row (one
  *   window may be the client's own pause: a GC, a long encode) multiplies
  *   the limit by `clamp(accepted / median, 0.5, 0.9)` with the lower of
@@ -82,7 +83,7 @@ export type { LimitChange } from "./limit_change.ts";
  *   cuts the median latency of the requests made at each level (as many as
  *   the level, 4 to 32) by a quarter, so the source's queue drains and its
  *   service time shows; then the limit is restored. A baseline that rose by
- *   half restarts slow start.
+ *   half restarts slow start, and so does a first check that lowered it.
  * - The limit grows only while at least half of it is in use, within
  *   `[min, max]`.
  *
@@ -259,13 +260,14 @@ export class AdaptiveLimiter implements Limiter {
     }
     this.#baseline.follow(latency);
     if (this.#queueing(latency)) {
-      this.#slowStart = false;
       // A queue at the source lasts; the client's own pauses (a long
-      // encode, a GC) inflate one window. Only a second window in a row
-      // over the tolerance is taken as the source's, at the lower median.
+      // encode, a GC, its start-up) inflate one window. Only a second
+      // window in a row over the tolerance is taken as the source's (at the
+      // lower median), and ends slow start; slow answers added nothing.
       const before = this.#highBefore;
       this.#highBefore = latency;
       if (before === undefined) return;
+      this.#slowStart = false;
       const high = Math.min(before, latency);
       const gradient = Math.min(
         T.MAX_GRADIENT,
@@ -377,10 +379,7 @@ export class AdaptiveLimiter implements Limiter {
   #endMeasure(baseline: number | undefined): void {
     const m = this.#measure!;
     this.#measure = undefined;
-    const before = this.#baseline.value;
-    this.#baseline.measured(this.#now(), baseline);
-    // The source got slower: how far the limit may go is unknown again.
-    if (baseline !== undefined && baseline > before * T.SLOW_START_TOLERANCE) {
+    if (this.#baseline.measured(this.#now(), baseline)) {
       this.#slowStart = m.saved < Math.min(this.#ceiling.level, this.#max);
     }
     this.#setLimit(m.saved);

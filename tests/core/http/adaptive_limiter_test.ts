@@ -249,3 +249,43 @@ Deno.test("AdaptiveLimiter accepts a queue of under a millisecond at a sub-milli
   assert(mean >= 6, `mean limit ${mean}`);
   assert(mean <= 40, `mean limit ${mean}`);
 });
+
+Deno.test("AdaptiveLimiter's slow start outlasts one slow window (the client's own pause)", async () => {
+  // Requests sent between 22 and 45 ms take 50: one window's worth, as a
+  // client that stalls (a GC, its own start-up) makes them look. Ending slow
+  // start on it left the limit at 23, to climb by one per window (48 took
+  // 0.8 s); a queue at the source would have shown in the next window too.
+  const r = await simulate(
+    {
+      mode: "queue",
+      capacity: () => 32,
+      service: (t) => t >= 22 && t < 45 ? 50 : 20,
+    },
+    { requests: 10_000 },
+  );
+  const reached = r.limiter.trace().find((e) => e.limit >= 48);
+  assert(reached && reached.atMs < 200, `reached 48 at ${reached?.atMs} ms`);
+  const s = share(r, 200, r.end - 100, 32 / 20);
+  assert(s >= 0.95, `throughput share ${s}`);
+});
+
+Deno.test("AdaptiveLimiter resumes slow start when its first baseline check finds a lower baseline", async () => {
+  // The client's own start-up makes the first answers slow (the first
+  // baseline, 28 ms), then a longer stall ends slow start at a small limit.
+  // The check that follows finds the source's 20 ms: every window had been
+  // judged against a baseline that was not the source's, so the limit had
+  // stopped short. Climbing back from there by one per window took 0.6 s
+  // to reach 32.
+  const r = await simulate(
+    {
+      mode: "queue",
+      capacity: () => 32,
+      service: (t) => t < 30 ? 28 : t < 150 ? 60 : 20,
+    },
+    { requests: 10_000 },
+  );
+  const reached = r.limiter.trace().find((e) => e.limit >= 32);
+  assert(reached && reached.atMs < 500, `reached 32 at ${reached?.atMs} ms`);
+  const s = share(r, 500, r.end - 100, 32 / 20);
+  assert(s >= 0.95, `throughput share ${s}`);
+});
